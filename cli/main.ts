@@ -1,0 +1,29 @@
+/**
+ * `iob` — one command, one module per subcommand; each module exports `register(program)`.
+ */
+import { Command, CommanderError } from 'commander';
+import { isIobError } from '../engine/index.ts';
+import * as convert from './convert.ts';
+import * as generate from './generate.ts';
+import * as ingest from './ingest.ts';
+import * as start from './start.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('iob')
+    .description('IoB engine: consented behavior events in, features and scores out')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [start, ingest, generate, convert]) command.register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (isIobError(err)) {
+      process.stderr.write(`iob: ${err.message}\n`);
+      for (const p of err.problems) process.stderr.write(`  ${p.path || '(input)'}: ${p.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`iob: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,21 @@
+/** The converters from public dataset formats to canonical events, by the name `iob convert --from` takes. */
+import { onlineRetailConverter } from './online-retail.ts';
+import { ottoConverter } from './otto.ts';
+import { taobaoConverter } from './taobao.ts';
+import type { Converter } from './conversion.ts';
+
+export type { Conversion, ConversionStats, Converter } from './conversion.ts';
+
+export const CONVERTERS = {
+  taobao: taobaoConverter,
+  otto: ottoConverter,
+  'online-retail': onlineRetailConverter,
+} as const satisfies Record<string, Converter>;
+
+export type ConverterName = keyof typeof CONVERTERS;
+
+export const CONVERTER_NAMES = Object.keys(CONVERTERS) as ConverterName[];
+
+export function isConverterName(name: string): name is ConverterName {
+  return Object.hasOwn(CONVERTERS, name);
+}

@@ -1,0 +1,130 @@
+/**
+ * UCI Online Retail (a UK online retailer, 2010-12 → 2011-12) → canonical events.
+ *
+ * Input: CSV with header `InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country`
+ * (any column order; quoted descriptions). Each invoice line becomes one event:
+ * - a sale → `purchase`; a cancellation (InvoiceNo starting with C, negative quantity) → `refund` with the
+ *   quantity made positive;
+ * - subject = CustomerID, or `guest-<InvoiceNo>` when missing (a quarter of the rows); session = InvoiceNo;
+ *   item = StockCode; price = UnitPrice; no category (the data has none);
+ * - InvoiceDate is local UK time `YYYY-MM-DD HH:MM[:SS]` (or the `M/D/YYYY H:MM` of other copies), taken
+ *   as UTC: close enough for daily demand, and the data carries no zone;
+ * - skipped and counted: StockCodes that are not products (postage, fees, discounts, manual adjustments,
+ *   gift vouchers …), prices of zero or less, and quantities that do not fit a sale or a cancellation.
+ * Event ids are `or-<line>` (line of the input file, header = 1).
+ */
+import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
+import { MAX_QUANTITY } from '../canonical-event.ts';
+import { convertLines, countSkip, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
+
+const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
+type Column = (typeof REQUIRED)[number];
+
+/**
+ * Product StockCodes are five digits, sometimes followed by letters for a variant (85123A, 15056BL).
+ * Everything else is bookkeeping: POST, DOT, M, C2, D, S, BANK CHARGES, AMAZONFEE, CRUK, PADS, B,
+ * gift_0001_*, DCGS… (measured on this file: 2,995 such rows).
+ */
+const PRODUCT_CODE = /^\d{5}[A-Za-z]*$/;
+
+const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const US_LOCAL = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})$/;
+
+/** Invoice date as epoch ms, read as UTC; NaN when it is not a date in either known form. */
+export function parseInvoiceDate(text: string): number {
+  let m = ISO_LOCAL.exec(text);
+  if (m !== null) return utc(m[1], m[2], m[3], m[4], m[5], m[6]);
+  m = US_LOCAL.exec(text);
+  if (m !== null) return utc(m[3], m[1], m[2], m[4], m[5], undefined);
+  return Number.NaN;
+}
+
+function utc(year?: string, month?: string, day?: string, hour?: string, minute?: string, second?: string): number {
+  const y = Number(year);
+  const mo = Number(month);
+  const d = Number(day);
+  const h = Number(hour);
+  const mi = Number(minute);
+  const s = second === undefined ? 0 : Number(second);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return Number.NaN;
+  const epoch = Date.UTC(y, mo - 1, d, h, mi, s);
+  return new Date(epoch).getUTCDate() === d ? epoch : Number.NaN; // no 31 April
+}
+
+export const onlineRetailConverter: Converter = {
+  name: 'online-retail',
+  description: 'UCI Online Retail CSV (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)',
+  convert: (inputPath) => convertLines(inputPath, (stats) => onlineRetailLines(inputPath, stats)),
+};
+
+function onlineRetailLines(path: string, stats: ConversionStats): LineConverter {
+  const records = new CsvRecordAssembler();
+  let columns: Record<Column, number> | undefined;
+  let width = 0;
+  // The lines of an invoice share its date: parse each distinct date string once.
+  let lastDateText = '';
+  let lastDate = Number.NaN;
+
+  function header(fields: string[] | CsvSyntaxError, lineNumber: number): void {
+    if (fields instanceof CsvSyntaxError) throw wrongFormat('online-retail', path, lineNumber, `is not valid CSV: ${fields.message}`);
+    const names = fields.map((name) => name.trim());
+    const found = {} as Record<Column, number>;
+    for (const column of REQUIRED) found[column] = names.indexOf(column);
+    const missing = REQUIRED.filter((column) => found[column] === -1);
+    if (missing.length > 0) throw wrongFormat('online-retail', path, lineNumber, `is a header without ${missing.join(', ')}`);
+    columns = found;
+    width = fields.length;
+  }
+
+  return {
+    line(raw, lineNumber, out) {
+      const fields = records.push(raw, lineNumber);
+      if (fields === undefined) return;
+      if (columns === undefined) return header(fields, records.recordLine);
+      stats.rowsRead++;
+      if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row');
+      const invoice = fields[columns.InvoiceNo] as string;
+      const stockCode = fields[columns.StockCode] as string;
+      const quantityText = fields[columns.Quantity] as string;
+      const priceText = fields[columns.UnitPrice] as string;
+      const dateText = fields[columns.InvoiceDate] as string;
+      if (dateText !== lastDateText) {
+        lastDateText = dateText;
+        lastDate = parseInvoiceDate(dateText);
+      }
+      const ts = lastDate;
+      const quantity = Number(quantityText);
+      const price = Number(priceText);
+      if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
+        return countSkip(stats, 'malformed_row');
+      }
+      if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code');
+      if (!(price > 0)) return countSkip(stats, 'price_not_positive');
+
+      const cancelled = invoice.startsWith('C');
+      if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity');
+      const units = Math.abs(quantity);
+      if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large');
+
+      // Some copies store CustomerID as a float (17850.0): the id is the integer.
+      const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
+      out.push({
+        id: `or-${records.recordLine}`,
+        ts,
+        subject: customer === '' ? `guest-${invoice}` : customer,
+        session: invoice,
+        type: cancelled ? 'refund' : 'purchase',
+        item: stockCode,
+        price,
+        quantity: units,
+      });
+    },
+    end() {
+      if (records.finish() !== undefined) {
+        stats.rowsRead++;
+        countSkip(stats, 'malformed_row');
+      }
+      if (columns === undefined) throw wrongFormat('online-retail', path, 1, 'is missing: the file is empty, without a header');
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Taobao UserBehavior (Alibaba Tianchi) → canonical events.
+ *
+ * Input: CSV without header, `user_id,item_id,category_id,behavior_type,timestamp` (Unix seconds, UTC),
+ * behavior `pv` | `cart` | `fav` | `buy`. Ids are kept as they are. The data has no sessions: `session` is
+ * left empty and the engine sessionizes by its 30-minute inactivity gap. Event ids are `tb-<line>`.
+ */
+import type { EventType } from '../../engine/index.ts';
+import type { CanonicalEvent } from '../canonical-event.ts';
+import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
+
+const TYPE_OF_BEHAVIOR: Readonly<Record<string, EventType>> = { pv: 'view', cart: 'cart_add', fav: 'favorite', buy: 'purchase' };
+
+const DIGITS = /^\d{1,15}$/;
+
+export const taobaoConverter: Converter = {
+  name: 'taobao',
+  description: 'Taobao UserBehavior CSV (user,item,category,behavior,timestamp in seconds; no header)',
+  convert: (inputPath) => convertLines(inputPath, (stats) => taobaoLines(inputPath, stats)),
+};
+
+function taobaoLines(path: string, stats: ConversionStats): LineConverter {
+  return {
+    line(raw, lineNumber, out) {
+      if (isBlank(raw)) return;
+      stats.rowsRead++;
+      const fields = withoutCr(raw).split(',');
+      const [user, item, category, behavior, seconds] = fields as [string, string, string, string, string];
+      const problem =
+        fields.length !== 5 ? `has ${fields.length} fields, expected 5`
+        : user === '' || item === '' ? 'lacks a user or item id'
+        : !DIGITS.test(seconds) ? 'has a timestamp that is not Unix seconds'
+        : undefined;
+      if (problem !== undefined) {
+        if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, problem);
+        return countSkip(stats, 'malformed_row');
+      }
+      const type = TYPE_OF_BEHAVIOR[behavior];
+      if (type === undefined) {
+        if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
+        return countSkip(stats, 'unknown_behavior');
+      }
+      const event: CanonicalEvent = { id: `tb-${lineNumber}`, ts: Number(seconds) * 1000, subject: user, type, item };
+      if (category !== '') event.category = category;
+      out.push(event);
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The engine process: broker connection (embedded nats-server unless NATS_URL), the event stream, the
+ * ingest boundary (HTTP callers use `ingest`, NATS producers the boundary worker) and the consumer that
+ * keeps the engine's state. One object with an ordered shutdown.
+ */
+import { join } from 'node:path';
+import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
+import type { Config } from './config.ts';
+import { EventCounters } from './event-counters.ts';
+import { ensureEventStream } from './event-log.ts';
+import { createBoundary } from './ingest-boundary.ts';
+import { createIngestor, type IngestCounters, type IngestReport } from './ingest.ts';
+import { startNatsServer, type NatsServer } from './nats-server.ts';
+import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
+import { ensureDataDir, ensurePseudonymKey } from './secrets.ts';
+import { startStreamConsumer, type ConsumerStats, type StreamConsumer } from './stream-consumer.ts';
+
+export interface EngineStats {
+  ready: boolean;
+  ingest: Readonly<IngestCounters>;
+  consumer: ConsumerStats;
+  boundaryMessages: number;
+}
+
+export interface Engine {
+  readonly natsUrl: string;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly state: EventCounters;
+  readonly pseudonymize: Pseudonymizer;
+  ingest(events: readonly unknown[]): Promise<IngestReport>;
+  /** True while the broker is reachable. */
+  isReady(): boolean;
+  stats(): EngineStats;
+  /** Resolves once the engine state reflects stream sequence `seq`. */
+  waitForSeq(seq: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface StartEngineOptions {
+  config: Config;
+  log: Logger;
+  /** Do not consume the stream (an ingest-only process). */
+  consume?: boolean;
+}
+
+export async function startEngine({ config, log, consume = true }: StartEngineOptions): Promise<Engine> {
+  ensureDataDir(config.dataDir);
+  const pseudonymKey = config.pseudonymKey ?? ensurePseudonymKey(config.dataDir);
+  const pseudonymize = createPseudonymizer(pseudonymKey);
+
+  let embedded: NatsServer | undefined;
+  let natsUrl = config.natsUrl;
+  if (!natsUrl) {
+    embedded = await startNatsServer({ storeDir: join(config.dataDir, 'nats'), readyTimeoutMs: config.natsReadyTimeoutMs });
+    natsUrl = embedded.url;
+    log.info({ port: embedded.port }, 'embedded nats-server started');
+  }
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: natsUrl.split(','),
+      name: 'iob-engine',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: config.natsReadyTimeoutMs,
+    });
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  let connected = true;
+  (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        connected = false;
+        log.warn('lost the NATS connection; reconnecting');
+      } else if (s.type === 'reconnect') {
+        connected = true;
+        log.info('NATS connection restored');
+      }
+    }
+  })().catch(() => undefined);
+
+  const jsm = await nc.jetstreamManager();
+  const js = nc.jetstream();
+  await ensureEventStream(jsm, {
+    maxAgeMs: config.retentionDays * 86_400_000,
+    duplicateWindowMs: config.duplicateWindowMs,
+    replicas: config.streamReplicas,
+  });
+
+  const boundary = createBoundary({
+    pseudonymize,
+    retentionMs: config.retentionDays * 86_400_000,
+    maxFutureSkewMs: config.maxFutureSkewMs,
+  });
+  const ingestor = createIngestor(js, boundary);
+  const state = new EventCounters();
+  const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
+  const consumer: StreamConsumer | undefined = consume
+    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: state, log: log.child({ component: 'consumer' }) })
+    : undefined;
+
+  const emptyConsumerStats: ConsumerStats = { lastSeq: 0, applied: 0, duplicatesSkipped: 0, undecodable: 0, lag: 0, throughput: 0 };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
+      await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
+      await nc.drain().catch(() => nc.close());
+      await embedded?.stop();
+    })());
+
+  return {
+    natsUrl,
+    nc,
+    js,
+    jsm,
+    state,
+    pseudonymize,
+    ingest: (events) => ingestor.ingest(events),
+    isReady: () => connected && !nc.isClosed(),
+    stats: () => ({
+      ready: connected && !nc.isClosed(),
+      ingest: ingestor.counters,
+      consumer: consumer?.stats() ?? emptyConsumerStats,
+      boundaryMessages: worker.received,
+    }),
+    waitForSeq: (seq, timeoutMs) => (consumer ? consumer.waitFor(seq, timeoutMs) : Promise.reject(new Error('this engine does not consume'))),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The behavior event contract (DESIGN.md): what clients send, and what the engine keeps after the
+ * ingest boundary. The zod schemas are the single source: TS types, request validation and the
+ * OpenAPI document all come from here.
+ */
+import { z } from 'zod';
+
+export const EVENT_TYPES = [
+  'view',
+  'search',
+  'click',
+  'favorite',
+  'cart_add',
+  'cart_remove',
+  'checkout',
+  'purchase',
+  'refund',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const EventTypeSchema = z.enum(EVENT_TYPES);
+
+/** Identifiers may arrive as numbers (many shops use integer user ids); they are handled as strings. */
+const identifier = (max: number) =>
+  z.union([z.string().min(1).max(max), z.number().int().nonnegative().transform(String)]);
+
+const Primitive = z.union([z.string().max(512), z.number().finite(), z.boolean(), z.null()]);
+
+export const GeoSchema = z.union([
+  z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }),
+  z.string().regex(/^[0-9b-hjkmnp-z]{1,12}$/, 'a geohash'),
+]);
+
+export const EventContextSchema = z
+  .object({
+    channel: z.string().max(32).optional().describe('web, app, store, email …'),
+    device: z.string().max(32).optional().describe('desktop, mobile, tablet …'),
+    geo: GeoSchema.optional().describe('coarsened to a 5-character geohash at the boundary'),
+    ip: z.string().max(64).optional().describe('dropped at the boundary, never stored'),
+    referrer: z.string().max(2048).optional().describe('reduced to its origin at the boundary'),
+    userAgent: z.string().max(1024).optional().describe('dropped at the boundary, never stored'),
+  })
+  .describe('Where the event happened. Identifying parts are dropped or coarsened at the boundary.');
+
+export const TimestampSchema = z.union([
+  z.number().int().nonnegative().describe('epoch milliseconds'),
+  z.iso.datetime({ offset: true }).describe('ISO-8601 with a time zone'),
+]);
+
+export const BehaviorEventSchema = z
+  .object({
+    id: z.string().min(1).max(128).describe('client-unique event id; the dedupe key (stored only as a keyed hash)'),
+    ts: TimestampSchema.describe('event time'),
+    subject: identifier(256).describe('raw user id, cookie or e-mail: pseudonymized at the boundary, never stored'),
+    session: identifier(256).optional().describe('raw session id: pseudonymized at the boundary'),
+    type: EventTypeSchema,
+    item: identifier(128).optional(),
+    category: identifier(128).optional(),
+    price: z.number().finite().nonnegative().optional(),
+    quantity: z.number().int().min(1).max(1_000_000).optional(),
+    context: EventContextSchema.optional(),
+    properties: z
+      .record(z.string().min(1).max(64), Primitive)
+      .refine((p) => Object.keys(p).length <= 50, { message: 'at most 50 properties' })
+      .optional()
+      .describe('flat map of primitives; personal-looking keys are dropped and values redacted'),
+  })
+  .describe('A behavior event as a client sends it.');
+export type BehaviorEvent = z.input<typeof BehaviorEventSchema>;
+export type ParsedBehaviorEvent = z.output<typeof BehaviorEventSchema>;
+
+/** The fields the event schema knows; any other top-level field is dropped at the boundary. */
+export const KNOWN_EVENT_FIELDS = new Set(Object.keys(BehaviorEventSchema.shape));
+
+/** What the stream holds: pseudonymous, redacted, normalized. Wire format msgpackr. */
+export interface StoredEvent {
+  /** keyed hash of the client event id (dedupe key) */
+  eid: string;
+  /** event time, epoch ms */
+  ts: number;
+  /** pseudonymous subject id */
+  sid: string;
+  /** pseudonymous session id */
+  ssid?: string;
+  type: EventType;
+  item?: string;
+  category?: string;
+  price?: number;
+  quantity?: number;
+  ctx?: { channel?: string; device?: string; geo?: string; referrer?: string };
+  props?: Record<string, string | number | boolean | null>;
+  /** receive time at the boundary, epoch ms */
+  rt: number;
+}

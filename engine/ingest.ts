@@ -1,0 +1,94 @@
+/**
+ * Ingest a batch: every event crosses the boundary on its own, valid ones are published to the stream
+ * concurrently, and each gets its own result. A bad neighbour never costs a valid event its place; an
+ * event is reported `accepted` only once the stream acknowledged it.
+ */
+import type { JetStreamClient } from 'nats';
+import type { Problem } from './errors.ts';
+import type { BoundaryOutcome } from './ingest-boundary.ts';
+import { publishEvent } from './event-log.ts';
+
+export type EventStatus = 'accepted' | 'duplicate' | 'rejected' | 'failed';
+
+export interface EventResult {
+  index: number;
+  status: EventStatus;
+  /** stream sequence of the stored event (accepted and duplicate) */
+  seq?: number;
+  problems?: Problem[];
+  /** fields removed at the boundary (personal data or unknown fields) */
+  dropped?: string[];
+  /** fields whose values were replaced because they looked like e-mail addresses or phone numbers */
+  redacted?: string[];
+}
+
+export interface IngestReport {
+  results: EventResult[];
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  failed: number;
+  /** highest stream sequence written by this batch (0 when none) */
+  lastSeq: number;
+}
+
+export interface IngestCounters {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  failed: number;
+  dropped_fields: number;
+  redacted_fields: number;
+}
+
+export interface Ingestor {
+  ingest(events: readonly unknown[]): Promise<IngestReport>;
+  readonly counters: Readonly<IngestCounters>;
+}
+
+export function createIngestor(js: JetStreamClient, crossBoundary: (raw: unknown) => BoundaryOutcome): Ingestor {
+  const counters: IngestCounters = { accepted: 0, duplicate: 0, rejected: 0, failed: 0, dropped_fields: 0, redacted_fields: 0 };
+
+  async function ingest(events: readonly unknown[]): Promise<IngestReport> {
+    const results: EventResult[] = new Array(events.length);
+    const pending: Promise<void>[] = [];
+    let lastSeq = 0;
+    for (let index = 0; index < events.length; index++) {
+      const outcome = crossBoundary(events[index]);
+      if (!outcome.ok) {
+        results[index] = { index, status: 'rejected', problems: outcome.problems };
+        continue;
+      }
+      const result: EventResult = { index, status: 'failed' };
+      if (outcome.dropped.length) result.dropped = outcome.dropped;
+      if (outcome.redacted.length) result.redacted = outcome.redacted;
+      results[index] = result;
+      pending.push(
+        publishEvent(js, outcome.event).then(
+          (ack) => {
+            result.status = ack.duplicate ? 'duplicate' : 'accepted';
+            result.seq = ack.seq;
+            if (ack.seq > lastSeq) lastSeq = ack.seq;
+          },
+          () => {
+            result.problems = [{ path: '', reason: 'unavailable', message: 'the event store did not acknowledge this event; retry' }];
+          },
+        ),
+      );
+    }
+    await Promise.all(pending);
+    const report: IngestReport = { results, accepted: 0, duplicate: 0, rejected: 0, failed: 0, lastSeq };
+    for (const r of results) {
+      report[r.status]++;
+      if (r.dropped) counters.dropped_fields += r.dropped.length;
+      if (r.redacted) counters.redacted_fields += r.redacted.length;
+    }
+    counters.accepted += report.accepted;
+    counters.duplicate += report.duplicate;
+    counters.rejected += report.rejected;
+    counters.failed += report.failed;
+    return report;
+  }
+
+  return { ingest, counters };
+}

@@ -1,0 +1,41 @@
+/**
+ * Identifiers cross the ingest boundary once, as keyed hashes (HMAC-SHA256, 128 bits, base64url).
+ * A domain tag per kind keeps a session id from ever matching a subject id with the same raw value.
+ * The base64url alphabet is safe in a NATS subject token, so `iob.events.<sid>` can be purged per subject.
+ */
+import { createHmac } from 'node:crypto';
+
+export type IdKind = 'subject' | 'session' | 'event';
+
+export interface Pseudonymizer {
+  (kind: IdKind, raw: string): string;
+}
+
+/**
+ * Subjects and sessions repeat, so their hashes are memoized in a bounded in-memory map (cleared when
+ * full); the map lives in process memory only and is never serialized.
+ */
+export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): Pseudonymizer {
+  const keyBuf = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  const caches: Record<IdKind, Map<string, string>> = {
+    subject: new Map(),
+    session: new Map(),
+    event: new Map(),
+  };
+  const hash = (kind: IdKind, raw: string) =>
+    createHmac('sha256', keyBuf).update(kind).update('\0').update(raw).digest().subarray(0, 16).toString('base64url');
+  return (kind, raw) => {
+    if (kind === 'event') return hash(kind, raw);
+    const cache = caches[kind];
+    let value = cache.get(raw);
+    if (value === undefined) {
+      value = hash(kind, raw);
+      if (cache.size >= cacheSize) cache.clear();
+      cache.set(raw, value);
+    }
+    return value;
+  };
+}
+
+/** A pseudonymous id as produced above: 22 base64url characters. */
+export const PSEUDONYM_PATTERN = /^[A-Za-z0-9_-]{22}$/;

@@ -1,0 +1,162 @@
+/**
+ * The engine's durable pull consumer on IOB_EVENTS: applies every stream message to a sink in stream
+ * order, exactly once (the sink remembers the last sequence it reflects; anything at or below it is
+ * skipped), and acks after the sink changed. Acks are cumulative (AckPolicy.All), sent at the end of each
+ * burst, so acking costs one message per burst rather than one per event.
+ */
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
+import type { Logger } from 'pino';
+import { EVENTS_STREAM, decodeEvent, isNotFound } from './event-log.ts';
+import type { StoredEvent } from './event-schema.ts';
+
+export interface EventSink {
+  /** The last stream sequence this sink reflects (0 when empty). */
+  readonly lastSeq: number;
+  apply(event: StoredEvent, seq: number): void;
+  /** Advance past a message that cannot be applied (undecodable), so it is not retried forever. */
+  skip(seq: number): void;
+}
+
+export interface ConsumerStats {
+  lastSeq: number;
+  applied: number;
+  duplicatesSkipped: number;
+  undecodable: number;
+  /** messages in the stream not yet delivered to this consumer (from the server, refreshed every 2 s) */
+  lag: number;
+  /** events applied per second over the last refresh interval */
+  throughput: number;
+}
+
+export interface StreamConsumer {
+  stats(): ConsumerStats;
+  /** Resolves once the sink reflects `seq` (or rejects after timeoutMs). */
+  waitFor(seq: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StreamConsumerOptions {
+  durable: string;
+  sink: EventSink;
+  log: Logger;
+  filterSubject?: string;
+  batch?: number;
+}
+
+export async function startStreamConsumer(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  options: StreamConsumerOptions,
+): Promise<StreamConsumer> {
+  const { sink, log, durable } = options;
+  // The sink is the source of truth for what was applied: (re)position the durable consumer just past it.
+  try {
+    await jsm.consumers.delete(EVENTS_STREAM, durable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const startSeq = sink.lastSeq + 1;
+  await jsm.consumers.add(EVENTS_STREAM, {
+    durable_name: durable,
+    ack_policy: AckPolicy.All,
+    deliver_policy: startSeq > 1 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
+    ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
+    ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
+    max_ack_pending: 100_000,
+    ack_wait: 30_000_000_000,
+  });
+  const consumer = await js.consumers.get(EVENTS_STREAM, durable);
+  const messages = await consumer.consume({ max_messages: options.batch ?? 2000 });
+
+  let applied = 0;
+  let duplicatesSkipped = 0;
+  let undecodable = 0;
+  let lag = 0;
+  let throughput = 0;
+  let unacked: JsMsg | undefined;
+  let sinceAck = 0;
+  const waiters = new Set<{ seq: number; resolve: () => void }>();
+
+  const ackNow = () => {
+    if (unacked) {
+      unacked.ack();
+      unacked = undefined;
+      sinceAck = 0;
+    }
+  };
+  const ackTimer = setInterval(ackNow, 100);
+  ackTimer.unref();
+
+  let lastApplied = 0;
+  let lastRefresh = Date.now();
+  const refresh = async () => {
+    try {
+      const info = await consumer.info();
+      lag = info.num_pending;
+    } catch {
+      /* broker unreachable: keep the last figure; readiness reports the outage */
+    }
+    const now = Date.now();
+    throughput = ((applied - lastApplied) * 1000) / Math.max(1, now - lastRefresh);
+    lastApplied = applied;
+    lastRefresh = now;
+  };
+  const refreshTimer = setInterval(refresh, 2000);
+  refreshTimer.unref();
+
+  const loop = (async () => {
+    for await (const m of messages) {
+      const seq = m.seq;
+      if (seq <= sink.lastSeq) {
+        duplicatesSkipped++;
+      } else {
+        let event: StoredEvent | undefined;
+        try {
+          event = decodeEvent(m.data);
+        } catch {
+          undecodable++;
+          log.error({ seq }, 'undecodable message in the event stream; skipped');
+        }
+        if (event) {
+          sink.apply(event, seq);
+          applied++;
+        } else {
+          sink.skip(seq);
+        }
+      }
+      unacked = m;
+      if (++sinceAck >= 1000 || messages.getPending() === 0) ackNow();
+      if (waiters.size) {
+        for (const w of waiters) if (sink.lastSeq >= w.seq) (waiters.delete(w), w.resolve());
+      }
+    }
+  })().catch((err) => log.error({ err }, 'stream consumer stopped'));
+
+  return {
+    stats: () => ({ lastSeq: sink.lastSeq, applied, duplicatesSkipped, undecodable, lag, throughput }),
+    waitFor(seq, timeoutMs = 10_000) {
+      if (sink.lastSeq >= seq) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = {
+          seq,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`consumer did not reach sequence ${seq} within ${timeoutMs} ms (at ${sink.lastSeq})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    async stop() {
+      clearInterval(ackTimer);
+      clearInterval(refreshTimer);
+      messages.stop();
+      await loop;
+      ackNow();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The HTTP app: wiring only. `buildApp` returns a ready-to-listen Fastify instance (tests use `inject`).
+ * Routes live in routes/, one domain per file; auth, errors, metrics and OpenAPI are cross-cutting here.
+ */
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { ApiKey, Logger, Scope } from '../engine/index.ts';
+import { createKeyring } from './auth.ts';
+import type { ServingEngine } from './engine-port.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { eventsRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route requires; routes without one are public. */
+    scope?: Scope;
+  }
+}
+
+/**
+ * Fastify's own request and not-found log lines carry the URL, and paths hold subject ids: they are
+ * switched off, and the onResponse hook logs the route pattern instead.
+ */
+class RoutePatternLogController extends LogController {
+  override routeNotFound(): void {}
+}
+
+export interface AppOptions {
+  engine: ServingEngine;
+  apiKeys: readonly ApiKey[];
+  log: Logger;
+  maxBatch: number;
+  bodyLimitBytes: number;
+  version?: string;
+}
+
+export interface RouteDeps {
+  engine: ServingEngine;
+  metrics: Metrics;
+  maxBatch: number;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new RoutePatternLogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => randomBytes(8).toString('hex'),
+    requestIdHeader: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // The API speaks JSON only: anything else is a 415, not a string the handlers would have to reject.
+  app.removeContentTypeParser('text/plain');
+
+  const metrics = createMetrics(options.engine);
+  const debugLogging = options.log.isLevelEnabled('debug');
+  const keyring = createKeyring(options.apiKeys);
+  installErrorHandling(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    const scope = req.routeOptions.config.scope;
+    if (scope) keyring.authorize(req, scope);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ route, method: req.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400 || debugLogging) {
+      req.log.info({ route, method: req.method, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'IoB engine API',
+        version: options.version ?? '1',
+        description:
+          'Consented behavior events in; features, scores and forecasts out. Identifiers are pseudonymized at the boundary. ' +
+          'Errors have a stable `code` (see docs/errors.md).',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key with scopes' } } },
+    },
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const scope = input.route.config?.scope;
+      if (scope) {
+        out.schema = {
+          ...out.schema,
+          security: [{ apiKey: [] }],
+          description: `${out.schema.description ?? ''}\n\nRequires scope \`${scope}\`.`.trim(),
+        } as typeof out.schema;
+      }
+      return out;
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const deps: RouteDeps = { engine: options.engine, metrics, maxBatch: options.maxBatch };
+  await app.register(healthRoutes(deps));
+  await app.register(eventsRoutes(deps));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,11 @@
+/**
+ * What the HTTP layer needs from the engine, and nothing more. The engine's `Engine` satisfies it;
+ * serving never reaches past this port into engine internals.
+ */
+import type { EngineStats, IngestReport } from '../engine/index.ts';
+
+export interface ServingEngine {
+  ingest(events: readonly unknown[]): Promise<IngestReport>;
+  isReady(): boolean;
+  stats(): EngineStats;
+}

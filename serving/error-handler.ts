@@ -1,0 +1,57 @@
+/**
+ * Every failure leaves as { code, message, problems?, requestId } with a code from the catalogue.
+ * Framework errors are mapped onto catalogue codes; their messages are not passed through, since parser
+ * messages can quote the request body (and with it a raw identifier).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ERRORS, IobError, isIobError, safeKey, type ErrorCode, type Problem } from '../engine/index.ts';
+
+function fromFramework(err: FastifyError): IobError {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as FastifyError & { validationContext?: string }).validationContext ?? '';
+    const problems: Problem[] = err.validation.map((v) => ({
+      path: [where, ...v.instancePath.split('/').filter(Boolean).map(safeKey)].filter(Boolean).join('.'),
+      reason: v.keyword,
+      message: v.message ?? 'invalid',
+    }));
+    return new IobError('IOB_ERR_VALIDATION', undefined, problems);
+  }
+  const byFrameworkCode: Record<string, ErrorCode> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'IOB_ERR_BODY_TOO_LARGE',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'IOB_ERR_UNSUPPORTED_MEDIA_TYPE',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'IOB_ERR_EMPTY_BODY',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'IOB_ERR_VALIDATION',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'IOB_ERR_MALFORMED_JSON',
+  };
+  const mapped = err.code ? byFrameworkCode[err.code] : undefined;
+  if (mapped) return new IobError(mapped);
+  if (err instanceof SyntaxError || err.statusCode === 400) return new IobError('IOB_ERR_MALFORMED_JSON');
+  if (err.statusCode === 413) return new IobError('IOB_ERR_BODY_TOO_LARGE');
+  if (err.statusCode === 415) return new IobError('IOB_ERR_UNSUPPORTED_MEDIA_TYPE');
+  if (err.statusCode === 429) return new IobError('IOB_ERR_RATE_LIMITED');
+  if (err.statusCode === 404) return new IobError('IOB_ERR_NOT_FOUND');
+  return new IobError('IOB_ERR_INTERNAL');
+}
+
+export function sendError(reply: FastifyReply, req: FastifyRequest, err: IobError) {
+  if (err.code === 'IOB_ERR_UNAVAILABLE' || err.code === 'IOB_ERR_RATE_LIMITED') reply.header('retry-after', '1');
+  return reply.code(err.status).send({
+    code: err.code,
+    message: err.message,
+    ...(err.problems.length ? { problems: err.problems } : {}),
+    requestId: req.id,
+  });
+}
+
+export function installErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    const err = isIobError(error) ? error : fromFramework(error);
+    if (err.status >= 500) // The first stack line is the message, which may quote input: log the frames only.
+      req.log.error({ err: { type: error.name, code: error.code, frames: error.stack?.split('\n').slice(1, 8).join('\n') } }, 'request failed');
+    return sendError(reply, req, err);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, req, new IobError('IOB_ERR_NOT_FOUND')));
+}
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];

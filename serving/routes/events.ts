@@ -1,0 +1,50 @@
+/**
+ * POST /v1/events — batch ingest (scope `ingest`). The envelope is checked here; each event is checked
+ * on its own by the engine's boundary, so one bad event never costs its neighbours their place.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IobError } from '../../engine/index.ts';
+import { ErrorResponseSchema, IngestRequestSchema, IngestResponseSchema } from '../schemas.ts';
+import type { RouteDeps } from '../app.ts';
+
+export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post('/v1/events', {
+      config: { scope: 'ingest' },
+      schema: {
+        summary: 'Ingest a batch of behavior events',
+        description:
+          `Up to ${deps.maxBatch} events. Identifiers are pseudonymized, personal fields dropped or redacted, and each event ` +
+          'gets its own result. `accepted` means the event store acknowledged it. On 503, retry the batch: event ids dedupe.',
+        tags: ['events'],
+        body: IngestRequestSchema,
+        response: { 200: IngestResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema, 503: IngestResponseSchema.or(ErrorResponseSchema) },
+      },
+      // Per-event validation happens in the boundary; the framework must not reject the whole batch.
+      validatorCompiler: () => (data) => ({ value: data }),
+      handler: async (req, reply) => {
+        const body = req.body as unknown;
+        const events = body && typeof body === 'object' ? (body as { events?: unknown }).events : undefined;
+        if (!Array.isArray(events)) {
+          throw new IobError('IOB_ERR_VALIDATION', undefined, [
+            { path: 'events', reason: 'invalid_type', message: 'expected an array of events' },
+          ]);
+        }
+        if (events.length === 0) {
+          throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: 'events', reason: 'too_small', message: 'at least one event' }]);
+        }
+        if (events.length > deps.maxBatch) {
+          throw new IobError('IOB_ERR_BATCH_TOO_LARGE', `at most ${deps.maxBatch} events per batch`, [
+            { path: 'events', reason: 'too_big', message: `at most ${deps.maxBatch} events` },
+          ]);
+        }
+        if (!deps.engine.isReady()) throw new IobError('IOB_ERR_UNAVAILABLE');
+        const report = await deps.engine.ingest(events);
+        if (report.failed > 0) {
+          reply.header('retry-after', '1');
+          return reply.code(503).send(report);
+        }
+        return report;
+      },
+    });
+  };

@@ -1,0 +1,44 @@
+/** An engine plus HTTP app against a test nats-server, torn down after the test. */
+import type { TestContext } from 'node:test';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, loadConfig, startEngine, type ApiKey, type Config, type Engine } from '../../engine/index.ts';
+import { buildApp } from '../../serving/app.ts';
+import { startTestNats, tempDir } from './nats.ts';
+
+export const TEST_KEYS: ApiKey[] = [
+  { id: 'admin', key: 'test-admin-key-0123456789', scopes: ['admin'] },
+  { id: 'ingest', key: 'test-ingest-key-0123456789', scopes: ['ingest'] },
+  { id: 'score', key: 'test-score-key-01234567890', scopes: ['score'] },
+];
+export const bearer = (id: 'admin' | 'ingest' | 'score') => ({ authorization: `Bearer ${TEST_KEYS.find((k) => k.id === id)!.key}` });
+
+export interface TestStack {
+  engine: Engine;
+  app: FastifyInstance;
+  config: Config;
+  /** Every log line written, for canary scans. */
+  logs: string[];
+  natsStoreDir: string;
+}
+
+export async function startTestStack(t: TestContext, overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestStack> {
+  const nats = await startTestNats(t);
+  const dataDir = tempDir(t, 'iob-data-');
+  const config = loadConfig({}, { natsUrl: nats.url, dataDir, logLevel: 'debug', apiKeys: TEST_KEYS, ...overrides });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const log = createLogger(config.logLevel, sink);
+  const engine = await startEngine({ config, log });
+  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  return { engine, app, config, logs, natsStoreDir: nats.storeDir };
+}
