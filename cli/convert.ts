@@ -16,7 +16,8 @@ export interface ConvertCommandOptions {
   out: string;
 }
 
-export function register(program: Command): void {
+/** `say` receives the summary lines (stdout by default). */
+export function register(program: Command, say: (line: string) => void = printLine): void {
   program
     .command('convert')
     .description('convert a public dataset into a canonical event file')
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .requiredOption('--in <file>', 'input file (.gz is read compressed)')
     .requiredOption('--out <file>', 'output file: .csv, .jsonl or .ndjson, optionally .gz')
     .action(async (raw: { from: string; in: string; out: string }) => {
-      await runConvert(parseConvertOptions(raw), (line) => process.stdout.write(`${line}\n`));
+      await runConvert(parseConvertOptions(raw), say);
     });
 }
 
@@ -95,6 +96,10 @@ function listCounts(counts: Partial<Record<string, number>>): string {
     .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
     .map(([name, n]) => `${name} ${fmt(n ?? 0)}`)
     .join(' · ');
+}
+
+function printLine(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
 function fmt(n: number): string {

@@ -27,7 +27,8 @@ export interface GenerateSummary {
   seconds: number;
 }
 
-export function register(program: Command): void {
+/** `say` receives the summary lines (stdout by default). */
+export function register(program: Command, say: (line: string) => void = printLine): void {
   program
     .command('generate')
     .description('write a seeded synthetic behavior log (canonical CSV or JSONL, .gz to compress)')
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .option('--catalog <file>', 'also write the catalog (id,category,price): .csv, .jsonl or .json')
     .option('--end <time>', 'end of the period, ISO-8601 or epoch ms (default: now, to the minute)')
     .action(async (raw: Record<string, string | undefined>) => {
-      await runGenerate(parseGenerateOptions(raw), (line) => process.stdout.write(`${line}\n`));
+      await runGenerate(parseGenerateOptions(raw), say);
     });
 }
 
@@ -125,6 +126,10 @@ function isCanonicalFileName(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+function printLine(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
 function fmt(n: number): string {

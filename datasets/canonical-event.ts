@@ -167,7 +167,8 @@ export function parseQuantityText(text: string): number | FieldProblem {
 
 export function checkPrice(price: number): number | FieldProblem {
   if (!Number.isFinite(price)) return PROBLEMS.notNumber;
-  return price >= 0 ? price : PROBLEMS.negativePrice;
+  if (price === 0) return 0; // also turns -0 into 0
+  return price > 0 ? price : PROBLEMS.negativePrice;
 }
 
 export function checkQuantity(quantity: number): number | FieldProblem {

@@ -293,7 +293,15 @@ function simulateSession(subject: Subject, startTs: number, world: World, out: C
     }
     if (step + 1 < views) {
       pause();
-      current = nextItem(current, subject, world);
+      if (rng.chance(FUNNEL.searchMidSessionRate)) {
+        // A search mid-session: the shopper looks for something else and lands on a popular result.
+        const category = chooseCategory(subject, world);
+        emit({ type: 'search', category: category.id });
+        pause();
+        current = popularItemIn(category, subject, world);
+      } else {
+        current = nextItem(current, subject, world);
+      }
     }
   }
 

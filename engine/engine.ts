@@ -113,7 +113,9 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     (closing ??= (async () => {
       await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
-      await nc.drain().catch(() => nc.close());
+      // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
+      if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
+      if (!nc.isClosed()) await nc.close();
       await embedded?.stop();
     })());
 

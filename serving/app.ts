@@ -77,9 +77,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ route, method: req.method, status: reply.statusCode }, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 400 || debugLogging) {
-      req.log.info({ route, method: req.method, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-    }
+    if (reply.statusCode >= 400) req.log.info({ route, method: req.method, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    else if (debugLogging) req.log.debug({ route, method: req.method, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
   await app.register(fastifySwagger, {

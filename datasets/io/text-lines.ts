@@ -1,8 +1,8 @@
 /**
  * Reads a text file (gunzipped when its name ends in `.gz`) in large chunks and hands it out as blocks of
  * whole lines. Blocks rather than lines: an `await` per line costs more than parsing it, and even making a
- * string per line shows in the profile when the target is millions of rows per second. Fast consumers scan
- * a block in place (`forEachLine` shows how); others may `splitLines` it.
+ * string per line shows in the profile when the target is millions of rows per second. Consumers scan a
+ * block in place with `indexOf('\n', from)`.
  *
  * Lines end in `\n`. A trailing `\r` (CRLF files) is left in place: only the format knows whether it ends
  * the line or belongs to a quoted value that spans lines.
@@ -72,28 +72,6 @@ export function readLineBlocks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): 
       return file?.bytesRead ?? 0;
     },
   };
-}
-
-/**
- * Calls `visit(block, start, end)` for each line of a block (`end` excludes the `\n`). The loop every fast
- * consumer inlines; here for the others and as the reference.
- */
-export function forEachLine(block: string, visit: (block: string, start: number, end: number) => void): void {
-  const length = block.length;
-  let start = 0;
-  while (start < length) {
-    let end = block.indexOf('\n', start);
-    if (end === -1) end = length;
-    visit(block, start, end);
-    start = end + 1;
-  }
-}
-
-/** The lines of a block as strings (without their `\n`). */
-export function splitLines(block: string): string[] {
-  const lines: string[] = [];
-  forEachLine(block, (text, start, end) => lines.push(text.slice(start, end)));
-  return lines;
 }
 
 /** File-system and gzip failures as validation errors a CLI user can act on. */

@@ -86,6 +86,21 @@ for (const suffix of ['.csv', '.jsonl']) {
   });
 }
 
+test('numbers read from CSV equal what Number() makes of the same text (the fast paths are exact)', async () => {
+  const decimal = fc
+    .tuple(fc.stringMatching(/^\d{1,12}$/), fc.option(fc.stringMatching(/^\d{0,8}$/), { nil: undefined }))
+    .map(([whole, fraction]) => (fraction === undefined ? whole : `${whole}.${fraction}`));
+  const texts = fc.sample(decimal, { numRuns: 3000, seed: 7 }).concat(['0.1', '0.30000000000000004', '1e-7', '+5', '-0', '.5', '5.', '123456789012345']);
+  const path = writeText('.csv', `id,ts,subject,type,price,quantity\n${texts.map((t, i) => `e${i},${t.replace(/\D/g, '').slice(0, 15) || '0'},u,view,${t},`).join('\n')}\n`);
+  const records = await readAll(path);
+  records.forEach((record, i) => {
+    const text = texts[i]!;
+    assert.ok('event' in record, `price ${text}`);
+    assert.ok(Object.is(record.event.price, Number(text) === 0 ? 0 : Number(text)), `price ${text} read as ${record.event.price}`);
+    assert.equal(record.event.ts, Number(text.replace(/\D/g, '').slice(0, 15) || '0'));
+  });
+});
+
 test('tiny read chunks give the same records: lines, quotes and multi-byte characters split across chunks', async () => {
   const path = tempPath('.csv');
   await writeEvents(path, SAMPLE);

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, loadConfig, startEngine, type ApiKey, type Config, type Engine } from '../../engine/index.ts';
 import { buildApp } from '../../serving/app.ts';
-import { startTestNats, tempDir } from './nats.ts';
+import { defer, startTestNats, tempDir } from './nats.ts';
 
 export const TEST_KEYS: ApiKey[] = [
   { id: 'admin', key: 'test-admin-key-0123456789', scopes: ['admin'] },
@@ -36,7 +36,7 @@ export async function startTestStack(t: TestContext, overrides: Partial<Record<k
   const log = createLogger(config.logLevel, sink);
   const engine = await startEngine({ config, log });
   const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
-  t.after(async () => {
+  defer(t, async () => {
     await app.close();
     await engine.close();
   });

@@ -1,0 +1,145 @@
+/**
+ * Ingest throughput, measured side by side in one run on one nats-server:
+ *   raw   — JetStream publish (async acks) + pull consume of the same msgpack payloads, no engine;
+ *   http  — POST /v1/events batches → boundary → stream → engine consumer (until applied);
+ *   nats  — requests on iob.ingest.bench → boundary worker → stream → engine consumer.
+ * Ratios are engine paths over raw. Bodies are serialized before the clock starts so the load generator
+ * measures the server, not JSON.stringify.
+ */
+import { Writable } from 'node:stream';
+import { AckPolicy, connect, StorageType } from 'nats';
+import { generateBehavior } from '../datasets/generate.ts';
+import { createBoundary, createLogger, createPseudonymizer, encodeEvent, loadConfig, startEngine, startNatsServer } from '../engine/index.ts';
+import { buildApp } from '../serving/app.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface IngestBenchOptions {
+  events: number;
+  batch: number;
+  concurrency: number;
+}
+
+export interface BenchReport {
+  name: string;
+  rows: { label: string; value: number; unit: string }[];
+  ratios: Record<string, number>;
+}
+
+const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+
+function makeEvents(n: number): Record<string, unknown>[] {
+  const end = Date.now() - 60_000;
+  const out: Record<string, unknown>[] = [];
+  for (const e of generateBehavior({ subjects: Math.ceil(n / 25), days: 14, seed: 7, end })) {
+    out.push({ ...e, id: `b-${out.length}` });
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+export async function benchIngest(options: IngestBenchOptions, say: (line: string) => void): Promise<BenchReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'iob-bench-'));
+  const server = await startNatsServer({ storeDir: join(dir, 'nats') });
+  try {
+    say(`generating ${options.events} events …`);
+    const events = makeEvents(options.events);
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < events.length; i += options.batch) batches.push(events.slice(i, i + options.batch));
+
+    // raw: the same stored-event payloads the engine writes, published and consumed without the engine.
+    const cross = createBoundary({ pseudonymize: createPseudonymizer('b'.repeat(32)), retentionMs: 1e12, maxFutureSkewMs: 1e9 });
+    const payloads = events.map((e) => {
+      const o = cross(e);
+      if (!o.ok) throw new Error('bench event rejected');
+      return { subject: `bench.raw.${o.event.sid}`, data: encodeEvent(o.event), id: o.event.eid };
+    });
+    const nc = await connect({ servers: server.url });
+    const jsm = await nc.jetstreamManager();
+    const js = nc.jetstream();
+    await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.*'], storage: StorageType.File });
+    await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: AckPolicy.All, max_ack_pending: 100_000 });
+    const rawStart = performance.now();
+    const consumer = await js.consumers.get('BENCH_RAW', 'raw');
+    const msgs = await consumer.consume({ max_messages: 2000 });
+    const consumed = (async () => {
+      let n = 0;
+      for await (const m of msgs) {
+        if (++n % 1000 === 0 || n === payloads.length || msgs.getPending() === 0) m.ack();
+        if (n === payloads.length) break;
+      }
+    })();
+    const rawBatches: (typeof payloads)[] = [];
+    for (let i = 0; i < payloads.length; i += options.batch) rawBatches.push(payloads.slice(i, i + options.batch));
+    await pool(rawBatches, options.concurrency, (b) => Promise.all(b.map((p) => js.publish(p.subject, p.data, { msgID: p.id }))));
+    await consumed;
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+    await nc.drain();
+    const raw = payloads.length / rawSeconds;
+    say(`raw JetStream publish+consume: ${Math.round(raw)} events/s`);
+
+    // http and nats paths through a real engine.
+    const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn', retentionDays: 3650 });
+    const keys = [{ id: 'bench', key: 'bench-key-0123456789abcdef', scopes: ['ingest' as const] }];
+    const engine = await startEngine({ config, log: quiet() });
+    const app = await buildApp({ engine, apiKeys: keys, log: quiet(), maxBatch: 1000, bodyLimitBytes: config.bodyLimitBytes });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/events`;
+    try {
+      const bodies = batches.map((b) => JSON.stringify({ events: b }));
+      const httpStart = performance.now();
+      let lastSeq = 0;
+      await pool(bodies, options.concurrency, async (body) => {
+        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]!.key}` } });
+        const report = (await res.json()) as { accepted: number; lastSeq?: number; results: { seq?: number }[] };
+        if (report.accepted !== JSON.parse(body).events.length) throw new Error(`http batch not fully accepted (${res.status})`);
+        for (const r of report.results) if (r.seq && r.seq > lastSeq) lastSeq = r.seq;
+      });
+      await engine.waitForSeq(lastSeq, 300_000);
+      const http = events.length / ((performance.now() - httpStart) / 1000);
+      say(`HTTP batches → boundary → stream → consumer: ${Math.round(http)} events/s`);
+
+      const nc2 = await connect({ servers: server.url });
+      const enc = new TextEncoder();
+      const natsBodies = batches.map((b) => enc.encode(JSON.stringify({ events: b.map((e) => ({ ...e, id: `n-${e.id}` })) })));
+      const natsStart = performance.now();
+      let natsLast = 0;
+      await pool(natsBodies, options.concurrency, async (body) => {
+        const reply = await nc2.request('iob.ingest.bench', body, { timeout: 60_000 });
+        const report = JSON.parse(new TextDecoder().decode(reply.data)) as { accepted: number; lastSeq: number };
+        if (report.lastSeq > natsLast) natsLast = report.lastSeq;
+      });
+      await engine.waitForSeq(natsLast, 300_000);
+      const natsRate = events.length / ((performance.now() - natsStart) / 1000);
+      await nc2.drain();
+      say(`NATS iob.ingest.> → boundary → stream → consumer: ${Math.round(natsRate)} events/s`);
+
+      return {
+        name: 'ingest',
+        rows: [
+          { label: 'raw JetStream publish+consume', value: Math.round(raw), unit: 'events/s' },
+          { label: 'HTTP end to end', value: Math.round(http), unit: 'events/s' },
+          { label: 'NATS end to end', value: Math.round(natsRate), unit: 'events/s' },
+        ],
+        ratios: { http_vs_raw: +(http / raw).toFixed(3), nats_vs_raw: +(natsRate / raw).toFixed(3), http_events_per_s: Math.round(http) },
+      };
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

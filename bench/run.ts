@@ -1,0 +1,28 @@
+/**
+ * `iob bench [name…] [--json]` — committed, runnable benchmarks. Each prints its figures measured side by
+ * side in one run, and ratios; with --json the ratios of all benchmarks are the last line of stdout.
+ */
+import { benchIngest, type BenchReport } from './ingest.bench.ts';
+
+export type { BenchReport };
+
+export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Record<string, string>) => Promise<BenchReport>> = {
+  ingest: (say, args) =>
+    benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4) }, say),
+};
+
+export async function runBenchmarks(names: string[], args: Record<string, string>, json: boolean): Promise<void> {
+  const selected = names.length ? names : Object.keys(BENCHMARKS);
+  const unknown = selected.filter((n) => !BENCHMARKS[n]);
+  if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const all: Record<string, Record<string, number>> = {};
+  for (const name of selected) {
+    say(`\n== bench ${name}`);
+    const report = await BENCHMARKS[name]!(say, args);
+    for (const row of report.rows) say(`  ${row.label.padEnd(48)} ${String(row.value).padStart(12)} ${row.unit}`);
+    for (const [k, v] of Object.entries(report.ratios)) say(`  ratio ${k.padEnd(42)} ${String(v).padStart(12)}`);
+    all[name] = report.ratios;
+  }
+  if (json) say(JSON.stringify(all));
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { Command } from 'commander';
+import * as convertCommand from '../../cli/convert.ts';
+import * as generateCommand from '../../cli/generate.ts';
+import { readCanonicalEvents } from '../../datasets/canonical-file.ts';
+import { IobError } from '../../engine/index.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OTTO = fileURLToPath(new URL('../../../shared/data/otto-fixture/train.jsonl', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'iob-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `iob <args>` in-process against a program holding only the two commands; returns what they printed. */
+async function iob(...args: string[]): Promise<string> {
+  let printed = '';
+  const say = (line: string) => void (printed += `${line}\n`);
+  const program = new Command('iob').exitOverride();
+  generateCommand.register(program, say);
+  convertCommand.register(program, say);
+  await program.parseAsync(['node', 'iob', ...args]);
+  return printed;
+}
+
+async function countRows(path: string): Promise<{ events: number; errors: number }> {
+  const counts = { events: 0, errors: 0 };
+  for await (const record of readCanonicalEvents(path)) counts['event' in record ? 'events' : 'errors']++;
+  return counts;
+}
+
+test('iob generate writes the log, the catalog and a summary; the same arguments write the same bytes', async () => {
+  const args = (out: string) => ['generate', '--subjects', '60', '--days', '5', '--seed', '9', '--end', '2024-06-01T00:00:00Z', '--items', '300', '--out', out];
+  const first = join(dir, 'gen', 'a.csv');
+  const summary = await iob(...args(first), '--catalog', join(dir, 'gen', 'catalog.jsonl'), '--bad-rows', '0.02');
+  assert.match(summary, /^generated [\d,]+ events and \d+ bad rows for 60 subjects over 5 days \(2024-05-27T00:00Z → 2024-06-01T00:00Z, seed 9\) → /);
+  assert.match(summary, /catalog: 300 items in 40 categories/);
+  const { events, errors } = await countRows(first);
+  assert.ok(events > 300 && errors > 0);
+  assert.equal(Number(/generated ([\d,]+) events/.exec(summary)![1]!.replaceAll(',', '')), events);
+  const catalog = readFileSync(join(dir, 'gen', 'catalog.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(catalog.length, 300);
+  assert.deepEqual(Object.keys(JSON.parse(catalog[0]!)), ['id', 'category', 'price']);
+
+  const second = join(dir, 'gen', 'b.csv');
+  await iob(...args(second), '--catalog', join(dir, 'gen', 'catalog.jsonl'), '--bad-rows', '0.02');
+  assert.ok(readFileSync(first).equals(readFileSync(second)));
+  assert.deepEqual(readdirSync(join(dir, 'gen')).sort(), ['a.csv', 'b.csv', 'catalog.jsonl'], 'no partial files left');
+});
+
+test('iob generate refuses bad options with every problem listed, and writes nothing', async () => {
+  const out = join(dir, 'never.csv');
+  await assert.rejects(iob('generate', '--subjects', '0', '--days', 'x', '--seed', '1', '--bad-rows', '2', '--end', 'soon', '--out', out), (err: unknown) => {
+    assert.ok(err instanceof IobError);
+    assert.equal(err.code, 'IOB_ERR_VALIDATION');
+    assert.deepEqual(
+      err.problems.map((p) => p.path),
+      ['--subjects', '--days', '--bad-rows', '--end'],
+    );
+    return true;
+  });
+  await assert.rejects(iob('generate', '--subjects', '1', '--days', '1', '--seed', '1', '--out', join(dir, 'log.txt')), /--out|options/);
+  assert.equal(existsSync(out), false);
+});
+
+test('iob convert writes canonical events and a summary with counts', async () => {
+  const out = join(dir, 'otto.jsonl.gz');
+  const summary = await iob('convert', '--from', 'otto', '--in', OTTO, '--out', out);
+  assert.match(summary, /^converted otto: 20 sessions read → 862 events \(view 800 · cart_add 52 · purchase 10\) → .* in [\d.]+ s\nskipped: none\n$/);
+  assert.deepEqual(await countRows(out), { events: 862, errors: 0 });
+});
+
+test('iob convert refuses an unknown format, a missing input, the input as output, and the wrong format', async () => {
+  const attempts: [string[], RegExp][] = [
+    [['--from', 'csv', '--in', OTTO, '--out', join(dir, 'x.csv')], /unknown input format/],
+    [['--from', 'otto', '--in', join(dir, 'missing.jsonl'), '--out', join(dir, 'x.csv')], /no such file/],
+    [['--from', 'otto', '--in', OTTO, '--out', OTTO], /--out must differ from --in/],
+    [['--from', 'taobao', '--in', OTTO, '--out', join(dir, 'x.csv')], /does not look like taobao input/],
+  ];
+  for (const [args, pattern] of attempts) {
+    await assert.rejects(iob('convert', ...args), (err: unknown) => err instanceof IobError && err.code === 'IOB_ERR_VALIDATION' && pattern.test(err.message));
+  }
+  assert.equal(existsSync(join(dir, 'x.csv')), false, 'a failed conversion leaves no output');
+});
+
+test('the iob binary: no progress bar when stderr is not a terminal, exit code 2 on bad input', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'iob.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const ok = run('convert', '--from', 'otto', '--in', OTTO, '--out', join(dir, 'bin.csv'));
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stderr, '');
+  assert.match(ok.stdout, /converted otto: 20 sessions read → 862 events/);
+
+  const bad = run('convert', '--from', 'nope', '--in', OTTO, '--out', join(dir, 'bin2.csv'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /iob: unknown input format for --from/);
+});
