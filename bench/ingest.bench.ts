@@ -9,13 +9,15 @@
 import { Writable } from 'node:stream';
 import { AckPolicy, connect, StorageType } from 'nats';
 import { generateBehavior } from '../datasets/generate.ts';
-import { createBoundary, createLogger, createPseudonymizer, encodeEvent, loadConfig, startEngine, startNatsServer } from '../engine/index.ts';
+import { createBoundary, createJetStreamPublisher, createLogger, createPseudonymizer, encodeEvent, loadConfig, startEngine, startNatsServer } from '../engine/index.ts';
 import { buildApp } from '../serving/app.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface IngestBenchOptions {
+  /** run only these phases (profiling) */
+  only?: ('raw' | 'http' | 'nats')[];
   events: number;
   batch: number;
   concurrency: number;
@@ -81,12 +83,21 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     })();
     const rawBatches: (typeof payloads)[] = [];
     for (let i = 0; i < payloads.length; i += options.batch) rawBatches.push(payloads.slice(i, i + options.batch));
-    await pool(rawBatches, options.concurrency, (b) => Promise.all(b.map((p) => js.publish(p.subject, p.data, { msgID: p.id }))));
+    const publisher = createJetStreamPublisher(nc);
+    await pool(rawBatches, options.concurrency, (b) => Promise.all(b.map((p) => publisher.publish(p.subject, p.data, { msgId: p.id }))));
     await consumed;
     const rawSeconds = (performance.now() - rawStart) / 1000;
-    await nc.drain();
     const raw = payloads.length / rawSeconds;
-    say(`raw JetStream publish+consume: ${Math.round(raw)} events/s`);
+    say(`raw JetStream publish+consume (pipelined publisher): ${Math.round(raw)} events/s`);
+
+    // For context: the client library's own js.publish, one request per message, publish only.
+    const sample = rawBatches.slice(0, Math.max(1, Math.ceil(rawBatches.length / 5)));
+    const jsStart = performance.now();
+    await pool(sample, options.concurrency, (b) => Promise.all(b.map((p) => js.publish(p.subject, p.data, { msgID: `js-${p.id}` }))));
+    const jsPublish = sample.reduce((n, b) => n + b.length, 0) / ((performance.now() - jsStart) / 1000);
+    say(`nats.js js.publish (publish only, for context): ${Math.round(jsPublish)} events/s`);
+    publisher.close();
+    await nc.drain();
 
     // http and nats paths through a real engine.
     const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn', retentionDays: 3650 });
@@ -129,6 +140,7 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
         name: 'ingest',
         rows: [
           { label: 'raw JetStream publish+consume', value: Math.round(raw), unit: 'events/s' },
+          { label: 'nats.js js.publish alone (context)', value: Math.round(jsPublish), unit: 'events/s' },
           { label: 'HTTP end to end', value: Math.round(http), unit: 'events/s' },
           { label: 'NATS end to end', value: Math.round(natsRate), unit: 'events/s' },
         ],

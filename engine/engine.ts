@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { EventCounters } from './event-counters.ts';
 import { ensureEventStream } from './event-log.ts';
 import { createBoundary } from './ingest-boundary.ts';
+import { createJetStreamPublisher } from './jetstream-publisher.ts';
 import { createIngestor, type IngestCounters, type IngestReport } from './ingest.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
 import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
@@ -100,7 +101,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     retentionMs: config.retentionDays * 86_400_000,
     maxFutureSkewMs: config.maxFutureSkewMs,
   });
-  const ingestor = createIngestor(js, boundary);
+  const publisher = createJetStreamPublisher(nc);
+  const ingestor = createIngestor(publisher, boundary);
   const state = new EventCounters();
   const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
   const consumer: StreamConsumer | undefined = consume
@@ -113,6 +115,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     (closing ??= (async () => {
       await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
+      publisher.close();
       // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
       if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
       if (!nc.isClosed()) await nc.close();

@@ -8,11 +8,11 @@ import {
   RetentionPolicy,
   StorageType,
   nanos,
-  type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
 } from 'nats';
 import type { StoredEvent } from './event-schema.ts';
+import type { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export const EVENTS_STREAM = 'IOB_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'iob.events.';
@@ -60,11 +60,8 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
-export async function publishEvent(js: JetStreamClient, event: StoredEvent): Promise<PublishResult> {
-  const ack = await js.publish(eventSubject(event.sid), encodeEvent(event), {
-    msgID: event.eid,
-    expect: { streamName: EVENTS_STREAM },
-  });
+export async function publishEvent(publisher: JetStreamPublisher, event: StoredEvent): Promise<PublishResult> {
+  const ack = await publisher.publish(eventSubject(event.sid), encodeEvent(event), { msgId: event.eid, expectStream: EVENTS_STREAM });
   return { seq: ack.seq, duplicate: ack.duplicate };
 }
 

@@ -6,6 +6,7 @@ export { createBoundary, problemsFromZod, safeKey, type BoundaryOutcome } from '
 export { createPseudonymizer, PSEUDONYM_PATTERN, type Pseudonymizer } from './pseudonymize.ts';
 export { looksPersonal, looksLikeEmail, looksLikePhone, isPersonalKey, geohash } from './redact.ts';
 export { EVENTS_STREAM, eventSubject, encodeEvent, decodeEvent } from './event-log.ts';
+export { createJetStreamPublisher, PublishError, type JetStreamPublisher, type PubAck } from './jetstream-publisher.ts';
 export { INGEST_SUBJECT, extractEvents } from './boundary-worker.ts';
 export type { EventResult, EventStatus, IngestReport, IngestCounters } from './ingest.ts';
 export type { ConsumerStats, EventSink } from './stream-consumer.ts';

@@ -3,10 +3,10 @@
  * concurrently, and each gets its own result. A bad neighbour never costs a valid event its place; an
  * event is reported `accepted` only once the stream acknowledged it.
  */
-import type { JetStreamClient } from 'nats';
 import type { Problem } from './errors.ts';
 import type { BoundaryOutcome } from './ingest-boundary.ts';
 import { publishEvent } from './event-log.ts';
+import type { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export type EventStatus = 'accepted' | 'duplicate' | 'rejected' | 'failed';
 
@@ -46,7 +46,7 @@ export interface Ingestor {
   readonly counters: Readonly<IngestCounters>;
 }
 
-export function createIngestor(js: JetStreamClient, crossBoundary: (raw: unknown) => BoundaryOutcome): Ingestor {
+export function createIngestor(publisher: JetStreamPublisher, crossBoundary: (raw: unknown) => BoundaryOutcome): Ingestor {
   const counters: IngestCounters = { accepted: 0, duplicate: 0, rejected: 0, failed: 0, dropped_fields: 0, redacted_fields: 0 };
 
   async function ingest(events: readonly unknown[]): Promise<IngestReport> {
@@ -64,7 +64,7 @@ export function createIngestor(js: JetStreamClient, crossBoundary: (raw: unknown
       if (outcome.redacted.length) result.redacted = outcome.redacted;
       results[index] = result;
       pending.push(
-        publishEvent(js, outcome.event).then(
+        publishEvent(publisher, outcome.event).then(
           (ack) => {
             result.status = ack.duplicate ? 'duplicate' : 'accepted';
             result.seq = ack.seq;

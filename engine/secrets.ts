@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiKeySchema, type ApiKey } from './config.ts';
 
 export function ensureDataDir(dataDir: string): void {
@@ -12,6 +12,7 @@ export function ensureDataDir(dataDir: string): void {
 }
 
 function readOrCreate(path: string, create: () => string): { value: string; created: boolean } {
+  ensureDataDir(dirname(path));
   try {
     return { value: readFileSync(path, 'utf8').trim(), created: false };
   } catch (err) {

@@ -1,0 +1,125 @@
+/**
+ * Pipelined JetStream publishing. nats.js's `js.publish` makes every message a full request (its own
+ * timer and bookkeeping): measured here at ~16k msgs/s. This publisher sends plain NATS publishes with
+ * reply subjects under one wildcard inbox subscription and matches the stream's acks by a counter, with
+ * one timeout sweep for all — ~72k msgs/s on the same machine (bench/ingest.bench.ts). The semantics are
+ * JetStream's own: a message counts as stored only when its PubAck arrived; `Nats-Msg-Id` dedupes.
+ */
+import { createInbox, headers, type NatsConnection, type Subscription } from 'nats';
+
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export class PublishError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'no_responders' | 'rejected' | 'closed',
+  ) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+interface Pending {
+  resolve: (ack: PubAck) => void;
+  reject: (err: Error) => void;
+  deadline: number;
+}
+
+export interface PublishOptions {
+  msgId?: string;
+  /** Reject the ack unless it comes from this stream. */
+  expectStream?: string;
+}
+
+export interface JetStreamPublisher {
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<PubAck>;
+  readonly inflight: number;
+  close(): void;
+}
+
+export function createJetStreamPublisher(nc: NatsConnection, timeoutMs = 5000): JetStreamPublisher {
+  const prefix = createInbox('_IOB_ACK');
+  const pending = new Map<number, Pending>();
+  const decoder = new TextDecoder();
+  let counter = 0;
+
+  const sub: Subscription = nc.subscribe(`${prefix}.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const id = Number(msg.subject.slice(prefix.length + 1));
+      const entry = pending.get(id);
+      if (!entry) return;
+      pending.delete(id);
+      if (msg.headers?.code === 503) {
+        entry.reject(new PublishError('no stream is listening on this subject', 'no_responders'));
+        return;
+      }
+      const ack = parsePubAck(decoder.decode(msg.data));
+      if (typeof ack === 'string') entry.reject(new PublishError(ack, 'rejected'));
+      else entry.resolve(ack);
+    },
+  });
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, entry] of pending) {
+      if (entry.deadline <= now) {
+        pending.delete(id);
+        entry.reject(new PublishError('no acknowledgement from the stream in time', 'timeout'));
+      }
+    }
+  }, Math.max(50, Math.min(500, timeoutMs / 4)));
+  sweep.unref();
+
+  return {
+    publish(subject, data, options = {}) {
+      if (nc.isClosed()) return Promise.reject(new PublishError('connection closed', 'closed'));
+      return new Promise<PubAck>((resolve, reject) => {
+        const id = ++counter;
+        const h = headers();
+        if (options.msgId) h.set('Nats-Msg-Id', options.msgId);
+        if (options.expectStream) h.set('Nats-Expected-Stream', options.expectStream);
+        pending.set(id, { resolve, reject, deadline: Date.now() + timeoutMs });
+        try {
+          nc.publish(subject, data, { reply: `${prefix}.${id}`, headers: h });
+        } catch (err) {
+          pending.delete(id);
+          reject(new PublishError((err as Error).message, 'closed'));
+        }
+      });
+    },
+    get inflight() {
+      return pending.size;
+    },
+    close() {
+      clearInterval(sweep);
+      sub.unsubscribe();
+      for (const entry of pending.values()) entry.reject(new PublishError('publisher closed', 'closed'));
+      pending.clear();
+    },
+  };
+}
+
+/**
+ * PubAcks are tiny fixed-shape JSON ({"stream":"S","seq":12[,"duplicate":true]}); reading them with a
+ * pattern instead of JSON.parse matters at tens of thousands per second. Anything else goes through
+ * JSON.parse. Returns the ack, or an error message.
+ */
+const PUB_ACK = /^\{"stream":"([^"]+)",(?:"domain":"[^"]*",)?"seq":(\d+)(,"duplicate":true)?\}$/;
+
+export function parsePubAck(text: string): PubAck | string {
+  const m = PUB_ACK.exec(text);
+  if (m) return { stream: m[1]!, seq: Number(m[2]), duplicate: m[3] !== undefined };
+  try {
+    const body = JSON.parse(text) as Partial<PubAck> & { error?: { description?: string } };
+    if (body.error) return `stream rejected the message: ${body.error.description ?? 'unknown error'}`;
+    if (typeof body.seq === 'number' && typeof body.stream === 'string') return { stream: body.stream, seq: body.seq, duplicate: Boolean(body.duplicate) };
+  } catch {
+    /* fall through */
+  }
+  return 'unreadable publish acknowledgement';
+}
