@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { connect, type NatsConnection } from 'nats';
-import { readCanonicalEvents } from '../datasets/canonical-file.ts';
+import { readCanonicalEvents } from '../datasets/index.ts';
 import { IobError, type IngestReport } from '../engine/index.ts';
 import { createProgress } from './progress.ts';
 

@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { generateBehavior } from '../datasets/generate.ts';
+import { generateBehavior } from '../datasets/index.ts';
 import { createLogger, ensureDemoApiKey, loadConfig, startEngine, type Engine } from '../engine/index.ts';
 import { buildApp } from '../serving/app.ts';
 import { configFlags, flagOverrides } from './flags.ts';
