@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Writable } from 'node:stream';
+import { createLogger, loadConfig, startEngine, startNatsServer } from '../../engine/index.ts';
+import { buildApp } from '../../serving/app.ts';
+import { waitUntil } from '../helpers/cli-process.ts';
+import { bearer, TEST_KEYS } from '../helpers/engine.ts';
+import { defer, tempDir } from '../helpers/nats.ts';
+
+test('broker outage: readiness turns false, ingest answers 503 with Retry-After, and both recover', async (t) => {
+  const storeDir = tempDir(t, 'iob-nats-');
+  let server = await startNatsServer({ storeDir });
+  const port = server.port;
+  defer(t, () => server.stop());
+  const config = loadConfig({}, { natsUrl: server.url, dataDir: tempDir(t), apiKeys: TEST_KEYS, logLevel: 'warn' });
+  const log = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+  const engine = await startEngine({ config, log });
+  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: 100, bodyLimitBytes: 1 << 20 });
+  defer(t, async () => {
+    await app.close();
+    await engine.close();
+  });
+  const post = (id: string) =>
+    app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [{ id, ts: Date.now(), subject: 'u1', type: 'view' }] } });
+
+  assert.equal((await post('before')).statusCode, 200);
+  await server.stop();
+  await waitUntil(() => !engine.isReady(), 5000, 'the engine to notice the outage');
+
+  const ready = await app.inject({ url: '/readyz' });
+  assert.equal(ready.statusCode, 503);
+  assert.equal(ready.json().ready, false);
+  const during = await post('during');
+  assert.equal(during.statusCode, 503);
+  assert.equal(during.json().code, 'IOB_ERR_UNAVAILABLE');
+  assert.equal(during.headers['retry-after'], '1');
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness is not readiness');
+
+  server = await startNatsServer({ storeDir, port });
+  await waitUntil(() => engine.isReady(), 10_000, 'the engine to reconnect');
+  const after = await post('after');
+  assert.equal(after.statusCode, 200);
+  const seq = after.json().results[0].seq;
+  assert.equal(seq, 2, 'the stream survived the restart and nothing was written during the outage');
+  await engine.waitForSeq(seq, 10_000);
+  assert.equal(engine.state.subject(engine.pseudonymize('subject', 'u1'))?.view, 2);
+});
