@@ -15,3 +15,6 @@ export { startNatsServer, findNatsServer, NATS_INSTALL_HINT, type NatsServer, ty
 export { ensureDataDir, ensureDemoApiKey, ensurePseudonymKey } from './secrets.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { startEngine, type Engine, type EngineStats, type StartEngineOptions } from './engine.ts';
+export { PURPOSES, PURPOSE_IDS, isPurpose, type Purpose, type PurposeDeclaration, type LawfulBasis } from './purposes.ts';
+export { allowedAt, currentState, withChanges, emptyRecord, type ConsentChange, type ConsentRecord } from './consent/consent-record.ts';
+export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type ConsentListener } from './consent/consent-registry.ts';
