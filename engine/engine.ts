@@ -6,7 +6,10 @@
 import { join } from 'node:path';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import { openAuditLog, type AuditLog } from './audit-log.ts';
 import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
+import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
+import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
 import { EventCounters } from './event-counters.ts';
 import { ensureEventStream } from './event-log.ts';
@@ -32,6 +35,9 @@ export interface Engine {
   readonly jsm: JetStreamManager;
   readonly state: EventCounters;
   readonly pseudonymize: Pseudonymizer;
+  readonly consent: ConsentRegistry;
+  readonly audit: AuditLog;
+  readonly subjects: SubjectRights;
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   /** True while the broker is reachable. */
   isReady(): boolean;
@@ -96,6 +102,11 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     replicas: config.streamReplicas,
   });
 
+  const consent = await openConsentRegistry(js, { replicas: config.streamReplicas });
+  const audit = await openAuditLog(js, jsm, config.streamReplicas);
+  await consent.synced();
+  const subjects = createSubjectRights(pseudonymize, consent, audit);
+
   const boundary = createBoundary({
     pseudonymize,
     retentionMs: config.retentionDays * 86_400_000,
@@ -116,6 +127,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
       publisher.close();
+      await consent.close();
       // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
       if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
       if (!nc.isClosed()) await nc.close();
@@ -129,6 +141,9 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     jsm,
     state,
     pseudonymize,
+    consent,
+    audit,
+    subjects,
     ingest: (events) => ingestor.ingest(events),
     isReady: () => connected && !nc.isClosed(),
     stats: () => ({

@@ -13,10 +13,12 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ApiKey, Logger, Scope } from '../engine/index.ts';
-import { createKeyring } from './auth.ts';
+import { createKeyring, type Principal } from './auth.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { consentRoutes } from './routes/consent.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -24,6 +26,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route requires; routes without one are public. */
     scope?: Scope;
+  }
+  interface FastifyRequest {
+    /** The API key's identity, on routes that require a scope. */
+    principal?: Principal;
   }
 }
 
@@ -72,7 +78,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const scope = req.routeOptions.config.scope;
-    if (scope) keyring.authorize(req, scope);
+    if (scope) req.principal = keyring.authorize(req, scope);
+  });
+  // Sec-GPC: 1 on a request that names a subject is an opt-out of personalization for that subject.
+  app.addHook('preHandler', async (req) => {
+    if (req.headers['sec-gpc'] !== '1' || !req.principal) return;
+    const subject = (req.params as { subject?: unknown } | undefined)?.subject;
+    if (typeof subject === 'string' && subject.length > 0) await options.engine.subjects.recordGpc(subject, req.principal.id);
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -111,6 +123,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: RouteDeps = { engine: options.engine, metrics, maxBatch: options.maxBatch };
   await app.register(healthRoutes(deps));
   await app.register(eventsRoutes(deps));
+  await app.register(consentRoutes(deps));
+  await app.register(auditRoutes(deps));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

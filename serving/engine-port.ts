@@ -2,10 +2,12 @@
  * What the HTTP layer needs from the engine, and nothing more. The engine's `Engine` satisfies it;
  * serving never reaches past this port into engine internals.
  */
-import type { EngineStats, IngestReport } from '../engine/index.ts';
+import type { AuditLog, EngineStats, IngestReport, SubjectRights } from '../engine/index.ts';
 
 export interface ServingEngine {
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   isReady(): boolean;
   stats(): EngineStats;
+  readonly subjects: SubjectRights;
+  readonly audit: Pick<AuditLog, 'page'>;
 }

@@ -43,6 +43,7 @@ export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         }
         if (!deps.engine.isReady()) throw new IobError('IOB_ERR_UNAVAILABLE');
         const report = await deps.engine.ingest(events);
+        if (req.headers['sec-gpc'] === '1') await recordGpcForBatch(deps, events, report.results, req.principal!.id);
         if (report.failed > 0) {
           reply.header('retry-after', '1');
           return reply.code(503).send(report);
@@ -51,3 +52,13 @@ export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
     });
   };
+
+/** Sec-GPC: 1 on a batch opts each of its (accepted) subjects out of personalization. */
+async function recordGpcForBatch(deps: RouteDeps, events: unknown[], results: { status: string }[], actor: string) {
+  const subjects = new Set<string>();
+  results.forEach((r, i) => {
+    const subject = (events[i] as { subject?: unknown }).subject;
+    if (r.status !== 'rejected' && (typeof subject === 'string' || typeof subject === 'number')) subjects.add(String(subject));
+  });
+  for (const subject of subjects) await deps.engine.subjects.recordGpc(subject, actor);
+}

@@ -1,0 +1,38 @@
+/**
+ * Consent per subject (scope `consent`): PUT records grants and withdrawals with source and notice
+ * version; GET shows the current state and the timeline. The raw subject id in the path is pseudonymized
+ * by the engine and never logged (logs carry route patterns).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ConsentPutSchema, ConsentViewSchema, ErrorResponseSchema, SubjectParamsSchema } from '../schemas.ts';
+import type { RouteDeps } from '../app.ts';
+
+export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.put('/v1/consent/:subject', {
+      config: { scope: 'consent' },
+      schema: {
+        summary: "Record a subject's consent choices",
+        tags: ['privacy'],
+        params: SubjectParamsSchema,
+        body: ConsentPutSchema,
+        response: { 200: ConsentViewSchema, 400: ErrorResponseSchema },
+      },
+      handler: async (req) => {
+        const { purposes, source, notice, at } = req.body;
+        const when = at === undefined ? undefined : typeof at === 'number' ? at : Date.parse(at);
+        return deps.engine.subjects.updateConsent(req.params.subject, { purposes, source, notice, at: when }, req.principal!.id);
+      },
+    });
+    app.get('/v1/consent/:subject', {
+      config: { scope: 'consent' },
+      schema: {
+        summary: "A subject's consent: current state per purpose and the timeline of changes",
+        description: 'A subject never seen reads as the defaults (no consent-based purpose granted).',
+        tags: ['privacy'],
+        params: SubjectParamsSchema,
+        response: { 200: ConsentViewSchema },
+      },
+      handler: async (req) => deps.engine.subjects.consent(req.params.subject),
+    });
+  };
