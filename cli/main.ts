@@ -7,6 +7,7 @@ import * as bench from './bench.ts';
 import * as convert from './convert.ts';
 import * as generate from './generate.ts';
 import * as ingest from './ingest.ts';
+import * as privacy from './privacy.ts';
 import * as start from './start.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,7 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

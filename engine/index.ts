@@ -20,3 +20,4 @@ export { allowedAt, currentState, withChanges, emptyRecord, type ConsentChange, 
 export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type ConsentListener } from './consent/consent-registry.ts';
 export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditAction } from './audit-log.ts';
 export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView } from './subject-rights.ts';
+export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';

@@ -12,7 +12,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { ApiKey, Logger, Scope } from '../engine/index.ts';
+import type { ApiKey, Logger, Purpose, Scope } from '../engine/index.ts';
 import { createKeyring, type Principal } from './auth.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling } from './error-handler.ts';
@@ -26,6 +26,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route requires; routes without one are public. */
     scope?: Scope;
+    /** the ENDPOINTS key this route was declared under (serving/endpoints.ts) */
+    endpoint?: string;
+    purpose?: Purpose;
   }
   interface FastifyRequest {
     /** The API key's identity, on routes that require a scope. */

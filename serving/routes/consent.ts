@@ -6,11 +6,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConsentPutSchema, ConsentViewSchema, ErrorResponseSchema, SubjectParamsSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
+import { endpoint } from '../endpoints.ts';
 
 export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.put('/v1/consent/:subject', {
-      config: { scope: 'consent' },
+      config: endpoint('PUT /v1/consent/:subject'),
       schema: {
         summary: "Record a subject's consent choices",
         tags: ['privacy'],
@@ -25,7 +26,7 @@ export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
     });
     app.get('/v1/consent/:subject', {
-      config: { scope: 'consent' },
+      config: endpoint('GET /v1/consent/:subject'),
       schema: {
         summary: "A subject's consent: current state per purpose and the timeline of changes",
         description: 'A subject never seen reads as the defaults (no consent-based purpose granted).',

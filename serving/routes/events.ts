@@ -6,11 +6,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IobError } from '../../engine/index.ts';
 import { ErrorResponseSchema, IngestRequestSchema, IngestResponseSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
+import { endpoint } from '../endpoints.ts';
 
 export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/events', {
-      config: { scope: 'ingest' },
+      config: endpoint('POST /v1/events'),
       schema: {
         summary: 'Ingest a batch of behavior events',
         description:

@@ -1,0 +1,128 @@
+/**
+ * Event-time windows and the tiles that hold them. This comment is the contract the tests' naive
+ * reference implements; keep the two in step.
+ *
+ * ## Windows
+ * Every window is a whole number of buckets aligned to the UTC epoch (bucket of a time x at resolution R
+ * is floor(x / R)). At read time t an event with time ts is inside window w when
+ *
+ *     floor(ts / R_w) >= floor(t / R_w) - (n_w - 1)   and   ts <= t
+ *
+ * | window | resolution R_w | buckets n_w | covers                                      |
+ * | ------ | -------------- | ----------- | ------------------------------------------- |
+ * | 1h     | 5 minutes      | 12          | the current 5-minute bucket and the 11 before |
+ * | 24h    | 1 hour         | 24          | the current hour and the 23 before          |
+ * | 7d     | 1 UTC day      | 7           | today (UTC) and the 6 days before           |
+ * | 30d    | 1 UTC day      | 30          | today (UTC) and the 29 days before          |
+ *
+ * So a window spans between (n_w - 1)·R_w and n_w·R_w before t, never more than its name: events at 10:00:00
+ * and at 10:04:59 (one 5-minute bucket) both leave the 1h window when t reaches 11:00:00.
+ *
+ * ## Tiles
+ * Aligned buckets let the store keep sums per tile instead of events. An entity's tiles are kept at three
+ * resolutions (levels): 5-minute tiles while some 5-minute window may still need them, hour tiles, and day
+ * tiles. Which level a time belongs to depends only on the entity's newest event time T (reads are never
+ * earlier than T, see online-store.ts), so it is deterministic:
+ *   - a tile stays at its level while its parent bucket (at the next coarser level in use) still overlaps
+ *     the widest window of its level as seen at T; once the whole parent lies before that window it folds
+ *     into the parent, because no read at or after T can tell its parts apart any more;
+ *   - a tile of the coarsest level is dropped once it lies entirely before that level's widest window.
+ * Levels that no window of an entity uses are skipped (item views have no 5-minute tiles).
+ *
+ * A tile is named by a code: (start of the tile in minutes since the epoch) × 4 + level. Codes sort by start
+ * time, and "tile starts at or after the window start" is one integer comparison against the window's code.
+ */
+
+export const MINUTE = 60_000;
+export const FIVE_MINUTES = 5 * MINUTE;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** Tile resolutions, finest first; a level is an index into this list. */
+export const LEVEL_MS = [FIVE_MINUTES, HOUR, DAY] as const;
+export type Level = 0 | 1 | 2;
+
+export const TILE_WINDOWS = ['1h', '24h', '7d', '30d'] as const;
+export type TileWindow = (typeof TILE_WINDOWS)[number];
+
+export interface WindowShape {
+  level: Level;
+  /** number of buckets at that level */
+  buckets: number;
+}
+
+export const WINDOW_SHAPES: Readonly<Record<TileWindow, WindowShape>> = {
+  '1h': { level: 0, buckets: 12 },
+  '24h': { level: 1, buckets: 24 },
+  '7d': { level: 2, buckets: 7 },
+  '30d': { level: 2, buckets: 30 },
+};
+
+/** Start (epoch ms) of the first bucket a window of this shape covers at read time t. */
+export function windowStartMs(t: number, shape: WindowShape): number {
+  const r = LEVEL_MS[shape.level];
+  return (Math.floor(t / r) - (shape.buckets - 1)) * r;
+}
+
+/** The smallest tile code whose tile starts at or after `startMs` (a bucket boundary). */
+export function codeAtOrAfter(startMs: number): number {
+  return (startMs / MINUTE) * 4;
+}
+
+export function tileCode(startMs: number, level: Level): number {
+  return (startMs / MINUTE) * 4 + level;
+}
+
+export function tileStartMs(code: number): number {
+  return (code >> 2) * MINUTE;
+}
+
+/**
+ * The tile levels one entity kind keeps, derived from the windows its features use: for each level in use,
+ * the widest window (in buckets) at that level. Answers "at which level does time ts live, for an entity
+ * whose newest event is at T" — the rule in the header comment.
+ */
+export class TileLevels {
+  /** levels in use, finest first */
+  readonly levels: readonly Level[];
+  /** widest window in buckets, per entry of `levels` */
+  readonly horizons: readonly number[];
+  /** how far back (ms) from T the coarsest level still keeps tiles: the widest window's span */
+  readonly spanMs: number;
+
+  constructor(windows: Iterable<WindowShape>) {
+    const horizon = new Map<Level, number>();
+    for (const w of windows) horizon.set(w.level, Math.max(horizon.get(w.level) ?? 0, w.buckets));
+    this.levels = [...horizon.keys()].sort((a, b) => a - b);
+    this.horizons = this.levels.map((l) => horizon.get(l)!);
+    const last = this.levels.length - 1;
+    this.spanMs = last < 0 ? 0 : this.horizons[last]! * LEVEL_MS[this.levels[last]!];
+  }
+
+  get empty(): boolean {
+    return this.levels.length === 0;
+  }
+
+  /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
+  codeFor(ts: number, newest: number): number {
+    const { levels, horizons } = this;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i]!;
+      const r = LEVEL_MS[level];
+      const windowStart = (Math.floor(newest / r) - (horizons[i]! - 1)) * r;
+      const start = Math.floor(ts / r) * r;
+      if (i === levels.length - 1) return start >= windowStart ? tileCode(start, level) : -1;
+      const parentMs = LEVEL_MS[levels[i + 1]!];
+      const parentEnd = (Math.floor(ts / parentMs) + 1) * parentMs;
+      if (parentEnd > windowStart) return tileCode(start, level);
+    }
+    return -1;
+  }
+
+  /** True when moving the newest event time from `before` to `after` can change some tile's level. */
+  levelsMayChange(before: number, after: number): boolean {
+    if (this.levels.length === 0) return false;
+    const r = LEVEL_MS[this.levels[0]!];
+    return Math.floor(before / r) !== Math.floor(after / r);
+  }
+}

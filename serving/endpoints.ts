@@ -1,0 +1,27 @@
+/**
+ * Every HTTP endpoint that touches personal data, with its scope and the purpose it serves: the
+ * declaration routes take their config from, and the record of processing is generated from. A test
+ * holds the registered routes equal to this table.
+ */
+import type { Purpose, Scope } from '../engine/index.ts';
+
+export interface EndpointDeclaration {
+  scope: Scope;
+  /** the purpose the endpoint's use of personal data serves; none for administrative access */
+  purpose?: Purpose;
+  /** what personal data the endpoint reads or writes */
+  data: string;
+}
+
+export const ENDPOINTS = {
+  'POST /v1/events': { scope: 'ingest', data: 'behavior events (pseudonymized at the boundary)' },
+  'PUT /v1/consent/:subject': { scope: 'consent', data: 'consent choices' },
+  'GET /v1/consent/:subject': { scope: 'consent', data: 'consent choices' },
+  'GET /v1/audit': { scope: 'admin', data: 'audit log (pseudonymous ids, API key ids)' },
+  'GET /v1/processing-record': { scope: 'admin', data: 'none' },
+} as const satisfies Record<string, EndpointDeclaration>;
+
+export type EndpointKey = keyof typeof ENDPOINTS;
+
+/** Route config for an endpoint: its scope (and purpose) from the table above. */
+export const endpoint = (key: EndpointKey) => ({ ...(ENDPOINTS[key] as EndpointDeclaration), endpoint: key });
