@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { openAuditLog, type AuditLog } from './audit-log.ts';
 import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
+import { openErasureList, type ErasureList } from './erasure-list.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
 import { EventCounters } from './event-counters.ts';
@@ -38,6 +39,7 @@ export interface Engine {
   readonly consent: ConsentRegistry;
   readonly audit: AuditLog;
   readonly subjects: SubjectRights;
+  readonly erasures: ErasureList;
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   /** True while the broker is reachable. */
   isReady(): boolean;
@@ -105,7 +107,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const consent = await openConsentRegistry(js, { replicas: config.streamReplicas });
   const audit = await openAuditLog(js, jsm, config.streamReplicas);
   await consent.synced();
-  const subjects = createSubjectRights(pseudonymize, consent, audit);
+  const erasures = await openErasureList(js, { replicas: config.streamReplicas });
+  const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm });
 
   const boundary = createBoundary({
     pseudonymize,
@@ -128,6 +131,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
       publisher.close();
       await consent.close();
+      await erasures.close();
       // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
       if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
       if (!nc.isClosed()) await nc.close();
@@ -144,6 +148,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     consent,
     audit,
     subjects,
+    erasures,
     ingest: (events) => ingestor.ingest(events),
     isReady: () => connected && !nc.isClosed(),
     stats: () => ({

@@ -19,5 +19,7 @@ export { PURPOSES, PURPOSE_IDS, isPurpose, type Purpose, type PurposeDeclaration
 export { allowedAt, currentState, withChanges, emptyRecord, type ConsentChange, type ConsentRecord } from './consent/consent-record.ts';
 export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type ConsentListener } from './consent/consent-registry.ts';
 export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditAction } from './audit-log.ts';
-export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView } from './subject-rights.ts';
+export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView, type SubjectDataHolder, type ErasureReceipt } from './subject-rights.ts';
+export { openErasureList, ERASURE_BUCKET, type ErasureList } from './erasure-list.ts';
+export { readSubjectEvents, purgeSubjectEvents } from './subject-events.ts';
 export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';

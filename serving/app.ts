@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { eventsRoutes } from './routes/events.ts';
+import { subjectRoutes } from './routes/subjects.ts';
 import { healthRoutes } from './routes/health.ts';
 
 declare module 'fastify' {
@@ -127,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(eventsRoutes(deps));
   await app.register(consentRoutes(deps));
+  await app.register(subjectRoutes(deps));
   await app.register(auditRoutes(deps));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -87,3 +87,13 @@ export const AuditPageSchema = z.object({
   ),
   next: z.number().optional().describe('pass as `from` for the next page'),
 });
+
+export const ErasureReceiptSchema = z.object({
+  requestId: z.string(),
+  held: z.boolean().describe('whether anything was held about the subject'),
+  purged: z.record(z.string(), z.number()).describe('entries removed, per store'),
+  consentTombstoned: z.boolean(),
+  addedToErasureList: z.boolean(),
+  completedAt: z.string(),
+  durationMs: z.number(),
+});

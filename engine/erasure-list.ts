@@ -1,0 +1,41 @@
+/**
+ * The erasure list: pseudonymous ids of erased subjects (NATS KV IOB_ERASURES), watched into a local
+ * set. Every training-set build excludes them, so a rebuilt set never brings an erased person back.
+ */
+import type { JetStreamClient, KV } from 'nats';
+
+export const ERASURE_BUCKET = 'IOB_ERASURES';
+
+export interface ErasureList {
+  has(sid: string): boolean;
+  add(sid: string, at?: number): Promise<void>;
+  all(): string[];
+  close(): Promise<void>;
+}
+
+export async function openErasureList(js: JetStreamClient, options: { replicas?: number } = {}): Promise<ErasureList> {
+  const kv: KV = await js.views.kv(ERASURE_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
+  const erased = new Set<string>();
+  let initialized!: () => void;
+  const ready = new Promise<void>((r) => (initialized = r));
+  const watcher = await kv.watch({ initializedFn: () => initialized() });
+  const loop = (async () => {
+    for await (const e of watcher) {
+      if (e.operation === 'PUT') erased.add(e.key);
+    }
+  })();
+  await ready;
+  const enc = new TextEncoder();
+  return {
+    has: (sid) => erased.has(sid),
+    async add(sid, at = Date.now()) {
+      await kv.put(sid, enc.encode(JSON.stringify({ at })));
+      erased.add(sid);
+    },
+    all: () => [...erased],
+    async close() {
+      watcher.stop();
+      await loop.catch(() => undefined);
+    },
+  };
+}
