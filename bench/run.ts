@@ -2,6 +2,7 @@
  * `iob bench [name…] [--json]` — committed, runnable benchmarks. Each prints its figures measured side by
  * side in one run, and ratios; with --json the ratios of all benchmarks are the last line of stdout.
  */
+import { benchConsent } from './consent.bench.ts';
 import { benchIngest, type BenchReport } from './ingest.bench.ts';
 
 export type { BenchReport };
@@ -9,6 +10,7 @@ export type { BenchReport };
 export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Record<string, string>) => Promise<BenchReport>> = {
   ingest: (say, args) =>
     benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4) }, say),
+  consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20) }, say),
 };
 
 export async function runBenchmarks(names: string[], args: Record<string, string>, json: boolean): Promise<void> {
