@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isIobError } from '../engine/index.ts';
 import * as bench from './bench.ts';
 import * as convert from './convert.ts';
+import * as features from './features.ts';
 import * as generate from './generate.ts';
 import * as ingest from './ingest.ts';
 import * as privacy from './privacy.ts';
@@ -15,7 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -20,3 +20,4 @@ export { generateCatalog, DEFAULT_CATEGORIES, DEFAULT_ITEMS, type CatalogItem, t
 export { writeCatalogFile } from './catalog-file.ts';
 export { withBadRows, BAD_ROW_DEFECTS, type BadRowDefect, type BadRowOptions, type GeneratedRow } from './bad-rows.ts';
 export { CONVERTERS, CONVERTER_NAMES, isConverterName, type Conversion, type ConversionStats, type Converter, type ConverterName } from './convert/index.ts';
+export { readLabelFile, trainingRowLine, type LabelFile, type LabelFileRow } from './labels-file.ts';

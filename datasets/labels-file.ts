@@ -8,7 +8,7 @@ import { FieldProblem, parseTimestampText } from './canonical-event.ts';
 import { CsvSyntaxError, csvField, splitCsvRecord } from './io/csv.ts';
 import { readLineBlocks } from './io/text-lines.ts';
 
-export interface LabelRow {
+export interface LabelFileRow {
   line: number;
   /** the row's own cells, in header order */
   cells: string[];
@@ -20,14 +20,14 @@ export interface LabelRow {
 
 export interface LabelFile {
   header: string[];
-  rows: LabelRow[];
+  rows: LabelFileRow[];
 }
 
 /** Reads the whole label file (label files are small beside event logs); throws on the first bad row. */
 export async function readLabelFile(path: string): Promise<LabelFile> {
   let header: string[] | undefined;
   let col = { subject: -1, ts: -1, session: -1, item: -1 };
-  const rows: LabelRow[] = [];
+  const rows: LabelFileRow[] = [];
   let line = 0;
   for await (const block of readLineBlocks(path)) {
     let start = 0;
@@ -55,7 +55,7 @@ export async function readLabelFile(path: string): Promise<LabelFile> {
       if (subject === '') throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}, column subject: is required`);
       const ts = parseTimestampText(cells[col.ts]!.trim());
       if (ts instanceof FieldProblem) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}, column ts: ${ts.message}`);
-      const row: LabelRow = { line, cells, subject, ts };
+      const row: LabelFileRow = { line, cells, subject, ts };
       if (col.session >= 0 && cells[col.session] !== '') row.session = cells[col.session]!;
       if (col.item >= 0 && cells[col.item] !== '') row.item = cells[col.item]!;
       rows.push(row);
