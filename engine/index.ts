@@ -23,3 +23,34 @@ export { createSubjectRights, type SubjectRights, type ConsentUpdate, type Conse
 export { openErasureList, ERASURE_BUCKET, type ErasureList } from './erasure-list.ts';
 export { readSubjectEvents, purgeSubjectEvents } from './subject-events.ts';
 export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';
+// Feature store: declarative views, the online store, snapshots, point-in-time training rows (engine/features).
+export {
+  DEFAULT_VIEWS,
+  DEFAULT_HISTORIES,
+  SUBJECT_VIEW,
+  SESSION_VIEW,
+  ITEM_VIEW,
+  CATEGORY_VIEW,
+  ENTITIES,
+  type Entity,
+  type FeatureView,
+  type Feature,
+  type Aggregation,
+  type DemandHistoryView,
+  type Window,
+} from './features/definitions.ts';
+export { TILE_WINDOWS, WINDOW_SHAPES, type TileWindow } from './features/time-windows.ts';
+export { FeatureDefinitionError } from './features/plan.ts';
+export {
+  FeatureStore,
+  DEFAULT_ALLOWED_LATENESS_MS,
+  DEFAULT_SESSION_GAP_MS,
+  type FeatureEvent,
+  type FeatureStoreOptions,
+  type FeatureStoreStats,
+  type ReadTarget,
+} from './features/online-store.ts';
+export type { DemandHistory } from './features/keyed-state.ts';
+export { sessionKey } from './features/sessions.ts';
+export { encodeSnapshot, decodeSnapshot, writeSnapshot, readSnapshot, snapshotToObjectStore, snapshotFromObjectStore } from './features/snapshot.ts';
+export { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './features/point-in-time.ts';

@@ -21,12 +21,12 @@
  *                   aggregations or the name of another feature of the same view.
  * Session views use the window `session` (the whole session); the others use tile windows.
  */
-import { EVENT_TYPES, type EventType } from '../event-schema.ts';
+import type { EventType } from '../event-schema.ts';
+import type { Purpose } from '../purposes.ts';
 import { DAY, HOUR, TILE_WINDOWS, type TileWindow } from './time-windows.ts';
 
-/** Why data is processed. Every view declares one; consent is given per purpose. */
-export const PURPOSES = ['analytics', 'personalization', 'forecasting'] as const;
-export type Purpose = (typeof PURPOSES)[number];
+/** Why data is processed (engine/purposes.ts). Every view declares one; consent is given per purpose. */
+export type { Purpose };
 
 export const ENTITIES = ['subject', 'session', 'item', 'category'] as const;
 export type Entity = (typeof ENTITIES)[number];
@@ -151,12 +151,10 @@ function demandView(entity: 'item' | 'category'): DemandHistoryView {
     entity,
     purpose: 'forecasting',
     types: ['purchase'],
-    // two years and a margin, so a yearly seasonal model always has two full seasons
-    retentionDays: 800,
+    // two years: two full seasons for a yearly seasonal model, and the forecasting purpose's retention
+    retentionDays: 730,
     description: `Units purchased per UTC day for one ${entity}.`,
   };
 }
 
 export const DEFAULT_HISTORIES: readonly DemandHistoryView[] = [demandView('item'), demandView('category')];
-
-export const isEventType = (s: string): s is EventType => (EVENT_TYPES as readonly string[]).includes(s);

@@ -58,15 +58,14 @@ export const WINDOW_SHAPES: Readonly<Record<TileWindow, WindowShape>> = {
   '30d': { level: 2, buckets: 30 },
 };
 
-/** Start (epoch ms) of the first bucket a window of this shape covers at read time t. */
-export function windowStartMs(t: number, shape: WindowShape): number {
-  const r = LEVEL_MS[shape.level];
-  return (Math.floor(t / r) - (shape.buckets - 1)) * r;
+/** The first bucket (index at resolution bucketMs) a window of `buckets` buckets covers at read time t. */
+export function firstBucket(t: number, bucketMs: number, buckets: number): number {
+  return Math.floor(t / bucketMs) - (buckets - 1);
 }
 
-/** The smallest tile code whose tile starts at or after `startMs` (a bucket boundary). */
-export function codeAtOrAfter(startMs: number): number {
-  return (startMs / MINUTE) * 4;
+/** The tile code at which a window starts at read time t: tiles with a code at or above it are inside. */
+export function windowStartCode(t: number, bucketMs: number, buckets: number): number {
+  return ((firstBucket(t, bucketMs, buckets) * bucketMs) / MINUTE) * 4;
 }
 
 export function tileCode(startMs: number, level: Level): number {
@@ -109,7 +108,7 @@ export class TileLevels {
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i]!;
       const r = LEVEL_MS[level];
-      const windowStart = (Math.floor(newest / r) - (horizons[i]! - 1)) * r;
+      const windowStart = firstBucket(newest, r, horizons[i]!) * r;
       const start = Math.floor(ts / r) * r;
       if (i === levels.length - 1) return start >= windowStart ? tileCode(start, level) : -1;
       const parentMs = LEVEL_MS[levels[i + 1]!];
@@ -119,10 +118,4 @@ export class TileLevels {
     return -1;
   }
 
-  /** True when moving the newest event time from `before` to `after` can change some tile's level. */
-  levelsMayChange(before: number, after: number): boolean {
-    if (this.levels.length === 0) return false;
-    const r = LEVEL_MS[this.levels[0]!];
-    return Math.floor(before / r) !== Math.floor(after / r);
-  }
 }

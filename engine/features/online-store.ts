@@ -1,0 +1,411 @@
+/**
+ * The online feature store: the engine's state, fed by the stream consumer, read by serving and by
+ * point-in-time training builds (the same code for both).
+ *
+ * ## Applying events (EventSink)
+ * - Exactly once by stream sequence: an event with seq ≤ lastSeq changes nothing.
+ * - Event time with bounded lateness: the watermark W is the greatest event time accepted so far. An event
+ *   with ts < W − allowedLateness (default 1 hour) is late: it is counted (`stats().late`, with how far
+ *   behind the latest one was) and not applied. Every other event is applied, in whatever order it comes;
+ *   the state depends only on the set of applied events, never on their order.
+ * - Entities: the event's subject (sid), its session (sessions.ts), its item and its category.
+ *
+ * ## Reading
+ * `read(entity or view, key, t)` serves, for each view, the features over the applied events with ts ≤ t,
+ * windows as in time-windows.ts, aggregations as in definitions.ts, sessions as in sessions.ts, with:
+ * - read time: the store keeps tiles, not events, so it answers for the present: a read earlier than the
+ *   watermark is answered as of the watermark (t' = max(t, W)). Point-in-time builds never apply an event
+ *   later than the label time, so for them t' = t.
+ * - TTL: when t' − (newest event of the entity) > the view's ttlMs, or the entity is unknown, the view's
+ *   features read as zeros. For a session the newest event is its latest session's last event.
+ * Values are computed in doubles and served as a Float32Array in the order of `featureNames`.
+ *
+ * State that no read and no acceptable event can reach any more (older than every window, TTL and the
+ * lateness bound) is dropped a few entities per applied event, so dropping never changes a result.
+ */
+import type { EventType, StoredEvent } from '../event-schema.ts';
+import type { EventSink } from '../stream-consumer.ts';
+import {
+  DEFAULT_HISTORIES,
+  DEFAULT_VIEWS,
+  ENTITIES,
+  type DemandHistoryView,
+  type Entity,
+  type FeatureView,
+} from './definitions.ts';
+import { KeyTable, type KeyTableState } from './key-table.ts';
+import { KeyedState, type DemandHistory, type KeyedStateSnapshot } from './keyed-state.ts';
+import {
+  compilePlan,
+  FIELD_CATEGORY,
+  FIELD_ITEM,
+  evaluate,
+  TYPE_INDEX,
+  VALUE_AMOUNT_CENTS,
+  VALUE_ONE,
+  VALUE_PRICE_CENTS,
+  VALUE_UNITS,
+  type CompiledView,
+  type KindPlan,
+  type StorePlan,
+} from './plan.ts';
+import { LANE_PREFIX, SessionState, type SessionStateSnapshot } from './sessions.ts';
+import { DAY, firstBucket, HOUR, MINUTE } from './time-windows.ts';
+
+/** What the store reads from an event: a StoredEvent, or a row of the canonical file with pseudonymous ids. */
+export type FeatureEvent = Pick<StoredEvent, 'ts' | 'sid' | 'type'> & Partial<Pick<StoredEvent, 'ssid' | 'item' | 'category' | 'price' | 'quantity'>>;
+
+export interface FeatureStoreOptions {
+  views?: readonly FeatureView[];
+  histories?: readonly DemandHistoryView[];
+  /** how far behind the watermark an event may be and still be applied (ms, default 1 hour) */
+  allowedLatenessMs?: number;
+  /** inactivity that ends a session (ms, default 30 minutes) */
+  sessionGapMs?: number;
+  /** the clock for reads without a time (default Date.now) */
+  now?: () => number;
+  /**
+   * Keep subject and session state only for the subjects this returns true for (a worker's partition; a
+   * training build's labelled subjects). Items and categories still see every event.
+   */
+  ownsSubject?: (sid: string) => boolean;
+}
+
+export const DEFAULT_ALLOWED_LATENESS_MS = HOUR;
+export const DEFAULT_SESSION_GAP_MS = 30 * MINUTE;
+
+export interface FeatureStoreStats {
+  lastSeq: number;
+  /** greatest event time applied (epoch ms), or null before the first */
+  watermark: number | null;
+  applied: number;
+  /** events not applied because they were older than the allowed lateness */
+  late: number;
+  /** how far behind the watermark the most recent late event was (ms) */
+  lastLateBehindMs: number;
+  /** sequences skipped: undecodable messages, or events with an unknown type or a non-finite time */
+  skipped: number;
+  entities: Record<Entity, number>;
+  /** bytes held by the state's arrays */
+  stateBytes: number;
+}
+
+/** A view or an entity (all its views, in declaration order). */
+export type ReadTarget = Entity | (string & {});
+
+interface Resolved {
+  kind: KindPlan;
+  views: readonly CompiledView[];
+  names: readonly string[];
+  width: number;
+}
+
+export interface FeatureStoreSnapshot {
+  format: 'iob-feature-store';
+  version: 1;
+  fingerprint: string;
+  lastSeq: number;
+  watermark: number;
+  counters: { applied: number; late: number; lastLateBehindMs: number; skipped: number };
+  dictionary: KeyTableState;
+  subject?: KeyedStateSnapshot;
+  session?: SessionStateSnapshot;
+  item?: KeyedStateSnapshot;
+  category?: KeyedStateSnapshot;
+}
+
+const present = (s: string | undefined): s is string => s !== undefined && s !== '';
+
+export class FeatureStore implements EventSink {
+  lastSeq = 0;
+  /** greatest event time applied; -Infinity before the first */
+  watermark = -Infinity;
+  readonly plan: StorePlan;
+  private readonly latenessMs: number;
+  private readonly now: () => number;
+  private readonly subjectState: KeyedState | undefined;
+  private readonly sessionState: SessionState | undefined;
+  private readonly itemState: KeyedState | undefined;
+  private readonly categoryState: KeyedState | undefined;
+  /** item and category values → small ids, for distinct counts (namespace 0 items, 1 categories) */
+  private readonly dictionary: KeyTable;
+  private readonly needsIds: [boolean, boolean];
+  private readonly ownsSubject: ((sid: string) => boolean) | undefined;
+  private readonly values = new Float64Array(4);
+  private readonly fieldIds = new Int32Array(2);
+  private readonly inputs: Record<Entity, Float64Array>;
+  private readonly resolved = new Map<string, Resolved>();
+  private applied = 0;
+  private late = 0;
+  private lastLateBehindMs = 0;
+  private skipped = 0;
+
+  constructor(options: FeatureStoreOptions = {}, snapshot?: FeatureStoreSnapshot) {
+    this.plan = compilePlan({
+      views: options.views ?? DEFAULT_VIEWS,
+      histories: options.histories ?? DEFAULT_HISTORIES,
+      latenessMs: options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS,
+      sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
+    });
+    if (snapshot && snapshot.fingerprint !== this.plan.fingerprint) {
+      throw new Error('the snapshot was written with other feature definitions or settings; rebuild the state by replaying the stream');
+    }
+    this.latenessMs = this.plan.latenessMs;
+    this.now = options.now ?? Date.now;
+    const { kinds } = this.plan;
+    this.subjectState = kinds.subject && new KeyedState(kinds.subject, false, snapshot?.subject);
+    this.sessionState = kinds.session && new SessionState(kinds.session, this.plan.sessionGapMs, this.latenessMs, snapshot?.session);
+    // item and category slots are permanent, and double as their ids for distinct counts
+    this.itemState = kinds.item && new KeyedState(kinds.item, true, snapshot?.item);
+    this.categoryState = kinds.category && new KeyedState(kinds.category, true, snapshot?.category);
+    this.dictionary = snapshot ? KeyTable.fromState(snapshot.dictionary) : new KeyTable();
+    const needs = (field: number) => Object.values(kinds).some((k) => k?.distinct.some((d) => d.field === field));
+    this.needsIds = [needs(FIELD_ITEM), needs(FIELD_CATEGORY)];
+    this.ownsSubject = options.ownsSubject;
+    this.inputs = Object.fromEntries(ENTITIES.map((e) => [e, new Float64Array(kinds[e]?.inputCount ?? 0)])) as Record<Entity, Float64Array>;
+    if (snapshot) {
+      this.lastSeq = snapshot.lastSeq;
+      this.watermark = snapshot.watermark;
+      ({ applied: this.applied, late: this.late, lastLateBehindMs: this.lastLateBehindMs, skipped: this.skipped } = snapshot.counters);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // EventSink
+
+  apply(event: FeatureEvent, seq: number): void {
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
+    const ts = event.ts;
+    const type = TYPE_INDEX[event.type as EventType];
+    if (type === undefined || !Number.isFinite(ts)) {
+      this.skipped++;
+      return;
+    }
+    if (ts < this.watermark - this.latenessMs) {
+      this.late++;
+      this.lastLateBehindMs = this.watermark - ts;
+      return;
+    }
+    if (ts > this.watermark) this.watermark = ts;
+    this.applied++;
+
+    const values = this.values;
+    const units = event.quantity ?? 1;
+    const price = event.price ?? 0;
+    values[VALUE_ONE] = 1;
+    values[VALUE_UNITS] = units;
+    values[VALUE_PRICE_CENTS] = Math.round(price * 100);
+    values[VALUE_AMOUNT_CENTS] = Math.round(price * units * 100);
+    const { item, category } = event;
+    const ids = this.fieldIds;
+    const hasItem = present(item);
+    const hasCategory = present(category);
+    // Items and categories first: their slots are the ids the subject's and session's distinct sets use.
+    ids[FIELD_ITEM] = !hasItem ? -1 : this.itemState ? this.itemState.apply(item, ts, type, values, ids) : this.needsIds[0] ? this.dictionary.findOrInsert(item, 0) : -1;
+    ids[FIELD_CATEGORY] = !hasCategory
+      ? -1
+      : this.categoryState
+        ? this.categoryState.apply(category, ts, type, values, ids)
+        : this.needsIds[1]
+          ? this.dictionary.findOrInsert(category, 1)
+          : -1;
+    const subjects = this.subjectState;
+    if (subjects && (this.ownsSubject === undefined || this.ownsSubject(event.sid))) {
+      const slot = subjects.apply(event.sid, ts, type, values, ids);
+      this.sessionState?.apply(event.sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
+    }
+    // Dropping what nothing can reach any more: a batch every 128 events (cheaper than a little each time).
+    if ((this.applied & 127) === 0) {
+      subjects?.sweep(this.watermark, 256);
+      this.sessionState?.sweep(this.watermark, 256);
+      this.itemState?.sweep(this.watermark, 64);
+      this.categoryState?.sweep(this.watermark, 64);
+    }
+  }
+
+  skip(seq: number): void {
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
+    this.skipped++;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Reading
+
+  /** Names of the features `read(target, …)` returns, in order. */
+  featureNames(target: ReadTarget): readonly string[] {
+    return this.resolve(target).names;
+  }
+
+  /** The features of an entity (all its views) or of one view, at time t (default now). */
+  read(target: ReadTarget, key: string, t: number = this.now()): Float32Array {
+    const out = new Float32Array(this.resolve(target).width);
+    this.readInto(out, 0, target, key, t);
+    return out;
+  }
+
+  /** `read` as `{ name: value }`, for inspection. */
+  readRecord(target: ReadTarget, key: string, t: number = this.now()): Record<string, number> {
+    const values = this.read(target, key, t);
+    return Object.fromEntries(this.resolve(target).names.map((n, i) => [n, values[i]!]));
+  }
+
+  /** `read` into `out` from `offset`, allocating nothing. */
+  readInto(out: Float32Array, offset: number, target: ReadTarget, key: string, t: number = this.now()): void {
+    const r = this.resolve(target);
+    const at = t < this.watermark ? this.watermark : t;
+    const entity = r.kind.entity;
+    let record = -1;
+    let newest = -Infinity;
+    if (entity === 'session') {
+      record = this.sessionState!.latest(key);
+      if (record >= 0) newest = this.sessionState!.endOf(record);
+    } else {
+      const state = this.keyedState(entity)!;
+      record = state.find(key);
+      if (record >= 0) newest = state.newestOf(record);
+    }
+    const inputs = this.inputs[entity];
+    let filled = false;
+    let o = offset;
+    for (let k = 0; k < r.views.length; k++) {
+      const v = r.views[k]!;
+      const evaluators = v.evaluators;
+      const n = evaluators.length;
+      if (record < 0 || at - newest > v.view.ttlMs) {
+        for (let j = 0; j < n; j++) out[o++] = 0;
+        continue;
+      }
+      if (!filled) {
+        if (entity === 'session') this.sessionState!.fillInputs(record, at, inputs);
+        else this.keyedState(entity)!.fillInputs(record, at, inputs);
+        filled = true;
+      }
+      for (let j = 0; j < n; j++) out[o++] = evaluate(evaluators[j]!, inputs);
+    }
+  }
+
+  /**
+   * Units per UTC day for one item or category (the demand history view), sparse, ascending, covering the
+   * history's retention behind the watermark.
+   */
+  demandHistory(entity: 'item' | 'category', key: string): DemandHistory {
+    const state = this.keyedState(entity);
+    const spec = state?.plan.history;
+    if (!state || !spec) return { days: new Int32Array(0), units: new Float64Array(0) };
+    const fromDay = firstBucket(this.watermark, DAY, spec.view.retentionDays);
+    return state.demandHistory(state.find(key), fromDay);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Administration
+
+  /**
+   * Forgets one entity's state (consent withdrawal, erasure). For a subject this includes its sessions.
+   * Aggregates over many subjects (items, categories) keep their counts. Returns whether anything was held.
+   */
+  purge(entity: Entity, key: string): boolean {
+    if (entity === 'session') return this.sessionState?.purgeKey(key) ?? false;
+    const state = this.keyedState(entity);
+    if (!state) return false;
+    const slot = state.find(key);
+    let removed = slot >= 0 && state.holds(slot);
+    if (entity === 'subject' && this.sessionState) removed = this.sessionState.purgeSubject(key, slot) > 0 || removed;
+    if (slot >= 0) state.remove(slot);
+    return removed;
+  }
+
+  /** Number of subjects held. */
+  subjects(): number {
+    return this.subjectState?.size ?? 0;
+  }
+
+  /** Number of entities held, per kind (sessions: session keys). */
+  counts(): Record<Entity, number> {
+    return {
+      subject: this.subjectState?.size ?? 0,
+      session: this.sessionState?.size ?? 0,
+      item: this.itemState?.size ?? 0,
+      category: this.categoryState?.size ?? 0,
+    };
+  }
+
+  /** Keys held for one kind (session lanes as sessionKey(subject)). For inspection and tests; allocates. */
+  keys(entity: Entity): string[] {
+    const state = this.keyedState(entity);
+    const table = entity === 'session' ? this.sessionState?.keys : state?.keys;
+    if (!table) return [];
+    const out: string[] = [];
+    for (let slot = 0; slot < table.highWater; slot++) {
+      if (state ? !state.holds(slot) : !table.isLive(slot)) continue;
+      const key = table.keyOf(slot);
+      out.push(entity === 'session' && table.namespaceOf(slot) === 1 ? LANE_PREFIX + key : key);
+    }
+    return out;
+  }
+
+  stats(): FeatureStoreStats {
+    return {
+      lastSeq: this.lastSeq,
+      watermark: this.watermark === -Infinity ? null : this.watermark,
+      applied: this.applied,
+      late: this.late,
+      lastLateBehindMs: this.lastLateBehindMs,
+      skipped: this.skipped,
+      entities: this.counts(),
+      stateBytes:
+        this.dictionary.byteSize() +
+        (this.subjectState?.byteSize() ?? 0) +
+        (this.sessionState?.byteSize() ?? 0) +
+        (this.itemState?.byteSize() ?? 0) +
+        (this.categoryState?.byteSize() ?? 0),
+    };
+  }
+
+  /** Everything needed to continue exactly where this store is (snapshot.ts encodes it). */
+  snapshotState(): FeatureStoreSnapshot {
+    return {
+      format: 'iob-feature-store',
+      version: 1,
+      fingerprint: this.plan.fingerprint,
+      lastSeq: this.lastSeq,
+      watermark: this.watermark,
+      counters: { applied: this.applied, late: this.late, lastLateBehindMs: this.lastLateBehindMs, skipped: this.skipped },
+      dictionary: this.dictionary.state(),
+      ...(this.subjectState ? { subject: this.subjectState.snapshot() } : {}),
+      ...(this.sessionState ? { session: this.sessionState.snapshot() } : {}),
+      ...(this.itemState ? { item: this.itemState.snapshot() } : {}),
+      ...(this.categoryState ? { category: this.categoryState.snapshot() } : {}),
+    };
+  }
+
+  private keyedState(entity: Entity): KeyedState | undefined {
+    return entity === 'subject' ? this.subjectState : entity === 'item' ? this.itemState : entity === 'category' ? this.categoryState : undefined;
+  }
+
+  private lastTarget = '';
+  private lastResolved: Resolved | undefined;
+
+  private resolve(target: ReadTarget): Resolved {
+    if (target === this.lastTarget && this.lastResolved) return this.lastResolved;
+    let r = this.resolved.get(target);
+    if (r) {
+      this.lastTarget = target;
+      this.lastResolved = r;
+      return r;
+    }
+    const { kinds, views } = this.plan;
+    const byView = views.get(target);
+    const kind = byView ? byView.kind : (ENTITIES as readonly string[]).includes(target) ? kinds[target as Entity] : undefined;
+    if (!kind || (!byView && kind.views.length === 0)) {
+      const known = [...ENTITIES.filter((e) => kinds[e]?.views.length), ...views.keys()];
+      throw new Error(`no feature view or entity ${JSON.stringify(target)}; known: ${known.join(', ')}`);
+    }
+    const selected = byView ? [kind.views[byView.index]!] : kind.views;
+    const names = selected.flatMap((v) => v.names);
+    r = { kind, views: selected, names, width: names.length };
+    this.resolved.set(target, r);
+    return r;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Point-in-time training rows, the core of `iob features build`: for each label (subject, time, optional
+ * session and item), the features exactly as the online store would have served them at the label's time.
+ *
+ * It is the online store itself, replayed: events sorted by time (stable: equal times keep input order)
+ * go into a fresh FeatureStore, and each label is read, at its own time, after every event at or before
+ * that time and before any event after it. So no row can see the future, and training and serving share
+ * every line of feature code. Sorted replay means no event is late here; the online store, fed in stream
+ * order, drops events older than its allowed lateness — which it counts and reports.
+ *
+ * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
+ * pseudonymizer); this module does no I/O.
+ */
+import { ENTITIES, type Entity } from './definitions.ts';
+import { FeatureStore, type FeatureEvent, type FeatureStoreOptions } from './online-store.ts';
+import { sessionKey } from './sessions.ts';
+
+export interface LabelRow {
+  /** pseudonymous subject id */
+  subject: string;
+  /** label time, epoch ms: features use events with ts ≤ this */
+  ts: number;
+  /** pseudonymous session id; without it the session features are the subject's derived session */
+  session?: string;
+  item?: string;
+  /** default: the category of the item's latest event at or before ts */
+  category?: string;
+}
+
+export interface PointInTimeOptions extends Omit<FeatureStoreOptions, 'now'> {
+  /** whose features fill a row, in order (default: every entity that has views) */
+  entities?: readonly Entity[];
+  /** called every ~65k events and at the end */
+  onProgress?: (eventsApplied: number, eventsTotal: number) => void;
+}
+
+export interface TrainingRows {
+  /** feature names, the columns of every row */
+  columns: readonly string[];
+  rows: number;
+  width: number;
+  /** row-major: row i is values[i * width, (i + 1) * width), rows in label order */
+  values: Float32Array;
+  row(i: number): Float32Array;
+  /** the store as it was after the last label: its stats say what was applied */
+  store: FeatureStore;
+}
+
+export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
+  const { entities: wanted, onProgress, ...storeOptions } = options;
+  // Subject and session state is only ever read for labelled subjects: keep none for the others.
+  const labelled = new Set(labels.map((l) => l.subject));
+  const store = new FeatureStore({ ownsSubject: (sid) => labelled.has(sid), ...storeOptions });
+  const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
+  const widths = entities.map((e) => store.featureNames(e).length);
+  const columns = entities.flatMap((e) => store.featureNames(e));
+  const width = columns.length;
+  const values = new Float32Array(labels.length * width);
+
+  // A label with an item but no category reads the category of the item's latest event so far.
+  const wantsCategory = entities.includes('category') && labels.some((l) => l.item && !l.category);
+  const itemCategory = new Map<string, string>();
+
+  const eventOrder = timeOrder(events.length, (i) => events[i]!.ts, 'event');
+  const labelOrder = timeOrder(labels.length, (i) => labels[i]!.ts, 'label');
+  const total = events.length;
+  let next = 0;
+  for (let l = 0; l < labelOrder.length; l++) {
+    const index = labelOrder[l]!;
+    const label = labels[index]!;
+    const t = label.ts;
+    while (next < total) {
+      const event = events[eventOrder[next]!]!;
+      if (event.ts > t) break;
+      store.apply(event, ++next);
+      if (wantsCategory && event.item && event.category) itemCategory.set(event.item, event.category);
+      if ((next & 0xffff) === 0) onProgress?.(next, total);
+    }
+    let offset = index * width;
+    for (let k = 0; k < entities.length; k++) {
+      const key = keyOf(entities[k]!, label, itemCategory);
+      // unknown or missing keys read as zeros (values starts zeroed)
+      if (key !== undefined) store.readInto(values, offset, entities[k]!, key, t);
+      offset += widths[k]!;
+    }
+  }
+  // Events after the last label cannot change any row; they are not applied.
+  onProgress?.(next, total);
+  return {
+    columns,
+    rows: labels.length,
+    width,
+    values,
+    row: (i) => values.subarray(i * width, (i + 1) * width),
+    store,
+  };
+}
+
+function keyOf(entity: Entity, label: LabelRow, itemCategory: ReadonlyMap<string, string>): string | undefined {
+  switch (entity) {
+    case 'subject':
+      return label.subject || undefined;
+    case 'session':
+      return label.subject || label.session ? sessionKey(label.subject, label.session) : undefined;
+    case 'item':
+      return label.item || undefined;
+    case 'category':
+      return label.category || (label.item ? itemCategory.get(label.item) : undefined);
+  }
+}
+
+/** Indices 0..n-1 ordered by time, ties in index order. */
+function timeOrder(n: number, timeOf: (i: number) => number, what: string): Uint32Array {
+  const order = new Uint32Array(n);
+  const times = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const t = timeOf(i);
+    if (!Number.isFinite(t)) throw new RangeError(`${what} ${i}: ts must be epoch milliseconds (got ${String(t)})`);
+    times[i] = t;
+    order[i] = i;
+    if (i > 0 && t < times[i - 1]!) sorted = false;
+  }
+  if (!sorted) order.sort((a, b) => times[a]! - times[b]! || a - b);
+  return order;
+}

@@ -1,0 +1,111 @@
+/**
+ * Feature store snapshots: the whole state (with the last applied stream sequence and the watermark) as one
+ * msgpackr document. Restoring a snapshot and replaying the stream from lastSeq + 1 gives the same state as
+ * never having stopped, because the store applies by sequence exactly once and its state depends only on
+ * the set of applied events.
+ *
+ * Typed arrays travel as raw little-endian bytes tagged with their type (msgpackr alone would turn them
+ * into plain byte buffers and lose the element type).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Packr } from 'msgpackr';
+import type { ObjectInfo, ObjectStore } from 'nats';
+import { FeatureStore, type FeatureStoreOptions, type FeatureStoreSnapshot } from './online-store.ts';
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+type Tagged = { $typed: 'i32' | 'f64' | 'u8'; bytes: Uint8Array };
+
+function tag(value: unknown): unknown {
+  if (value instanceof Int32Array) return { $typed: 'i32', bytes: bytesOf(value) } satisfies Tagged;
+  if (value instanceof Float64Array) return { $typed: 'f64', bytes: bytesOf(value) } satisfies Tagged;
+  if (value instanceof Uint8Array) return { $typed: 'u8', bytes: bytesOf(value) } satisfies Tagged;
+  if (Array.isArray(value)) return value.map(tag);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tag(v)]));
+  return value;
+}
+
+function untag(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(untag);
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const t = value as Partial<Tagged>;
+    if (t.$typed && t.bytes instanceof Uint8Array) {
+      // copy into a fresh, aligned buffer: decoded bytes may sit at any offset of the input
+      const buffer = new ArrayBuffer(t.bytes.byteLength);
+      new Uint8Array(buffer).set(t.bytes);
+      return t.$typed === 'i32' ? new Int32Array(buffer) : t.$typed === 'f64' ? new Float64Array(buffer) : new Uint8Array(buffer);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, untag(v)]));
+  }
+  return value;
+}
+
+const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export function encodeSnapshot(store: FeatureStore): Uint8Array {
+  return packr.pack(tag(store.snapshotState()));
+}
+
+/** Rebuilds a store from `encodeSnapshot` output; the options must describe the same feature definitions. */
+export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = {}): FeatureStore {
+  let state: FeatureStoreSnapshot;
+  try {
+    state = untag(packr.unpack(data)) as FeatureStoreSnapshot;
+  } catch (err) {
+    throw new Error(`not a readable feature store snapshot (${(err as Error).message})`);
+  }
+  if (state?.format !== 'iob-feature-store') throw new Error('not a feature store snapshot');
+  if (state.version !== 1) throw new Error(`feature store snapshot version ${state.version} is not supported`);
+  return new FeatureStore(options, state);
+}
+
+/**
+ * Writes the snapshot atomically: to a temporary file beside `path`, flushed to disk, then renamed over it
+ * (and the directory flushed), so a crash leaves either the old snapshot or the new one, never half of one.
+ */
+export async function writeSnapshot(path: string, store: FeatureStore): Promise<{ bytes: number; lastSeq: number }> {
+  const data = encodeSnapshot(store);
+  const lastSeq = store.lastSeq;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const file = await open(temp, 'w');
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+  return { bytes: data.byteLength, lastSeq };
+}
+
+/** Reads a snapshot written by writeSnapshot; undefined when there is none yet. */
+export async function readSnapshot(path: string, options: FeatureStoreOptions = {}): Promise<FeatureStore | undefined> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return decodeSnapshot(data, options);
+}
+
+/** Stores the snapshot as object `name` of a NATS object store (`await js.views.os(bucket)`), for takeover by another worker. */
+export async function snapshotToObjectStore(os: ObjectStore, name: string, store: FeatureStore): Promise<ObjectInfo> {
+  const data = encodeSnapshot(store);
+  return os.putBlob({ name, description: `feature store at stream sequence ${store.lastSeq}` }, data);
+}
+
+/** Reads a snapshot stored by snapshotToObjectStore; undefined when the object does not exist. */
+export async function snapshotFromObjectStore(os: ObjectStore, name: string, options: FeatureStoreOptions = {}): Promise<FeatureStore | undefined> {
+  const data = await os.getBlob(name);
+  return data ? decodeSnapshot(data, options) : undefined;
+}
