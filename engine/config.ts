@@ -28,6 +28,7 @@ export const DEFAULTS = {
   streamReplicas: 1,
   consumerName: 'iob-engine',
   natsReadyTimeoutMs: 10_000,
+  snapshotIntervalMs: 60_000,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -51,6 +52,7 @@ const ConfigSchema = z.object({
   streamReplicas: int(1, 5),
   consumerName: z.string().regex(/^[A-Za-z0-9_-]+$/),
   natsReadyTimeoutMs: int(100, 300_000),
+  snapshotIntervalMs: int(1000, 86_400_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = { [K in keyof Config]?: unknown };
@@ -72,6 +74,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   streamReplicas: 'IOB_STREAM_REPLICAS',
   consumerName: 'IOB_CONSUMER_NAME',
   natsReadyTimeoutMs: 'IOB_NATS_READY_TIMEOUT_MS',
+  snapshotIntervalMs: 'IOB_SNAPSHOT_INTERVAL_MS',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {

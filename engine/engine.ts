@@ -10,9 +10,12 @@ import { openAuditLog, type AuditLog } from './audit-log.ts';
 import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
 import { openErasureList, type ErasureList } from './erasure-list.ts';
+import { allowedAt } from './consent/consent-record.ts';
+import { sessionKey } from './features/sessions.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
-import { EventCounters } from './event-counters.ts';
+import { FeatureStore } from './features/online-store.ts';
+import { readSnapshot, writeSnapshot } from './features/snapshot.ts';
 import { ensureEventStream } from './event-log.ts';
 import { createBoundary } from './ingest-boundary.ts';
 import { createJetStreamPublisher } from './jetstream-publisher.ts';
@@ -34,7 +37,15 @@ export interface Engine {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  readonly state: EventCounters;
+  /** The online feature store: the engine state the consumer keeps. */
+  readonly features: FeatureStore;
+  /**
+   * The current features of a subject and of one of its sessions (raw ids, pseudonymized here); without
+   * a session id, the subject's derived session (events that carried none).
+   */
+  subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
+  /** Writes a snapshot of the feature store now (also periodic and on close). */
+  snapshot(): Promise<void>;
   readonly pseudonymize: Pseudonymizer;
   readonly consent: ConsentRegistry;
   readonly audit: AuditLog;
@@ -117,10 +128,36 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   });
   const publisher = createJetStreamPublisher(nc);
   const ingestor = createIngestor(publisher, boundary);
-  const state = new EventCounters();
+  // The snapshot says which stream sequence the state reflects; the consumer resumes right after it.
+  const snapshotPath = join(config.dataDir, 'snapshots', 'features.msgpack');
+  const restored = await readSnapshot(snapshotPath).catch((err) => {
+    log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
+    return undefined;
+  });
+  const features = restored ?? new FeatureStore();
+  if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
+  let snapshotting: Promise<void> | undefined;
+  const snapshot = () =>
+    (snapshotting ??= writeSnapshot(snapshotPath, features)
+      .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
+      .finally(() => (snapshotting = undefined)));
+  const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);
+  snapshotTimer.unref();
+
+  // Derived data follows consent: withdrawal of personalization purges the person's profile at once,
+  // on every replica (each one watches the registry).
+  consent.onChange((sid, before, after) => {
+    const now = Date.now();
+    if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) features.purge('subject', sid);
+  });
+  subjects.addHolder({
+    name: 'features',
+    export: (sid) => ({ subject: features.readRecord('subject', sid), session: features.readRecord('session', sessionKey(sid)) }),
+    purge: (sid) => (features.purge('subject', sid) ? 1 : 0),
+  });
   const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
   const consumer: StreamConsumer | undefined = consume
-    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: state, log: log.child({ component: 'consumer' }) })
+    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: features, log: log.child({ component: 'consumer' }) })
     : undefined;
 
   const emptyConsumerStats: ConsumerStats = { lastSeq: 0, applied: 0, duplicatesSkipped: 0, undecodable: 0, lag: 0, throughput: 0 };
@@ -129,6 +166,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     (closing ??= (async () => {
       await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
+      clearInterval(snapshotTimer);
+      if (consumer) await snapshot().catch((err) => log.error({ err }, 'final feature snapshot failed'));
       publisher.close();
       await consent.close();
       await erasures.close();
@@ -143,7 +182,13 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     nc,
     js,
     jsm,
-    state,
+    features,
+    snapshot,
+    subjectFeatures(subject, session) {
+      const sid = pseudonymize('subject', subject);
+      const ssid = session === undefined ? undefined : pseudonymize('session', session);
+      return { subject: features.readRecord('subject', sid), session: features.readRecord('session', sessionKey(sid, ssid)) };
+    },
     pseudonymize,
     consent,
     audit,

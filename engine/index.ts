@@ -10,7 +10,6 @@ export { createJetStreamPublisher, PublishError, type JetStreamPublisher, type P
 export { INGEST_SUBJECT, extractEvents } from './boundary-worker.ts';
 export type { EventResult, EventStatus, IngestReport, IngestCounters } from './ingest.ts';
 export type { ConsumerStats, EventSink } from './stream-consumer.ts';
-export { EventCounters } from './event-counters.ts';
 export { startNatsServer, findNatsServer, NATS_INSTALL_HINT, type NatsServer, type NatsServerOptions } from './nats-server.ts';
 export { ensureDataDir, ensureDemoApiKey, ensurePseudonymKey } from './secrets.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';

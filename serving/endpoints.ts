@@ -17,6 +17,7 @@ export const ENDPOINTS = {
   'POST /v1/events': { scope: 'ingest', data: 'behavior events (pseudonymized at the boundary)' },
   'PUT /v1/consent/:subject': { scope: 'consent', data: 'consent choices' },
   'GET /v1/consent/:subject': { scope: 'consent', data: 'consent choices' },
+  'GET /v1/features/:subject': { scope: 'admin', data: "one subject's current feature values" },
   'GET /v1/subjects/:subject/export': { scope: 'admin', data: 'everything held about one subject' },
   'DELETE /v1/subjects/:subject': { scope: 'admin', data: 'everything held about one subject' },
   'GET /v1/audit': { scope: 'admin', data: 'audit log (pseudonymous ids, API key ids)' },

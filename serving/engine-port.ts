@@ -9,5 +9,6 @@ export interface ServingEngine {
   isReady(): boolean;
   stats(): EngineStats;
   readonly subjects: SubjectRights;
+  subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
   readonly audit: Pick<AuditLog, 'page'>;
 }

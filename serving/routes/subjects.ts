@@ -10,6 +10,18 @@ import { endpoint } from '../endpoints.ts';
 
 export const subjectRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    app.get('/v1/features/:subject', {
+      config: endpoint('GET /v1/features/:subject'),
+      schema: {
+        summary: "A subject's current features (inspection)",
+        description: 'The subject view and a session view, as the online store serves them now. An unknown subject reads as zeros.',
+        tags: ['features'],
+        params: SubjectParamsSchema,
+        querystring: z.object({ session: z.string().min(1).max(256).optional().describe('raw session id; default: the session derived from events without one') }),
+        response: { 200: z.object({ subject: z.record(z.string(), z.number()), session: z.record(z.string(), z.number()) }) },
+      },
+      handler: async (req) => deps.engine.subjectFeatures(req.params.subject, req.query.session),
+    });
     app.get('/v1/subjects/:subject/export', {
       config: endpoint('GET /v1/subjects/:subject/export'),
       schema: {

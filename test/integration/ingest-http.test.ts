@@ -35,11 +35,11 @@ test('POST /v1/events: valid events are stored and consumed, bad neighbours reje
   assert.deepEqual(body.results[4].dropped, ['email']);
   const lastSeq = Math.max(...body.results.filter((r: { seq?: number }) => r.seq).map((r: { seq: number }) => r.seq));
   await engine.waitForSeq(lastSeq);
-  const counts = engine.state.subject(engine.pseudonymize('subject', 'shopper-1'));
-  assert.equal(counts?.view, 1);
-  assert.equal(counts?.cart_add, 1);
-  assert.equal(counts?.purchase, 1);
-  assert.equal(engine.state.item('sku-1')?.view, 1);
+  const counts = engine.features.readRecord('subject', engine.pseudonymize('subject', 'shopper-1'));
+  assert.equal(counts['subject.view_count_1h'], 1);
+  assert.equal(counts['subject.cart_add_count_1h'], 1);
+  assert.equal(counts['subject.purchase_count_1h'], 1);
+  assert.equal(engine.features.readRecord('item', 'sku-1')['item.view_count_24h'], 1);
 });
 
 test('duplicate ids are stored once and reported as duplicates', async (t) => {
@@ -52,7 +52,7 @@ test('duplicate ids are stored once and reported as duplicates', async (t) => {
   assert.deepEqual(second.results.map((r: { seq: number }) => r.seq), first.results.map((r: { seq: number }) => r.seq));
   await engine.waitForSeq(first.results[1].seq);
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(engine.state.subject(engine.pseudonymize('subject', 'shopper-1'))?.view, 2);
+  assert.equal(engine.features.readRecord('subject', engine.pseudonymize('subject', 'shopper-1'))['subject.view_count_1h'], 2);
   const info = await engine.jsm.streams.info('IOB_EVENTS');
   assert.equal(info.state.messages, 2);
 });
@@ -128,4 +128,26 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
   assert.match(JSON.stringify(post.requestBody), /cart_add/, 'event types come from the zod schema');
   const docs = await app.inject({ url: '/docs/' });
   assert.ok([200, 302].includes(docs.statusCode));
+});
+
+test('GET /v1/features/:subject shows the online features (admin only); unknown subjects read as zeros', async (t) => {
+  const { app, engine } = await startTestStack(t);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: bearer('ingest'),
+    payload: { events: [event('f1'), event('f2', { type: 'cart_add', price: 20, item: 'sku-2' }), event('f3', { item: 'sku-2' })] },
+  });
+  await engine.waitForSeq(Math.max(...res.json().results.map((r: { seq: number }) => r.seq)));
+  const features = await app.inject({ url: '/v1/features/shopper-1?session=s-1', headers: bearer('admin') });
+  assert.equal(features.statusCode, 200);
+  const body = features.json();
+  assert.equal(body.subject['subject.view_count_24h'], 2);
+  assert.equal(body.subject['subject.cart_add_count_1h'], 1);
+  assert.equal(body.subject['subject.distinct_items_7d'], 2);
+  assert.equal(body.session['session.event_count'], 3);
+  assert.equal(body.session['session.cart_value'], 20);
+  const unknown = (await app.inject({ url: '/v1/features/nobody', headers: bearer('admin') })).json();
+  assert.ok(Object.values(unknown.subject).every((v) => v === 0));
+  assert.equal((await app.inject({ url: '/v1/features/shopper-1', headers: bearer('score') })).statusCode, 403);
 });

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Writable } from 'node:stream';
+import { createLogger, loadConfig, startEngine } from '../../engine/index.ts';
+import { waitUntil } from '../helpers/cli-process.ts';
+import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
+
+const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+
+test('withdrawing personalization purges the subject profile on every engine within 1 s', async (t) => {
+  const nats = await startTestNats(t);
+  const common = { natsUrl: nats.url, pseudonymKey: 'w'.repeat(32) };
+  const a = await startEngine({ config: loadConfig({}, { ...common, dataDir: tempDir(t), consumerName: 'engine-a' }), log: quiet() });
+  defer(t, () => a.close());
+  const b = await startEngine({ config: loadConfig({}, { ...common, dataDir: tempDir(t), consumerName: 'engine-b' }), log: quiet() });
+  defer(t, () => b.close());
+
+  await a.subjects.updateConsent('ada', { purposes: { personalization: true }, source: 'cmp' }, 'test');
+  const report = await a.ingest(Array.from({ length: 5 }, (_, i) => ({ id: `w${i}`, ts: Date.now() - 1000, subject: 'ada', type: 'view', item: `i${i}` })));
+  await Promise.all([a.waitForSeq(report.lastSeq), b.waitForSeq(report.lastSeq)]);
+  const sid = a.pseudonymize('subject', 'ada');
+  assert.equal(a.features.readRecord('subject', sid)['subject.view_count_1h'], 5);
+  assert.equal(b.features.readRecord('subject', sid)['subject.view_count_1h'], 5);
+
+  const withdrawn = Date.now();
+  await a.subjects.updateConsent('ada', { purposes: { personalization: false }, source: 'app' }, 'test');
+  await waitUntil(() => a.features.readRecord('subject', sid)['subject.view_count_1h'] === 0, 1000, 'engine A to purge');
+  await waitUntil(() => b.features.readRecord('subject', sid)['subject.view_count_1h'] === 0, 1000, 'engine B to purge');
+  assert.ok(Date.now() - withdrawn < 1000, 'both replicas purged within 1 s of the withdrawal');
+  assert.equal(b.consent.allowed(sid, 'personalization'), false);
+});
