@@ -70,6 +70,18 @@ export function register(program: Command) {
 async function loadDemo(engine: Engine, subjects: number, days: number, say: (msg: string) => void) {
   say(`loading demo data: ${subjects} subjects × ${days} days …`);
   const started = Date.now();
+  // A realistic consent mix: four in five demo shoppers allow personalization and analytics; the rest
+  // stay at the default (deny), so the demo shows both personalized and non-personalized answers.
+  let granted = 0;
+  const seen = new Set<string>();
+  for (const event of generateBehavior({ subjects, days, seed: 1 })) {
+    if (seen.has(event.subject)) continue;
+    seen.add(event.subject);
+    if (seen.size % 5 === 0) continue;
+    await engine.subjects.updateConsent(event.subject, { purposes: { personalization: true, analytics: true }, source: 'demo', notice: 'demo-1', at: 0 }, 'demo');
+    granted++;
+  }
+  say(`demo consent: ${granted} of ${seen.size} subjects granted personalization and analytics`);
   let batch: unknown[] = [];
   let accepted = 0, duplicate = 0, rejected = 0, lastSeq = 0;
   const flush = async () => {

@@ -23,7 +23,7 @@ import { createIngestor, type IngestCounters, type IngestReport } from './ingest
 import { startNatsServer, type NatsServer } from './nats-server.ts';
 import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
 import { ensureDataDir, ensurePseudonymKey } from './secrets.ts';
-import { startStreamConsumer, type ConsumerStats, type StreamConsumer } from './stream-consumer.ts';
+import { startStreamConsumer, type ConsumerStats, type EventSink, type StreamConsumer } from './stream-consumer.ts';
 
 export interface EngineStats {
   ready: boolean;
@@ -130,11 +130,26 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const ingestor = createIngestor(publisher, boundary);
   // The snapshot says which stream sequence the state reflects; the consumer resumes right after it.
   const snapshotPath = join(config.dataDir, 'snapshots', 'features.msgpack');
-  const restored = await readSnapshot(snapshotPath).catch((err) => {
+  // Purpose gate: an event feeds a subject's profile (personalization views) only if the subject had
+  // consented to personalization at the event's time. `ownsSubject` is the store's hook for whose
+  // profile it keeps; the gate sets the answer for the event being applied, just before applying it.
+  let admitted = true;
+  const storeOptions = { ownsSubject: () => admitted };
+  const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
   });
-  const features = restored ?? new FeatureStore();
+  const features = restored ?? new FeatureStore(storeOptions);
+  const gatedSink: EventSink = {
+    get lastSeq() {
+      return features.lastSeq;
+    },
+    apply(event, seq) {
+      admitted = consent.allowed(event.sid, 'personalization', event.ts);
+      features.apply(event, seq);
+    },
+    skip: (seq) => features.skip(seq),
+  };
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
@@ -157,7 +172,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   });
   const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
   const consumer: StreamConsumer | undefined = consume
-    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: features, log: log.child({ component: 'consumer' }) })
+    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: gatedSink, log: log.child({ component: 'consumer' }) })
     : undefined;
 
   const emptyConsumerStats: ConsumerStats = { lastSeq: 0, applied: 0, duplicatesSkipped: 0, undecodable: 0, lag: 0, throughput: 0 };

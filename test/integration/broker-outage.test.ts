@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startEngine, startNatsServer } from '../../engine/index.ts';
 import { buildApp } from '../../serving/app.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
-import { bearer, TEST_KEYS } from '../helpers/engine.ts';
+import { bearer, grantPersonalization, TEST_KEYS } from '../helpers/engine.ts';
 import { defer, tempDir } from '../helpers/nats.ts';
 
 test('broker outage: readiness turns false, ingest answers 503 with Retry-After, and both recover', async (t) => {
@@ -20,6 +20,7 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
     await app.close();
     await engine.close();
   });
+  await grantPersonalization(engine, 'u1');
   const post = (id: string) =>
     app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [{ id, ts: Date.now(), subject: 'u1', type: 'view' }] } });
 

@@ -15,7 +15,8 @@ test('withdrawing personalization purges the subject profile on every engine wit
   const b = await startEngine({ config: loadConfig({}, { ...common, dataDir: tempDir(t), consumerName: 'engine-b' }), log: quiet() });
   defer(t, () => b.close());
 
-  await a.subjects.updateConsent('ada', { purposes: { personalization: true }, source: 'cmp' }, 'test');
+  await a.subjects.updateConsent('ada', { purposes: { personalization: true }, source: 'cmp', at: Date.now() - 60_000 }, 'test');
+  await waitUntil(() => b.consent.allowed(a.pseudonymize('subject', 'ada'), 'personalization'), 1000, 'B to see the grant');
   const report = await a.ingest(Array.from({ length: 5 }, (_, i) => ({ id: `w${i}`, ts: Date.now() - 1000, subject: 'ada', type: 'view', item: `i${i}` })));
   await Promise.all([a.waitForSeq(report.lastSeq), b.waitForSeq(report.lastSeq)]);
   const sid = a.pseudonymize('subject', 'ada');
@@ -28,4 +29,20 @@ test('withdrawing personalization purges the subject profile on every engine wit
   await waitUntil(() => b.features.readRecord('subject', sid)['subject.view_count_1h'] === 0, 1000, 'engine B to purge');
   assert.ok(Date.now() - withdrawn < 1000, 'both replicas purged within 1 s of the withdrawal');
   assert.equal(b.consent.allowed(sid, 'personalization'), false);
+});
+
+test('default deny: without consent at the event time, events build no profile but still count in aggregates', async (t) => {
+  const nats = await startTestNats(t);
+  const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, pseudonymKey: 'w'.repeat(32), dataDir: tempDir(t) }), log: quiet() });
+  defer(t, () => engine.close());
+  const now = Date.now();
+  const ev = (id: string, subject: string, ts: number) => ({ id, ts, subject, type: 'view', item: 'shared-item' });
+  // bob grants at now-30 s: his event at now-60 s stays out of his profile, the one at now-10 s counts.
+  await engine.subjects.updateConsent('bob', { purposes: { personalization: true }, source: 'cmp', at: now - 30_000 }, 'test');
+  const report = await engine.ingest([ev('n1', 'nobody', now - 20_000), ev('b1', 'bob', now - 60_000), ev('b2', 'bob', now - 10_000)]);
+  await engine.waitForSeq(report.lastSeq);
+  const read = (s: string) => engine.features.readRecord('subject', engine.pseudonymize('subject', s))['subject.view_count_1h'];
+  assert.equal(read('nobody'), 0, 'no record: no profile');
+  assert.equal(read('bob'), 1, 'only the event after the grant');
+  assert.equal(engine.features.readRecord('item', 'shared-item')['item.view_count_24h'], 3, 'aggregates still count');
 });

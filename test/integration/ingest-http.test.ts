@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearer, startTestStack } from '../helpers/engine.ts';
+import { bearer, grantPersonalization, startTestStack } from '../helpers/engine.ts';
 
 const now = () => Date.now();
 const event = (id: string, extra: Record<string, unknown> = {}) => ({ id, ts: now() - 1000, subject: 'shopper-1', session: 's-1', type: 'view', item: 'sku-1', ...extra });
 
 test('POST /v1/events: valid events are stored and consumed, bad neighbours rejected one by one', async (t) => {
   const { app, engine } = await startTestStack(t);
+  await grantPersonalization(engine, 'shopper-1');
   const res = await app.inject({
     method: 'POST',
     url: '/v1/events',
@@ -44,6 +45,7 @@ test('POST /v1/events: valid events are stored and consumed, bad neighbours reje
 
 test('duplicate ids are stored once and reported as duplicates', async (t) => {
   const { app, engine } = await startTestStack(t);
+  await grantPersonalization(engine, 'shopper-1');
   const send = () => app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [event('d1'), event('d2')] } });
   const first = (await send()).json();
   const second = (await send()).json();
@@ -132,6 +134,7 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
 
 test('GET /v1/features/:subject shows the online features (admin only); unknown subjects read as zeros', async (t) => {
   const { app, engine } = await startTestStack(t);
+  await grantPersonalization(engine, 'shopper-1');
   const res = await app.inject({
     method: 'POST',
     url: '/v1/events',

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { connect } from 'nats';
 import { createLogger, decodeEvent, EVENTS_STREAM, loadConfig, startEngine } from '../../engine/index.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
+import { grantPersonalization } from '../helpers/engine.ts';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
@@ -17,6 +18,7 @@ test('producers on iob.ingest.> go through the same boundary, once across a queu
   const b = await startEngine({ config, log: quiet(), consume: false });
   defer(t, () => b.close());
 
+  await grantPersonalization(a, 'u1');
   const nc = await connect({ servers: nats.url });
   defer(t, () => nc.close());
   const events = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, ts: Date.now() - 1000, subject: `u${i % 4}`, type: 'view', item: `i${i % 3}` }));
@@ -48,6 +50,7 @@ test('a restarted consumer resumes after the last applied sequence and never app
   const nats = await startTestNats(t);
   const config = loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: 'p'.repeat(32) });
   const first = await startEngine({ config, log: quiet() });
+  await grantPersonalization(first, 'u1');
   const batch = (from: number) => Array.from({ length: 50 }, (_, i) => ({ id: `e${from + i}`, ts: Date.now() - 1000, subject: 'u1', type: 'view' }));
   const r1 = await first.ingest(batch(0));
   await first.waitForSeq(r1.lastSeq);
