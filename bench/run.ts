@@ -3,6 +3,7 @@
  * side in one run, and ratios; with --json the ratios of all benchmarks are the last line of stdout.
  */
 import { benchConsent } from './consent.bench.ts';
+import { benchFeatures } from './features.bench.ts';
 import { benchIngest, type BenchReport } from './ingest.bench.ts';
 
 export type { BenchReport };
@@ -10,6 +11,8 @@ export type { BenchReport };
 export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Record<string, string>) => Promise<BenchReport>> = {
   ingest: (say, args) =>
     benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4) }, say),
+  features: (say, a) =>
+    benchFeatures({ subjects: +(a.subjects ?? 1e6), streamSubjects: +(a.streamSubjects ?? 60_000), labels: +(a.labels ?? 1e5), reads: +(a.reads ?? 1e6) }, say),
   consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20) }, say),
 };
 

@@ -75,7 +75,9 @@ export class BlockLists {
       this.copy(off + pos, off + pos + 1, len - pos);
       refs[at + 1] = ((len + 1) << LOG_BITS) | log;
     }
-    this.floats.fill(0, (off + pos) * this.floatStride, (off + pos + 1) * this.floatStride);
+    // records are a few doubles: a loop beats the call into TypedArray.fill
+    const f = this.floats;
+    for (let j = (off + pos) * this.floatStride, end = j + this.floatStride; j < end; j++) f[j] = 0;
     return off + pos;
   }
 
@@ -152,6 +154,14 @@ export class BlockLists {
   private copy(from: number, to: number, n: number): void {
     if (n <= 0 || from === to) return;
     const s = this.floatStride;
-    this.floats.copyWithin(to * s, from * s, (from + n) * s);
+    const f = this.floats;
+    if (n * s > 16) {
+      f.copyWithin(to * s, from * s, (from + n) * s);
+    } else if (to > from) {
+      // overlapping shift right: copy from the end (short runs: a loop beats the call into copyWithin)
+      for (let j = n * s - 1; j >= 0; j--) f[to * s + j] = f[from * s + j]!;
+    } else {
+      for (let j = 0; j < n * s; j++) f[to * s + j] = f[from * s + j]!;
+    }
   }
 }

@@ -146,10 +146,11 @@ export class KeyTable {
     const meta = this.i[slot * this.stride + 1]!;
     const len = meta >>> 2;
     const [bytes, off] = this.keyBytes(slot, meta);
-    let s = '';
-    if (meta & 2) for (let i = 0; i < len; i++) s += String.fromCharCode(bytes[off + 2 * i]! | (bytes[off + 2 * i + 1]! << 8));
-    else for (let i = 0; i < len; i++) s += String.fromCharCode(bytes[off + i]!);
-    return s;
+    const codes = new Array<number>(len);
+    if (meta & 2) for (let i = 0; i < len; i++) codes[i] = bytes[off + 2 * i]! | (bytes[off + 2 * i + 1]! << 8);
+    else for (let i = 0; i < len; i++) codes[i] = bytes[off + i]!;
+    // one call makes a flat string; `+=` would build a rope that every later charCodeAt walks through
+    return String.fromCharCode(...codes);
   }
 
   namespaceOf(slot: number): number {

@@ -66,10 +66,14 @@ export class KeyedState {
   private readonly tiles: BlockLists | null;
   private readonly members: BlockLists[];
   private readonly history: BlockLists | null;
-  /** scratch for reads: window starts (tile codes), running sums */
+  /** scratch for reads: window starts (tile codes) at time startsAt, running sums */
   private readonly windowStarts: Float64Array;
-  private readonly runInts: Float64Array;
-  private readonly runFloats: Float64Array;
+  private startsAt = Number.NaN;
+  private readonly run: Float64Array;
+  /** per window w, copies j in [copyFrom[w], copyFrom[w+1]): inputs[copyTargets[j]] = run[copyTo[j]] */
+  private readonly copyFrom: Int32Array;
+  private readonly copyTo: Int32Array;
+  private readonly copyTargets: Int32Array;
   private sweepCursor = 0;
 
   constructor(
@@ -81,8 +85,14 @@ export class KeyedState {
     const hasTiles = !tiles.levels.empty;
     this.layout = new HeaderLayout(plan, hasTiles);
     this.windowStarts = new Float64Array(tiles.windows.length);
-    this.runInts = new Float64Array(tiles.ints);
-    this.runFloats = new Float64Array(tiles.floats);
+    this.run = new Float64Array(tiles.ints + tiles.floats);
+    const copies = tiles.windows.map((w) => [
+      ...Array.from(w.intSlots, (slot, j) => [slot, w.intCols[j]!]),
+      ...Array.from(w.floatSlots, (slot, j) => [slot, tiles.ints + w.floatCols[j]!]),
+    ]);
+    this.copyFrom = Int32Array.from([0, ...copies.map((c, k) => copies.slice(0, k + 1).flat().length)]);
+    this.copyTargets = Int32Array.from(copies.flat(), (c) => c[0]!);
+    this.copyTo = Int32Array.from(copies.flat(), (c) => c[1]!);
     if (snapshot) {
       this.keys = KeyTable.fromState(snapshot.keys, this.layout.stride);
       this.sweepCursor = snapshot.sweepCursor;
@@ -313,38 +323,34 @@ export class KeyedState {
    */
   private sumWindows(hi: Int32Array, ref: number, t: number, inputs: Float64Array): void {
     const windows = this.plan.tiles.windows;
+    const count = windows.length;
     const starts = this.windowStarts;
-    for (let k = 0; k < windows.length; k++) {
-      const w = windows[k]!;
-      starts[k] = windowStartCode(t, w.bucketMs, w.buckets);
+    if (t !== this.startsAt) {
+      // reads come in runs at one time (a request, a label, the same clock millisecond)
+      for (let k = 0; k < count; k++) starts[k] = windowStartCode(t, windows[k]!.bucketMs, windows[k]!.buckets);
+      this.startsAt = t;
     }
-    const runI = this.runInts;
-    const runF = this.runFloats;
-    const mi = runI.length;
-    const mf = runF.length;
-    for (let j = 0; j < mi; j++) runI[j] = 0;
-    for (let j = 0; j < mf; j++) runF[j] = 0;
+    // running sums: int measures first, then float measures
+    const run = this.run;
+    const mi = this.plan.tiles.ints;
+    const m = run.length;
+    for (let j = 0; j < m; j++) run[j] = 0;
     const tiles = this.tiles!;
     const { ints, floats, intStride, floatStride, intBase } = tiles;
     const n = tiles.length(hi, ref);
     const off = tiles.start(hi, ref);
+    const { copyFrom, copyTo, copyTargets } = this;
     let w = 0;
     for (let rec = off + n - 1; rec >= off; rec--) {
       const ib = rec * intStride + intBase;
       const code = ints[ib]!;
-      while (w < windows.length && code < starts[w]!) this.copyOut(w++, inputs);
-      if (w === windows.length) break;
-      for (let j = 0; j < mi; j++) runI[j]! += ints[ib + 1 + j]!;
-      const fb = rec * floatStride;
-      for (let j = 0; j < mf; j++) runF[j]! += floats[fb + j]!;
+      for (; w < count && code < starts[w]!; w++) for (let j = copyFrom[w]!; j < copyFrom[w + 1]!; j++) inputs[copyTargets[j]!] = run[copyTo[j]!]!;
+      if (w === count) return;
+      for (let j = 0; j < mi; j++) run[j]! += ints[ib + 1 + j]!;
+      const fb = rec * floatStride - mi;
+      for (let j = mi; j < m; j++) run[j]! += floats[fb + j]!;
     }
-    while (w < windows.length) this.copyOut(w++, inputs);
-  }
-
-  private copyOut(k: number, inputs: Float64Array): void {
-    const w = this.plan.tiles.windows[k]!;
-    for (let j = 0; j < w.intSlots.length; j++) inputs[w.intSlots[j]!] = this.runInts[w.intCols[j]!]!;
-    for (let j = 0; j < w.floatSlots.length; j++) inputs[w.floatSlots[j]!] = this.runFloats[w.floatCols[j]!]!;
+    for (; w < count; w++) for (let j = copyFrom[w]!; j < copyFrom[w + 1]!; j++) inputs[copyTargets[j]!] = run[copyTo[j]!]!;
   }
 
   /** The tile record with this code, created in order when asked to; -1 when absent. */

@@ -21,7 +21,10 @@
  * Values are computed in doubles and served as a Float32Array in the order of `featureNames`.
  *
  * State that no read and no acceptable event can reach any more (older than every window, TTL and the
- * lateness bound) is dropped a few entities per applied event, so dropping never changes a result.
+ * lateness bound) is dropped in small batches as events are applied, so dropping never changes a result.
+ *
+ * Snapshots (snapshot.ts) record the definitions' fingerprint; `ownsSubject` is not part of it, so a
+ * restoring worker must pass the same partition.
  */
 import type { EventType, StoredEvent } from '../event-schema.ts';
 import type { EventSink } from '../stream-consumer.ts';
@@ -127,7 +130,7 @@ export class FeatureStore implements EventSink {
   private readonly sessionState: SessionState | undefined;
   private readonly itemState: KeyedState | undefined;
   private readonly categoryState: KeyedState | undefined;
-  /** item and category values → small ids, for distinct counts (namespace 0 items, 1 categories) */
+  /** item and category values → ids for distinct counts when there is no item or category view to take them from */
   private readonly dictionary: KeyTable;
   private readonly needsIds: [boolean, boolean];
   private readonly ownsSubject: ((sid: string) => boolean) | undefined;

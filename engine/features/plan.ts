@@ -5,7 +5,8 @@
  * - distinct sets, last values and typed recency, for the features that are not sums;
  * - inputs: the raw quantities a read computes from that state (a measure summed over one window, a
  *   distinct count, an age in ms …), each in one slot of a Float64Array;
- * - evaluators: one small function per feature that turns inputs into the served value.
+ * - evaluators: per feature, how the served value comes from the inputs (mostly one input over a constant;
+ *   a small function for means and ratios).
  * The online store and point-in-time builds both read through these evaluators: there is one implementation
  * of every aggregation.
  */
@@ -32,7 +33,8 @@ export const VALUE_AMOUNT_CENTS = 3;
 const VALUE_INDEX: Record<Value, number> = { units: VALUE_UNITS, price: VALUE_PRICE_CENTS, amount: VALUE_AMOUNT_CENTS };
 const VALUE_SCALE: Record<Value, number> = { units: 1, price: 100, amount: 100 };
 
-export const TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Record<EventType, number>;
+/** Event type → bit index. No prototype, so a type like "constructor" is unknown rather than inherited. */
+export const TYPE_INDEX = Object.assign(Object.create(null), Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i]))) as Record<EventType, number>;
 const ALL_TYPES = (1 << EVENT_TYPES.length) - 1;
 
 export const FIELD_ITEM = 0;

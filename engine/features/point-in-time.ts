@@ -8,6 +8,9 @@
  * every line of feature code. Sorted replay means no event is late here; the online store, fed in stream
  * order, drops events older than its allowed lateness — which it counts and reports.
  *
+ * The store keeps subject and session state only for labelled subjects (`ownsSubject`): nothing else is
+ * ever read, and a training set that labels a sample of subjects replays several times faster.
+ *
  * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
  * pseudonymizer); this module does no I/O.
  */
@@ -30,8 +33,8 @@ export interface LabelRow {
 export interface PointInTimeOptions extends Omit<FeatureStoreOptions, 'now'> {
   /** whose features fill a row, in order (default: every entity that has views) */
   entities?: readonly Entity[];
-  /** called every ~65k events and at the end */
-  onProgress?: (eventsApplied: number, eventsTotal: number) => void;
+  /** called every ~65k events applied, and with (total, total) at the end */
+  onProgress?: (eventsDone: number, eventsTotal: number) => void;
 }
 
 export interface TrainingRows {
@@ -84,8 +87,8 @@ export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: re
       offset += widths[k]!;
     }
   }
-  // Events after the last label cannot change any row; they are not applied.
-  onProgress?.(next, total);
+  // Events after the last label cannot change any row: they are not applied, and the work is done.
+  onProgress?.(total, total);
   return {
     columns,
     rows: labels.length,
@@ -111,16 +114,36 @@ function keyOf(entity: Entity, label: LabelRow, itemCategory: ReadonlyMap<string
 
 /** Indices 0..n-1 ordered by time, ties in index order. */
 function timeOrder(n: number, timeOf: (i: number) => number, what: string): Uint32Array {
-  const order = new Uint32Array(n);
   const times = new Float64Array(n);
   let sorted = true;
+  let integral = true;
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const t = timeOf(i);
     if (!Number.isFinite(t)) throw new RangeError(`${what} ${i}: ts must be epoch milliseconds (got ${String(t)})`);
     times[i] = t;
-    order[i] = i;
     if (i > 0 && t < times[i - 1]!) sorted = false;
+    if (!Number.isInteger(t)) integral = false;
+    if (t < min) min = t;
+    if (t > max) max = t;
   }
-  if (!sorted) order.sort((a, b) => times[a]! - times[b]! || a - b);
-  return order;
+  const order = new Uint32Array(n);
+  if (sorted) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order;
+  }
+  // Usually (time − earliest, index) packs exactly into one double: then the engine's native numeric sort,
+  // several times faster than a comparator, gives the stable order directly.
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n)));
+  const scale = 2 ** indexBits;
+  if (integral && (max - min + 1) * scale <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (times[i]! - min) * scale + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % scale;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => times[a]! - times[b]! || a - b);
 }
