@@ -43,10 +43,11 @@ async function choose(): Promise<TfBackend> {
     // In Node the wasm backend cannot locate its .wasm files by URL: point it at the package's dist/ folder.
     const require = createRequire(import.meta.url);
     setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
-    if (await tf.setBackend('wasm')) {
-      await tf.ready();
-      return { tf, name: 'wasm', fallbacks };
-    }
+    const restore = keepProcessErrorHandlers();
+    const ok = await tf.setBackend('wasm');
+    if (ok) await tf.ready();
+    restore();
+    if (ok) return { tf, name: 'wasm', fallbacks };
     fallbacks.push('wasm backend did not initialize');
   } catch (err) {
     fallbacks.push(`wasm unavailable (${firstLine(err)})`);
@@ -54,6 +55,21 @@ async function choose(): Promise<TfBackend> {
   await tf.setBackend('cpu');
   await tf.ready();
   return { tf, name: 'cpu', fallbacks };
+}
+
+/**
+ * The wasm module's Emscripten glue installs process-wide `uncaughtException`/`unhandledRejection` handlers
+ * that rethrow, so a crash anywhere later prints a screen of minified glue code instead of the real stack
+ * (its own clean-up of those handlers is broken). Remove whatever it added.
+ */
+function keepProcessErrorHandlers(): () => void {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (e: string): Array<(...args: unknown[]) => void> => process.listeners(e as 'exit') as Array<(...args: unknown[]) => void>;
+  const before = events.map((e) => new Set(listeners(e)));
+  return () =>
+    events.forEach((e, i) => {
+      for (const listener of listeners(e)) if (!before[i]!.has(listener)) process.removeListener(e, listener);
+    });
 }
 
 function firstLine(err: unknown): string {

@@ -44,7 +44,7 @@ export interface LabelledMatrix {
 export async function fitIntentNetwork(
   network: IntentNetwork,
   train: LabelledMatrix,
-  validation: LabelledMatrix,
+  stopping: LabelledMatrix | { epochs: number[] },
   options: NetworkFitOptions,
   onEpochs: (n: number) => void = () => undefined,
 ): Promise<MemberFitReport[]> {
@@ -53,16 +53,20 @@ export async function fitIntentNetwork(
   const xTrain = tf.tensor2d(train.x.data, [n, train.x.cols]);
   const yTrain = tf.tensor1d(Float32Array.from(train.y));
   const wTrain = tf.tensor1d(Float32Array.from(train.y, (y) => (y === 1 ? options.positiveWeight : 1)));
-  const xVal = tf.tensor2d(validation.x.data, [validation.x.rows, validation.x.cols]);
+  const validation = 'x' in stopping ? { x: tf.tensor2d(stopping.x.data, [stopping.x.rows, stopping.x.cols]), y: stopping.y } : undefined;
   try {
     for (const [k, member] of network.members.entries()) {
-      reports.push(await fitMember(member, k, { xTrain, yTrain, wTrain, n }, xVal, validation.y, options, onEpochs));
+      const stop: Stopping = validation ?? { epochs: (stopping as { epochs: number[] }).epochs[k] ?? options.maxEpochs };
+      reports.push(await fitMember(member, k, { xTrain, yTrain, wTrain, n }, stop, options, onEpochs));
     }
   } finally {
-    tf.dispose([xTrain, yTrain, wTrain, xVal]);
+    tf.dispose([xTrain, yTrain, wTrain, ...(validation ? [validation.x] : [])]);
   }
   return reports;
 }
+
+/** Early stopping on a validation set, or a fixed number of epochs (a refit with epochs chosen before). */
+type Stopping = { x: tf.Tensor2D; y: Uint8Array } | { epochs: number };
 
 interface TrainTensors {
   xTrain: tf.Tensor2D;
@@ -75,8 +79,7 @@ async function fitMember(
   member: tf.LayersModel,
   k: number,
   { xTrain, yTrain, wTrain, n }: TrainTensors,
-  xVal: tf.Tensor2D,
-  yVal: Uint8Array,
+  stop: Stopping,
   options: NetworkFitOptions,
   onEpochs: (n: number) => void,
 ): Promise<MemberFitReport> {
@@ -88,7 +91,8 @@ async function fitMember(
   let best: MemberFitReport = { bestEpoch: -1, epochsRun: 0, validationRocAuc: -Infinity };
   let bestWeights: tf.Tensor[] | undefined;
   try {
-    for (let epoch = 0; epoch < options.maxEpochs; epoch++) {
+    const epochs = 'epochs' in stop ? Math.min(stop.epochs, options.maxEpochs) : options.maxEpochs;
+    for (let epoch = 0; epoch < epochs; epoch++) {
       shuffleInPlace(order, rng);
       for (let start = 0; start < n; start += options.batchSize) {
         const rows = order.subarray(start, Math.min(n, start + options.batchSize));
@@ -111,19 +115,23 @@ async function fitMember(
           );
         });
       }
-      const valLogits = tf.tidy(() => (member.predict(xVal) as tf.Tensor).dataSync() as Float32Array);
-      const auc = rocAuc(yVal, valLogits);
       onEpochs(1);
+      // Let the event loop breathe between epochs (progress bar, signals).
+      await new Promise((resolve) => setImmediate(resolve));
+      if ('epochs' in stop) {
+        best = { bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: Number.NaN };
+        continue;
+      }
+      const valLogits = tf.tidy(() => (member.predict(stop.x) as tf.Tensor).dataSync() as Float32Array);
+      const auc = rocAuc(stop.y, valLogits);
+      best.epochsRun = epoch + 1;
       if (auc > best.validationRocAuc + 1e-5) {
         best = { bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: auc };
         tf.dispose(bestWeights ?? []);
         bestWeights = member.getWeights().map((w) => w.clone());
-      } else {
-        best.epochsRun = epoch + 1;
-        if (epoch - best.bestEpoch >= options.patience) break;
+      } else if (epoch - best.bestEpoch >= options.patience) {
+        break;
       }
-      // Let the event loop breathe between epochs (progress bar, signals).
-      await new Promise((resolve) => setImmediate(resolve));
     }
     if (bestWeights) member.setWeights(bestWeights);
     onEpochs(options.maxEpochs - best.epochsRun);

@@ -3,7 +3,7 @@
  * for the registered version):
  *
  * 1. the time-latest `validationFraction` of the range is held out (early stopping and calibration);
- * 2. standardization statistics come from the training range only;
+ * 2. bin edges (piecewise-linear encoding) and standardization statistics come from the training range only;
  * 3. the ensemble's members are fitted on the earlier rows, with class weights;
  * 4. Platt calibration is fitted on the held-out later rows' logits — the later slice stands for the future
  *    the model will score, so calibration answers "how often does a score of p buy, later on".
@@ -18,29 +18,40 @@ import type { IntentForward } from '../models/intent/forward.ts';
 import { forwardOf } from '../models/intent/tf-model.ts';
 import { tfBackend } from '../models/tf-backend.ts';
 import { pick, selectRows, type Matrix } from '../models/matrix.ts';
+import { encodeMatrix, fitPiecewiseLinear, type PiecewiseLinearEncoding } from '../models/piecewise-linear.ts';
 import { fitStandardization, standardizeMatrix, type Standardization } from '../models/standardize.ts';
 import { fitIntentNetwork, type MemberFitReport, type NetworkFitOptions } from './fit-intent-network.ts';
 import { requireBothClasses } from './single-class.ts';
 import { splitByTime } from './splits.ts';
 
 export interface IntentRecipe {
+  /** Features given a piecewise-linear encoding, by name (absent names are an error), and its bin count. */
+  piecewiseLinear: { features: string[]; bins: number };
   hidden: number[];
   activation: IntentArchitecture['activation'];
   wide: boolean;
   members: number;
   /** Share of the training range, latest by time, held out for early stopping and calibration. */
   validationFraction: number;
+  /**
+   * Refit each member on the whole training range for the epochs early stopping chose, keeping the
+   * calibration fitted before. The later slice is then seen in training (its newest months included) at the
+   * cost of calibration parameters fitted on a sibling network of the same recipe.
+   */
+  refit: boolean;
   /** 'balanced' weighs positives by negatives/positives of the fitting rows. */
   positiveWeight: number | 'balanced';
   fit: Omit<NetworkFitOptions, 'seed' | 'positiveWeight'>;
 }
 
 export const DEFAULT_INTENT_RECIPE: IntentRecipe = {
+  piecewiseLinear: { features: [], bins: 8 },
   hidden: [32, 16],
   activation: 'relu',
   wide: true,
   members: 5,
   validationFraction: 0.15,
+  refit: false,
   positiveWeight: 'balanced',
   fit: { maxEpochs: 60, batchSize: 128, learningRate: 1e-3, l2: 1e-4, patience: 8 },
 };
@@ -50,16 +61,23 @@ export interface FittedIntentModel {
   architecture: IntentArchitecture;
   standardization: Standardization;
   calibration: PlattCalibration;
+  encoding: PiecewiseLinearEncoding;
   forward: IntentForward;
   members: MemberFitReport[];
   rows: { fit: number; validation: number; validationPositives: number };
 }
 
+/** A labelled feature matrix with its column names and each row's time key (larger = later). */
+export interface IntentDataset {
+  x: Matrix;
+  labels: Uint8Array;
+  features: string[];
+  timeKey: ArrayLike<number>;
+}
+
 export async function fitIntentModel(
-  x: Matrix,
-  labels: Uint8Array,
+  { x, labels, features, timeKey }: IntentDataset,
   trainingRows: ArrayLike<number>,
-  timeKey: ArrayLike<number>,
   recipe: IntentRecipe,
   seed: number,
   onEpochs: (n: number) => void = () => undefined,
@@ -70,31 +88,48 @@ export async function fitIntentModel(
   const counts = requireBothClasses(fitY, 'the intent model (fitting rows)');
   requireBothClasses(valY, 'calibration (the time-later validation slice)');
 
-  const standardization = fitStandardization(selectRows(x, trainingRows));
-  const fitX = standardizeMatrix(selectRows(x, earlier), standardization);
-  const valX = standardizeMatrix(selectRows(x, later), standardization);
+  const encodeColumns = recipe.piecewiseLinear.features.map((name) => {
+    const column = features.indexOf(name);
+    if (column < 0) throw new RangeError(`the recipe encodes '${name}', which is not a feature`);
+    return column;
+  });
+  const encoding = fitPiecewiseLinear(selectRows(x, trainingRows), encodeColumns, recipe.piecewiseLinear.bins);
+  const encoded = encodeMatrix(x, encoding);
+  const standardization = fitStandardization(selectRows(encoded, trainingRows));
+  const fitX = standardizeMatrix(selectRows(encoded, earlier), standardization);
+  const valX = standardizeMatrix(selectRows(encoded, later), standardization);
 
   const architecture: IntentArchitecture = {
     kind: 'wide-and-deep-ensemble',
-    inputs: x.cols,
+    inputs: encoded.cols,
     hidden: recipe.hidden,
     activation: recipe.activation,
     wide: recipe.wide,
     members: recipe.members,
   };
-  const net = buildIntentNetwork((await tfBackend()).tf, architecture, seed);
+  const { tf } = await tfBackend();
   const positiveWeight = recipe.positiveWeight === 'balanced' ? counts.negatives / counts.positives : recipe.positiveWeight;
-  const members = await fitIntentNetwork(net, { x: fitX, y: fitY }, { x: valX, y: valY }, { ...recipe.fit, positiveWeight, seed }, onEpochs);
+  const options = { ...recipe.fit, positiveWeight, seed };
+  let net = buildIntentNetwork(tf, architecture, seed);
+  const members = await fitIntentNetwork(net, { x: fitX, y: fitY }, { x: valX, y: valY }, options, onEpochs);
 
   // Calibrate the ensemble's logits on the later rows, through the same forward pass that serves.
-  const uncalibrated = forwardOf(net.ensemble, architecture, standardization, IDENTITY_CALIBRATION);
+  const uncalibrated = forwardOf(net.ensemble, { architecture, standardization, encoding, calibration: IDENTITY_CALIBRATION });
   const calibration = fitPlatt(uncalibrated.logitMatrix(selectRows(x, later)), valY);
+
+  if (recipe.refit) {
+    net.ensemble.dispose();
+    net = buildIntentNetwork(tf, architecture, seed);
+    const allX = standardizeMatrix(selectRows(encoded, trainingRows), standardization);
+    await fitIntentNetwork(net, { x: allX, y: pick(labels, trainingRows) }, { epochs: members.map((m) => m.bestEpoch + 1) }, options, onEpochs);
+  }
   return {
     network: net.ensemble,
     architecture,
     standardization,
     calibration,
-    forward: forwardOf(net.ensemble, architecture, standardization, calibration),
+    encoding,
+    forward: forwardOf(net.ensemble, { architecture, standardization, encoding, calibration }),
     members,
     rows: { fit: earlier.length, validation: later.length, validationPositives: countOnes(valY) },
   };

@@ -7,6 +7,7 @@
  * of the bad field instead of producing wrong scores.
  */
 import { z } from 'zod';
+import { encodedExtra } from '../piecewise-linear.ts';
 import { ACTIVATIONS } from './architecture.ts';
 
 export const INTENT_CARD_FILE = 'model-card.json';
@@ -22,6 +23,11 @@ export const intentCardSchema = z.object({
   /** Consent purposes a subject must have granted for this model to score them. */
   purposes: z.array(z.string()).min(1),
   features: z.array(z.string()).min(1),
+  /** Bin columns appended to `features` before standardization (see piecewise-linear.ts). */
+  encoding: z.object({
+    kind: z.literal('piecewise-linear'),
+    columns: z.array(z.object({ column: z.number().int().nonnegative(), edges: z.array(z.number()).min(1) })),
+  }),
   normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()), computedOn: z.string() }),
   architecture: z.object({
     kind: z.literal('wide-and-deep-ensemble'),
@@ -58,9 +64,10 @@ export function parseIntentCard(value: unknown): IntentModelCard {
     throw new RangeError(`${INTENT_CARD_FILE}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
   }
   const card = parsed.data;
-  const n = card.features.length;
+  const n = card.features.length + encodedExtra(card.encoding);
   if (card.architecture.inputs !== n || card.normalization.mean.length !== n || card.normalization.std.length !== n) {
-    throw new RangeError(`${INTENT_CARD_FILE}: features, normalization and architecture disagree on the number of inputs`);
+    throw new RangeError(`${INTENT_CARD_FILE}: features, encoding, normalization and architecture disagree on the number of inputs`);
   }
+  if (card.encoding.columns.some((c) => c.column >= card.features.length)) throw new RangeError(`${INTENT_CARD_FILE}: encoding names a column past the features`);
   return card;
 }

@@ -1,31 +1,44 @@
 /**
- * The intent model's forward pass in plain TypeScript over Float32Arrays: standardize → each member's
- * wide + deep logit → mean → Platt calibration. This is the only inference path: serving scores with it and
- * training evaluates with it, so the metrics in a model card are the metrics of what serves.
+ * The intent model's forward pass in plain TypeScript: piecewise-linear encoding → standardize → each
+ * member's wide + deep logit → mean → Platt calibration. This is the only inference path: serving scores
+ * with it and training evaluates with it, so the metrics in a model card are the metrics of what serves.
  *
- * No TF.js here: a `predict` call costs ~150 µs of dispatch even for a tiny net, while these loops over a
- * few thousand weights take a few µs. A parity test holds this equal to `model.predict` within 1e-5.
+ * No TF.js here: a `predict` call costs ~150 µs of dispatch even for a tiny net. Two layout choices make
+ * these loops a few µs:
+ * - the entry layer: every member's first dense layer and wide term read the same input, so their kernels
+ *   are fused into one matrix, with standardization folded in (W/σ, b − Σ μ/σ·W). The input is then the
+ *   encoded row itself, which is mostly zeros (one-hot levels, bins not reached), and zero inputs are skipped;
+ * - later layers keep kernels transposed ([units × inputs]) so each unit is one dot product in a register.
+ * Everything is float64 from the float32 weights; a parity test holds this equal to `model.predict` within 1e-5.
  */
 import { calibrate, type PlattCalibration } from '../calibration.ts';
 import type { Matrix } from '../matrix.ts';
-import { standardizeRow, type Standardization } from '../standardize.ts';
+import { NO_ENCODING, encodeRow, encodedExtra, encodedSources, type PiecewiseLinearEncoding } from '../piecewise-linear.ts';
+import type { Standardization } from '../standardize.ts';
 import { memberLayerNames, validateArchitecture, type Activation, type IntentArchitecture } from './architecture.ts';
 
 /** Weight arrays by name (`m0_deep0/kernel`), kernels row-major [inputs × units] as TF.js stores them. */
 export type NamedWeights = ReadonlyMap<string, Float32Array>;
 
+/** A dense layer after the entry layer, kernel transposed to [units × inputs]. */
 interface Dense {
   inputs: number;
   units: number;
-  kernel: Float32Array;
-  bias: Float32Array | undefined;
+  kernelT: Float64Array;
+  bias: Float64Array;
   activation: Activation;
 }
 
 interface Member {
-  hidden: Dense[];
-  out: Dense;
-  wide: Dense | undefined;
+  /** Where this member's first layer (first hidden layer, or the output when there is none) sits in the entry. */
+  firstOffset: number;
+  firstUnits: number;
+  /** Activation of the first layer ('linear' when it is the output). */
+  firstActivation: Activation;
+  /** Entry column of the wide term, or -1. */
+  wideOffset: number;
+  /** Hidden layers after the first, then the output layer. */
+  rest: Dense[];
 }
 
 export interface IntentForwardParts {
@@ -33,63 +46,111 @@ export interface IntentForwardParts {
   weights: NamedWeights;
   standardization: Standardization;
   calibration: PlattCalibration;
+  /** Appended bin columns; the network's inputs are the raw features plus these. */
+  encoding?: PiecewiseLinearEncoding;
 }
 
 export class IntentForward {
+  /** Width of a raw feature row (before encoding). */
   readonly inputs: number;
   readonly calibration: PlattCalibration;
-  readonly standardization: Standardization;
+  readonly encoding: PiecewiseLinearEncoding;
+  private readonly width: number;
+  private readonly mean: Float64Array;
   private readonly members: Member[];
+  /** Fused entry kernel [width × entryWidth] with standardization folded in, and its bias. */
+  private readonly entryKernel: Float64Array;
+  private readonly entryBias: Float64Array;
+  private readonly entryWidth: number;
+  /** Raw feature behind each network input, to fold contributions back onto named features. */
+  private readonly sources: Uint32Array;
   // Scratch buffers, allocated once: scoring a row allocates nothing. (Not re-entrant; JS is single-threaded.)
-  private readonly x: Float64Array;
+  private readonly encoded: Float64Array;
+  private readonly entry: Float64Array;
   private readonly acts: Float64Array[];
   private readonly grads: Float64Array[];
+  private readonly entryGrad: Float64Array;
 
   constructor(parts: IntentForwardParts) {
-    const { architecture: arch, weights, standardization, calibration } = parts;
+    const { architecture: arch, weights, standardization, calibration, encoding = NO_ENCODING } = parts;
     validateArchitecture(arch);
-    if (standardization.mean.length !== arch.inputs || standardization.std.length !== arch.inputs) {
-      throw new RangeError(`standardization has ${standardization.mean.length} features, the network ${arch.inputs}`);
+    const width = arch.inputs;
+    if (standardization.mean.length !== width || standardization.std.length !== width) {
+      throw new RangeError(`standardization has ${standardization.mean.length} features, the network ${width}`);
     }
-    this.inputs = arch.inputs;
+    this.inputs = width - encodedExtra(encoding);
+    if (this.inputs < 1 || encoding.columns.some((c) => c.column >= this.inputs)) throw new RangeError('the encoding does not fit the network inputs');
+    this.width = width;
     this.calibration = calibration;
-    this.standardization = standardization;
+    this.encoding = encoding;
+    this.sources = encodedSources(this.inputs, encoding);
+    this.mean = Float64Array.from(standardization.mean);
+    const std = Float64Array.from(standardization.std);
+
     const take = (name: string, size: number): Float32Array => {
       const w = weights.get(name);
       if (!w) throw new RangeError(`weight '${name}' is missing`);
       if (w.length !== size) throw new RangeError(`weight '${name}' holds ${w.length} values, expected ${size}`);
       return w;
     };
-    const dense = (name: string, inputs: number, units: number, activation: Activation, bias = true): Dense => ({
-      inputs,
-      units,
-      kernel: take(`${name}/kernel`, inputs * units),
-      bias: bias ? take(`${name}/bias`, units) : undefined,
-      activation,
-    });
+
+    // Entry layer: gather each member's first layer and wide kernel, then fuse and fold.
+    const blocks: Array<{ kernel: Float32Array; bias: Float32Array | undefined; units: number }> = [];
+    let entryWidth = 0;
     this.members = Array.from({ length: arch.members }, (_, k) => {
       const names = memberLayerNames(arch, k);
-      let width = arch.inputs;
-      const hidden = names.hidden.map((name, j) => {
-        const layer = dense(name, width, arch.hidden[j]!, arch.activation);
-        width = layer.units;
-        return layer;
-      });
-      return {
-        hidden,
-        out: dense(names.deepOut, width, 1, 'linear'),
-        wide: names.wide ? dense(names.wide, arch.inputs, 1, 'linear', false) : undefined,
-      };
+      const sizes = [...arch.hidden, 1];
+      const layerNames = [...names.hidden, names.deepOut];
+      const firstUnits = sizes[0]!;
+      blocks.push({ kernel: take(`${layerNames[0]}/kernel`, width * firstUnits), bias: take(`${layerNames[0]}/bias`, firstUnits), units: firstUnits });
+      const firstOffset = entryWidth;
+      entryWidth += firstUnits;
+      let wideOffset = -1;
+      if (names.wide) {
+        blocks.push({ kernel: take(`${names.wide}/kernel`, width), bias: undefined, units: 1 });
+        wideOffset = entryWidth++;
+      }
+      const rest: Dense[] = [];
+      for (let j = 1; j < layerNames.length; j++) {
+        const inputs = sizes[j - 1]!;
+        const units = sizes[j]!;
+        const kernel = take(`${layerNames[j]}/kernel`, inputs * units);
+        const kernelT = new Float64Array(inputs * units);
+        for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) kernelT[u * inputs + i] = kernel[i * units + u]!;
+        rest.push({ inputs, units, kernelT, bias: Float64Array.from(take(`${layerNames[j]}/bias`, units)), activation: j === layerNames.length - 1 ? 'linear' : arch.activation });
+      }
+      return { firstOffset, firstUnits, firstActivation: arch.hidden.length > 0 ? arch.activation : 'linear', wideOffset, rest };
     });
-    this.x = new Float64Array(arch.inputs);
-    this.acts = arch.hidden.map((h) => new Float64Array(h));
-    this.grads = arch.hidden.map((h) => new Float64Array(h));
+
+    this.entryWidth = entryWidth;
+    this.entryKernel = new Float64Array(width * entryWidth);
+    this.entryBias = new Float64Array(entryWidth);
+    let offset = 0;
+    for (const block of blocks) {
+      for (let u = 0; u < block.units; u++) {
+        let bias = block.bias ? block.bias[u]! : 0;
+        for (let i = 0; i < width; i++) {
+          // (x − μ)/σ · w = x · (w/σ) − μ/σ · w
+          const w = block.kernel[i * block.units + u]! / std[i]!;
+          this.entryKernel[i * entryWidth + offset + u] = w;
+          bias -= this.mean[i]! * w;
+        }
+        this.entryBias[offset + u] = bias;
+      }
+      offset += block.units;
+    }
+
+    this.encoded = new Float64Array(width);
+    this.entry = new Float64Array(entryWidth);
+    this.entryGrad = new Float64Array(entryWidth);
+    const depth = Math.max(0, arch.hidden.length);
+    this.acts = Array.from({ length: depth }, (_, j) => new Float64Array(arch.hidden[j]!));
+    this.grads = Array.from({ length: depth }, (_, j) => new Float64Array(arch.hidden[j]!));
   }
 
-  /** The uncalibrated ensemble logit of one row of raw (unstandardized) features. */
+  /** The uncalibrated ensemble logit of one row of raw (unencoded, unstandardized) features. */
   logit(raw: ArrayLike<number>): number {
-    this.checkWidth(raw);
-    standardizeRow(raw, this.standardization, this.x);
+    this.computeEntry(raw);
     let sum = 0;
     for (const member of this.members) sum += this.memberLogit(member);
     return sum / this.members.length;
@@ -117,100 +178,123 @@ export class IntentForward {
   }
 
   /**
-   * Each feature's share of the logit at this row: gradient × standardized input, i.e. how far the logit
-   * moves from the training-mean visitor because of this feature (exact for the wide term, first-order for
-   * the deep one). Serving names the largest as the score's reasons.
+   * Each raw feature's share of the logit at this row: gradient × (input − training mean), i.e. how far the
+   * logit moves from the training-mean visitor because of this feature (exact for the wide term,
+   * first-order for the deep one), with a feature's bin columns added to it. Serving names the largest as
+   * the score's reasons.
    */
   contributions(raw: ArrayLike<number>): Float64Array {
-    this.checkWidth(raw);
-    standardizeRow(raw, this.standardization, this.x);
+    this.computeEntry(raw);
+    const dEntry = this.entryGrad;
+    dEntry.fill(0);
+    for (const member of this.members) this.addMemberEntryGradient(member, dEntry);
     const total = new Float64Array(this.inputs);
-    for (const member of this.members) this.addMemberGradient(member, total);
-    for (let c = 0; c < this.inputs; c++) total[c] = (total[c]! * this.x[c]!) / this.members.length;
+    const ew = this.entryWidth;
+    for (let c = 0; c < this.width; c++) {
+      let g = 0;
+      const rowStart = c * ew;
+      for (let j = 0; j < ew; j++) g += this.entryKernel[rowStart + j]! * dEntry[j]!;
+      total[this.sources[c]!]! += (g * (this.encoded[c]! - this.mean[c]!)) / this.members.length;
+    }
     return total;
   }
 
-  private checkWidth(raw: ArrayLike<number>): void {
+  /** Encodes a raw row and computes the fused entry layer's pre-activations into `this.entry`. */
+  private computeEntry(raw: ArrayLike<number>): void {
     if (raw.length !== this.inputs) throw new RangeError(`row has ${raw.length} features, the model ${this.inputs}`);
+    const e = this.encoded;
+    encodeRow(raw, this.encoding, e);
+    const out = this.entry;
+    const ew = this.entryWidth;
+    const kernel = this.entryKernel;
+    out.set(this.entryBias);
+    for (let i = 0; i < this.width; i++) {
+      const xi = e[i]!;
+      if (xi === 0) continue;
+      const rowStart = i * ew;
+      for (let j = 0; j < ew; j++) out[j]! += xi * kernel[rowStart + j]!;
+    }
   }
 
   private memberLogit(member: Member): number {
-    let input: Float64Array = this.x;
-    member.hidden.forEach((layer, j) => {
-      apply(layer, input, this.acts[j]!);
-      input = this.acts[j]!;
-    });
-    let z = dot1(member.out, input);
-    if (member.wide) z += dot1(member.wide, this.x);
-    return z;
+    const entry = this.entry;
+    let z: number;
+    if (member.rest.length === 0) {
+      z = entry[member.firstOffset]!;
+    } else {
+      let input = this.acts[0]!;
+      for (let u = 0; u < member.firstUnits; u++) input[u] = activate(member.firstActivation, entry[member.firstOffset + u]!);
+      const last = member.rest.length - 1;
+      for (let j = 0; j < last; j++) {
+        const out = this.acts[j + 1]!;
+        dense(member.rest[j]!, input, out);
+        input = out;
+      }
+      z = dot(member.rest[last]!, 0, input);
+    }
+    return member.wideOffset >= 0 ? z + entry[member.wideOffset]! : z;
   }
 
-  /** Adds d(member logit)/d(standardized input) to `into`. Runs the member forward to fill the activations. */
-  private addMemberGradient(member: Member, into: Float64Array): void {
+  /** Adds d(member logit)/d(entry pre-activation) into `into`. Runs the member forward to fill the activations. */
+  private addMemberEntryGradient(member: Member, into: Float64Array): void {
     this.memberLogit(member);
-    const depth = member.hidden.length;
-    if (member.wide) for (let c = 0; c < this.inputs; c++) into[c]! += member.wide.kernel[c]!;
-    // Gradient w.r.t. the last hidden activations is the output kernel; walk back through each layer.
-    let upstream: Float64Array | undefined;
-    if (depth === 0) {
-      for (let c = 0; c < this.inputs; c++) into[c]! += member.out.kernel[c]!;
+    if (member.wideOffset >= 0) into[member.wideOffset]! += 1;
+    if (member.rest.length === 0) {
+      into[member.firstOffset]! += 1;
       return;
     }
-    upstream = this.grads[depth - 1]!;
-    for (let u = 0; u < upstream.length; u++) upstream[u] = member.out.kernel[u]!;
-    for (let j = depth - 1; j >= 0; j--) {
-      const layer = member.hidden[j]!;
-      const act = this.acts[j]!;
-      // Through the activation: scale by its derivative, written in terms of the activation's output.
-      for (let u = 0; u < layer.units; u++) upstream[u]! *= activationSlope(layer.activation, act[u]!);
-      const below = j === 0 ? into : this.grads[j - 1]!;
-      if (j > 0) below.fill(0);
-      for (let i = 0; i < layer.inputs; i++) {
-        let g = 0;
-        const rowStart = i * layer.units;
-        for (let u = 0; u < layer.units; u++) g += layer.kernel[rowStart + u]! * upstream[u]!;
-        below[i]! += g;
+    // Start from the output layer: d z / d (last hidden activation) is its kernel.
+    const outLayer = member.rest[member.rest.length - 1]!;
+    let upstream = this.grads[member.rest.length - 1]!;
+    for (let i = 0; i < outLayer.inputs; i++) upstream[i] = outLayer.kernelT[i]!;
+    // Back through the hidden layers after the first: scale by the activation slope, then by the kernel.
+    for (let j = member.rest.length - 2; j >= 0; j--) {
+      const layer = member.rest[j]!;
+      const act = this.acts[j + 1]!;
+      const below = this.grads[j]!;
+      below.fill(0);
+      for (let u = 0; u < layer.units; u++) {
+        const g = upstream[u]! * slope(layer.activation, act[u]!);
+        if (g === 0) continue;
+        const rowStart = u * layer.inputs;
+        for (let i = 0; i < layer.inputs; i++) below[i]! += g * layer.kernelT[rowStart + i]!;
       }
       upstream = below;
     }
+    const first = this.acts[0]!;
+    for (let u = 0; u < member.firstUnits; u++) into[member.firstOffset + u]! += upstream[u]! * slope(member.firstActivation, first[u]!);
   }
 }
 
-/** out = activation(input · kernel + bias). Input-major loop: the kernel is read in storage order. */
-function apply(layer: Dense, input: Float64Array, out: Float64Array): void {
-  const { inputs, units, kernel, bias } = layer;
-  if (bias) for (let u = 0; u < units; u++) out[u] = bias[u]!;
-  else out.fill(0);
-  for (let i = 0; i < inputs; i++) {
-    const xi = input[i]!;
-    if (xi === 0) continue;
-    const rowStart = i * units;
-    for (let u = 0; u < units; u++) out[u]! += xi * kernel[rowStart + u]!;
-  }
-  switch (layer.activation) {
+/** out[u] = activation(bias[u] + Σ input[i]·W[i][u]), one register-held dot product per unit. */
+function dense(layer: Dense, input: Float64Array, out: Float64Array): void {
+  for (let u = 0; u < layer.units; u++) out[u] = activate(layer.activation, dot(layer, u, input));
+}
+
+function dot(layer: Dense, u: number, input: Float64Array): number {
+  const n = layer.inputs;
+  const k = layer.kernelT;
+  const rowStart = u * n;
+  let s = layer.bias[u]!;
+  for (let i = 0; i < n; i++) s += input[i]! * k[rowStart + i]!;
+  return s;
+}
+
+function activate(activation: Activation, x: number): number {
+  switch (activation) {
     case 'relu':
-      for (let u = 0; u < units; u++) if (out[u]! < 0) out[u] = 0;
-      break;
+      return x > 0 ? x : 0;
     case 'elu':
-      for (let u = 0; u < units; u++) if (out[u]! < 0) out[u] = Math.expm1(out[u]!);
-      break;
+      return x > 0 ? x : Math.expm1(x);
     case 'tanh':
-      for (let u = 0; u < units; u++) out[u] = Math.tanh(out[u]!);
-      break;
+      return Math.tanh(x);
     case 'linear':
-      break;
+      return x;
   }
-}
-
-/** A single-unit dense layer's pre-activation: input · kernel (+ bias). */
-function dot1(layer: Dense, input: Float64Array): number {
-  let z = layer.bias ? layer.bias[0]! : 0;
-  for (let i = 0; i < layer.inputs; i++) z += input[i]! * layer.kernel[i]!;
-  return z;
 }
 
 /** d activation / d pre-activation, from the activation's output y. */
-function activationSlope(activation: Activation, y: number): number {
+function slope(activation: Activation, y: number): number {
   switch (activation) {
     case 'relu':
       return y > 0 ? 1 : 0;

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { servingVersion, versionDir } from '../registry.ts';
 import { decodeWeights, readModelFiles } from '../weights-file.ts';
 import { INTENT_CARD_FILE, parseIntentCard, type IntentModelCard } from './card.ts';
 import { IntentForward } from './forward.ts';
@@ -26,6 +27,19 @@ export async function loadIntentForward(dir: string): Promise<LoadedIntentModel>
     weights: decodeWeights(specs, bin),
     standardization: card.normalization,
     calibration: card.calibration,
+    encoding: card.encoding,
   });
   return { card, forward };
+}
+
+/**
+ * The version the registry's pointer names, loaded; `undefined` when none has been promoted. Serving calls
+ * this at start and when SERVING.json changes, and keeps its current model if this throws.
+ */
+export async function loadServingIntentModel(registryRoot: string): Promise<LoadedIntentModel | undefined> {
+  const version = await servingVersion(registryRoot, 'intent');
+  if (version === undefined) return undefined;
+  const loaded = await loadIntentForward(versionDir(registryRoot, 'intent', version));
+  if (loaded.card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${loaded.card.version}`);
+  return loaded;
 }

@@ -6,13 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PlattCalibration } from '../calibration.ts';
 import type { Matrix } from '../matrix.ts';
-import type { Standardization } from '../standardize.ts';
+import { NO_ENCODING, encodeMatrix } from '../piecewise-linear.ts';
 import { MODEL_JSON, WEIGHTS_BIN, modelJson, readModelFiles, type WeightSpec } from '../weights-file.ts';
-import type { IntentArchitecture } from './architecture.ts';
 import { INTENT_CARD_FILE, type IntentModelCard } from './card.ts';
-import { IntentForward } from './forward.ts';
+import { IntentForward, type IntentForwardParts } from './forward.ts';
 
 /** Weight values by their saved names (`m0_deep0/kernel`), read from a live model. */
 export function namedWeightsOf(model: tf.LayersModel): Map<string, Float32Array> {
@@ -22,8 +20,9 @@ export function namedWeightsOf(model: tf.LayersModel): Map<string, Float32Array>
   return out;
 }
 
-export function forwardOf(model: tf.LayersModel, architecture: IntentArchitecture, standardization: Standardization, calibration: PlattCalibration): IntentForward {
-  return new IntentForward({ architecture, weights: namedWeightsOf(model), standardization, calibration });
+/** The pure-TS forward pass over a live model's current weights. */
+export function forwardOf(model: tf.LayersModel, parts: Omit<IntentForwardParts, 'weights'>): IntentForward {
+  return new IntentForward({ ...parts, weights: namedWeightsOf(model) });
 }
 
 /** Writes model.json, weights.bin and model-card.json into `dir` (created if missing). */
@@ -49,8 +48,13 @@ export async function loadIntentTfModel(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs as tf.io.WeightsManifestEntry[], weightData }));
 }
 
-/** Calibrated probabilities through `model.predict`, standardizing and calibrating with TF.js ops. */
-export function tfPredictScores(model: tf.LayersModel, standardization: Standardization, calibration: PlattCalibration, m: Matrix): Float32Array {
+/**
+ * Calibrated probabilities through `model.predict`, standardizing and calibrating with TF.js ops. The bin
+ * encoding is feature preparation (no TF.js equivalent), so both paths share `encodeMatrix`.
+ */
+export function tfPredictScores(model: tf.LayersModel, parts: Omit<IntentForwardParts, 'weights' | 'architecture'>, raw: Matrix): Float32Array {
+  const { standardization, calibration, encoding = NO_ENCODING } = parts;
+  const m = encodeMatrix(raw, encoding);
   return tf.tidy(() => {
     const x = tf.tensor2d(m.data, [m.rows, m.cols]);
     const z = tf.div(tf.sub(x, tf.tensor1d(standardization.mean)), tf.tensor1d(standardization.std));

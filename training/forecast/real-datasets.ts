@@ -34,8 +34,9 @@ function requireFile(path: string): void {
 
 /**
  * Kaggle store-item demand, `date,store,item,sales`: one daily series per store × item, named
- * `s<store>-i<item>`, in file order. The quality bar uses the first `seriesLimit` (100) series, which in
- * this file are items 1–10 in all ten stores.
+ * `<store>-<item>`. The quality bar's "first 100 series" are the first 100 names in plain string order,
+ * which is how the statsmodels reference took them (a pivot's sorted columns): stores 1 and 10, all 50
+ * items each. `seriesLimit` 0 keeps all 500.
  */
 export async function loadStoreItemDemand(path: string, seriesLimit = 100): Promise<SeriesSet> {
   requireFile(path);
@@ -64,19 +65,17 @@ export async function loadStoreItemDemand(path: string, seriesLimit = 100): Prom
       }
       const day = parseDay(fields[columns.date] ?? '');
       const sales = Number(fields[columns.sales]);
-      const key = `s${fields[columns.store]}-i${fields[columns.item]}`;
       if (day === undefined || !Number.isFinite(sales)) {
         skipped++;
         continue;
       }
-      // Past the limit, new series are not started (the file is ordered by item, then store, then date).
-      if (totals.seriesCount >= seriesLimit && !totals.has(key)) continue;
-      totals.add(key, day, sales);
+      totals.add(`${fields[columns.store]}-${fields[columns.item]}`, day, sales);
     }
   }
-  const notes = [`first ${totals.seriesCount} store-item series in file order`];
-  if (skipped > 0) notes.push(`${skipped} unreadable row(s) skipped`);
-  return totals.toSeriesSet('day', 'store-item-demand', notes);
+  const all = totals.toSeriesSet('day', 'store-item-demand', skipped > 0 ? [`${skipped} unreadable row(s) skipped`] : []);
+  if (seriesLimit <= 0 || seriesLimit >= all.series.length) return all;
+  const series = [...all.series].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, seriesLimit);
+  return { ...all, series, notes: [...all.notes, `first ${series.length} of ${all.series.length} store-item series by name`] };
 }
 
 /**

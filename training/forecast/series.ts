@@ -39,9 +39,7 @@ export interface SeriesSet {
 }
 
 /** The value fitting uses for an actual: demand is never negative (see the module comment). */
-export function fitValue(actual: number): number {
-  return actual > 0 ? actual : 0;
-}
+export { demandValue as fitValue } from '../../models/forecast/features.ts';
 
 /** Epoch day of period `index` of a set. */
 export function periodDay(set: Pick<SeriesSet, 'freq' | 'start'>, index: number): number {
@@ -65,10 +63,6 @@ export class DemandTotals {
     const previous = days.get(epochDay);
     days.set(epochDay, (previous ?? 0) + units);
     return previous !== undefined;
-  }
-
-  has(key: string): boolean {
-    return this.cells.has(key);
   }
 
   get seriesCount(): number {
@@ -108,7 +102,10 @@ export class DemandTotals {
     let negative = 0;
     for (const [key, days] of this.cells) {
       const values = new Float64Array(length);
-      for (const [day, units] of days) values[(bucket(day) - first) / step] += units;
+      for (const [day, units] of days) {
+        const index = (bucket(day) - first) / step;
+        values[index] = (values[index] as number) + units;
+      }
       for (const value of values) if (value < 0) negative++;
       series.push({ key, values });
     }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { IobError } from '../../engine/index.ts';
+import { FEATURE_SETS, featureMatrix, featureNames, loadOnlineShoppers, parseOnlineShoppers, timeKeys } from '../../training/online-shoppers.ts';
+import { splitByTime, stratifiedKFold } from '../../training/splits.ts';
+
+const FILE = fileURLToPath(new URL('../../../shared/data/online-shoppers/online_shoppers_intention.csv', import.meta.url));
+const HEADER =
+  'Administrative,Administrative_Duration,Informational,Informational_Duration,ProductRelated,ProductRelated_Duration,BounceRates,ExitRates,PageValues,SpecialDay,Month,OperatingSystems,Browser,Region,TrafficType,VisitorType,Weekend,Revenue';
+
+test('the UCI file loads with the documented counts and checksum', async () => {
+  const data = await loadOnlineShoppers(FILE);
+  assert.equal(data.sessions.length, 12_330);
+  assert.equal(data.labels.reduce((s, v) => s + v, 0), 1_908);
+  assert.equal(data.sha256, '44b29f6ac84d6491bcf8d78e3cd544c10df910fe518293454174876f25956c4f');
+  assert.equal(data.sessions.filter((s) => s.visitorType === 'New_Visitor').length, 1_694);
+  const x = featureMatrix(data.sessions, 'engineered');
+  assert.equal(x.cols, featureNames('engineered').length);
+  assert.ok(x.data.every(Number.isFinite));
+  // Every session has exactly one month, visitor type, OS, browser, region and traffic type.
+  const oneHot = featureNames('engineered').map((n, c) => (/^(Month|VisitorType|OperatingSystems|Browser|Region|TrafficType)=/.test(n) ? c : -1)).filter((c) => c >= 0);
+  for (let r = 0; r < 100; r++) assert.equal(oneHot.reduce((s, c) => s + x.data[r * x.cols + c]!, 0), 6);
+});
+
+test('features: booleans 0/1, heavy tails through log1p, PageValues indicator', () => {
+  const { sessions } = parseOnlineShoppers(`${HEADER}\n0,0,0,0,3,120,0,0.05,12.5,0,Nov,2,2,1,3,Returning_Visitor,TRUE,TRUE\n`);
+  const names = featureNames('engineered');
+  const x = featureMatrix(sessions, 'engineered');
+  const get = (name: string): number => x.data[names.indexOf(name)]!;
+  assert.equal(get('Weekend'), 1);
+  assert.equal(get('PageValues>0'), 1);
+  assert.ok(Math.abs(get('log1p(PageValues)') - Math.log1p(12.5)) < 1e-6);
+  assert.equal(get('Month=Nov'), 1);
+  assert.equal(get('Month=Dec'), 0);
+  assert.equal(FEATURE_SETS.raw.find((f) => f.name === 'PageValues')!.value(sessions[0]!), 12.5);
+});
+
+test('bad rows are refused with their line number; a foreign header is refused', () => {
+  assert.throws(() => parseOnlineShoppers(`${HEADER}\n0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,MAYBE\n`), (err: unknown) => err instanceof IobError && /line 2: Revenue/.test(err.message));
+  assert.throws(() => parseOnlineShoppers(`${HEADER}\n0,0,0\n`), /line 2: has 3 fields/);
+  assert.throws(() => parseOnlineShoppers('a,b,c\n1,2,3\n'), /header differs/);
+});
+
+test('stratified folds partition the rows and keep the class balance', () => {
+  const labels = Uint8Array.from({ length: 103 }, (_, i) => (i % 5 === 0 ? 1 : 0));
+  const folds = stratifiedKFold(labels, 5, 0);
+  const seen = new Uint8Array(labels.length);
+  for (const fold of folds) {
+    for (const r of fold.test) seen[r]!++;
+    assert.equal(fold.train.length + fold.test.length, labels.length);
+    const positives = Array.from(fold.test).filter((r) => labels[r] === 1).length;
+    assert.ok(positives === 4 || positives === 5, `fold has ${positives} positives`);
+  }
+  assert.ok(seen.every((v) => v === 1));
+  assert.deepEqual(stratifiedKFold(labels, 5, 0), folds, 'same seed, same folds');
+  assert.notDeepEqual(stratifiedKFold(labels, 5, 1)[0]!.test, folds[0]!.test, 'another seed, other folds');
+});
+
+test('time split puts the latest months last', async () => {
+  const { sessions } = await loadOnlineShoppers(FILE);
+  const keys = timeKeys(sessions);
+  const { earlier, later } = splitByTime(Uint32Array.from(sessions.keys()), keys, 0.2);
+  assert.equal(later.length, Math.round(sessions.length * 0.2));
+  const lastEarlier = Math.max(...Array.from(earlier, (r) => keys[r]!));
+  assert.ok(Array.from(later).every((r) => keys[r]! > lastEarlier));
+  assert.equal(sessions[later[later.length - 1]!]!.month, 'Dec');
+});

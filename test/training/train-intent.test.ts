@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { IobError } from '../../engine/index.ts';
+import { loadIntentForward, loadServingIntentModel } from '../../models/intent/load.ts';
+import { listVersions, servingVersion } from '../../models/registry.ts';
+import { runTrainIntent, type TrainIntentOptions } from '../../training/train-intent.ts';
+import { ONLINE_SHOPPERS, TINY_RECIPE } from '../models/tiny-intent-model.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'iob-train-intent-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Every fourth session of the real file: ~3,100 rows, all months, the real class balance.
+const lines = readFileSync(ONLINE_SHOPPERS, 'utf8').trimEnd().split('\n');
+const subset = join(dir, 'subset.csv');
+writeFileSync(subset, [lines[0], ...lines.slice(1).filter((_, i) => i % 4 === 0)].join('\n'));
+
+const quiet = (): void => undefined;
+const base: TrainIntentOptions = { format: 'online-shoppers', data: subset, dataDir: dir, seed: 3 };
+
+test('cross-validated run: metrics beside baselines, a report with inline plots, a registered serving version', async () => {
+  const said: string[] = [];
+  let ticks = 0;
+  const result = await runTrainIntent({ ...base, cv: 2 }, (line) => said.push(line), {
+    recipe: TINY_RECIPE,
+    progress: () => ({ increment: (n = 1) => void (ticks += n), stop: quiet }),
+  });
+  assert.equal(result.task, 'intent');
+  for (const scores of [result.model, result.baselines.prior, result.baselines.logreg]) {
+    assert.deepEqual(Object.keys(scores).sort(), ['brier', 'f1', 'pr_auc', 'roc_auc']);
+  }
+  assert.equal(result.baselines.prior.roc_auc, 0.5);
+  assert.ok(result.model.roc_auc > 0.8, `model ROC-AUC ${result.model.roc_auc}`);
+  assert.ok(result.baselines.logreg.roc_auc > 0.8);
+  assert.equal(result.split.kind, 'stratified-kfold');
+  assert.equal(result.split.folds, 2);
+  assert.ok(ticks > 0, 'progress moved');
+  assert.ok(said.some((l) => l.startsWith('fold 2/2')));
+
+  const html = readFileSync(result.paths.report, 'utf8');
+  assert.equal((html.match(/<svg /g) ?? []).length, 3, 'ROC, PR and calibration plots');
+  assert.doesNotMatch(html, /<script|<link /, 'self-contained: no scripts, no stylesheets from elsewhere');
+  assert.match(html, /logistic regression/);
+
+  const registry = join(dir, 'models');
+  assert.equal(await servingVersion(registry, 'intent'), result.version, 'the first version serves');
+  const { card, forward } = await loadIntentForward(result.paths.model!);
+  assert.deepEqual(card.purposes, ['personalization']);
+  assert.deepEqual(card.metrics.model, result.model);
+  assert.match(card.training.dataHash, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(forward.inputs, card.features.length);
+  const serving = await loadServingIntentModel(registry);
+  assert.equal(serving?.card.version, result.version);
+  assert.equal(serving.forward.score(new Float32Array(forward.inputs)), forward.score(new Float32Array(forward.inputs)));
+});
+
+test('the same seed gives the same metrics; a second version does not replace the serving one unasked', async () => {
+  const a = await runTrainIntent({ ...base, register: false }, quiet, { recipe: TINY_RECIPE });
+  const b = await runTrainIntent({ ...base }, quiet, { recipe: TINY_RECIPE, now: () => new Date('2030-01-01T00:00:00Z') });
+  assert.deepEqual(a.model, b.model);
+  assert.deepEqual(a.baselines, b.baselines);
+  assert.equal(a.split.kind, 'time');
+  const registry = join(dir, 'models');
+  assert.equal((await listVersions(registry, 'intent')).length, 2);
+  assert.notEqual(await servingVersion(registry, 'intent'), b.version);
+  assert.ok(b.version.startsWith('20300101T000000Z-'));
+});
+
+test('a dataset with a single class is refused with a clear error before any training', async () => {
+  const negatives = join(dir, 'negatives.csv');
+  writeFileSync(negatives, [lines[0], ...lines.slice(1).filter((l) => l.endsWith('FALSE')).slice(0, 200)].join('\n'));
+  await assert.rejects(
+    runTrainIntent({ ...base, data: negatives, dataDir: join(dir, 'single') }, quiet, { recipe: TINY_RECIPE }),
+    (err: unknown) => err instanceof IobError && /needs both classes/.test(err.message) && /no positive/.test(err.message),
+  );
+  assert.ok(!existsSync(join(dir, 'single', 'models')), 'nothing registered');
+});
+
+test('bad options are refused with the flag named', async () => {
+  await assert.rejects(runTrainIntent({ ...base, cv: 1 }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--cv');
+  await assert.rejects(runTrainIntent({ ...base, format: 'csv' as 'online-shoppers' }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--format');
+});
