@@ -10,13 +10,14 @@ import * as generate from './generate.ts';
 import * as ingest from './ingest.ts';
 import * as privacy from './privacy.ts';
 import * as start from './start.ts';
+import * as train from './train.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('iob')
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, features, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, train, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

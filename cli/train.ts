@@ -1,0 +1,67 @@
+/**
+ * `iob train intent|forecast` — the training scripts data scientists run. Progress goes to stderr;
+ * with --json the metrics of the model and its baselines are the last line of stdout.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { runTrainForecast } from '../training/forecast/train-forecast.ts';
+import { metricsJson, runTrainIntent } from '../training/train-intent.ts';
+
+export function register(program: Command) {
+  const train = program.command('train').description('train a model, evaluate it beside baselines, write a report, register the version');
+  train
+    .command('intent')
+    .description('purchase intent (today: --format online-shoppers; the event-file path follows)')
+    .requiredOption('--format <format>', 'input format: online-shoppers')
+    .requiredOption('--data <file>', 'input file')
+    .option('--cv <k>', 'stratified k-fold cross-validation')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--registry <dir>', 'model registry (default: <data dir>/models)')
+    .option('--reports <dir>', 'report folder (default: <data dir>/reports)')
+    .option('--data-dir <dir>', 'data dir (IOB_DATA_DIR)', process.env.IOB_DATA_DIR ?? './.iob')
+    .option('--promote', 'serve the new version')
+    .option('--json', 'print the metrics as JSON on the last line')
+    .action(async (opts) => {
+      const say = (line: string) => process.stdout.write(line + '\n');
+      const result = await runTrainIntent(
+        { format: opts.format, data: opts.data, cv: opts.cv, seed: opts.seed, registry: opts.registry, reports: opts.reports, dataDir: opts.dataDir, promote: opts.promote },
+        opts.json ? (line) => process.stderr.write(line + '\n') : say,
+      );
+      if (opts.json) say(metricsJson(result));
+    });
+  train
+    .command('forecast')
+    .description('demand forecasts with p10/p50/p90 beside seasonal-naive, exponential-smoothing and mean baselines')
+    .option('--events <file>', 'canonical event file (purchases become daily units per item and category)')
+    .option('--series <file>', 'CSV date,series,quantity')
+    .option('--dataset <name>', 'a shared real data set: store-item-demand | uci-online-retail')
+    .option('--horizon <n>', 'periods held out and forecast', '28')
+    .option('--freq <freq>', 'day | week (default: detected)')
+    .option('--backtests <n>', 'rolling-origin windows', '1')
+    .option('--seed <n>', 'random seed', '42')
+    .option('--data-dir <dir>', 'data dir (IOB_DATA_DIR)', process.env.IOB_DATA_DIR ?? './.iob')
+    .option('--promote', 'serve the new version')
+    .option('--json', 'print the metrics as JSON on the last line')
+    .action(async (opts) => {
+      const say = (line: string) => process.stdout.write(line + '\n');
+      const summary = await runTrainForecast(
+        {
+          events: opts.events,
+          series: opts.series,
+          dataset: opts.dataset,
+          horizon: Number(opts.horizon),
+          freq: opts.freq,
+          backtests: Number(opts.backtests),
+          seed: Number(opts.seed),
+          reportsDir: join(opts.dataDir, 'reports'),
+          registryDir: join(opts.dataDir, 'models'),
+          promote: opts.promote,
+        },
+        opts.json ? (line) => process.stderr.write(line + '\n') : say,
+      );
+      if (opts.json) {
+        const { task, model, baselines, split, backtest, version } = summary;
+        say(JSON.stringify({ task, model, baselines, split, ...(backtest ? { backtest } : {}), version }));
+      }
+    });
+}
