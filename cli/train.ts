@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runTrainForecast } from '../training/forecast/train-forecast.ts';
 import { metricsJson, runTrainIntent } from '../training/train-intent.ts';
+import { createProgress } from './progress.ts';
 
 export function register(program: Command) {
   const train = program.command('train').description('train a model, evaluate it beside baselines, write a report, register the version');
@@ -26,6 +27,7 @@ export function register(program: Command) {
       const result = await runTrainIntent(
         { format: opts.format, data: opts.data, cv: opts.cv, seed: opts.seed, registry: opts.registry, reports: opts.reports, dataDir: opts.dataDir, promote: opts.promote },
         opts.json ? (line) => process.stderr.write(line + '\n') : say,
+        { progress: createProgress },
       );
       if (opts.json) say(metricsJson(result));
     });

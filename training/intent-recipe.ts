@@ -2,11 +2,13 @@
  * The intent model's training recipe, applied to one training range (a CV fold's training part, or all data
  * for the registered version):
  *
- * 1. the time-latest `validationFraction` of the range is held out (early stopping and calibration);
+ * 1. the latest `validationFraction` of the range by the dataset's time key is held out (early stopping and
+ *    calibration); for Online Shoppers that key is the position within the month (see online-shoppers.ts);
  * 2. bin edges (piecewise-linear encoding) and standardization statistics come from the training range only;
  * 3. the ensemble's members are fitted on the earlier rows, with class weights;
  * 4. Platt calibration is fitted on the held-out later rows' logits — the later slice stands for the future
- *    the model will score, so calibration answers "how often does a score of p buy, later on".
+ *    the model will score, so calibration answers "how often does a score of p buy, later on";
+ * 5. optionally (`refit`), members are refitted on the whole range for the epochs chosen in step 3.
  *
  * Returns the TF.js network (to save) and its pure-TS forward pass (to evaluate and serve).
  */

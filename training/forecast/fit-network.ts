@@ -1,13 +1,15 @@
 /**
  * Trains the forecast ensemble in two passes, because the most recent periods are both the best
  * validation data and the most valuable training data:
- * 1. a probe member learns on the older rows with early stopping on the validation rows (the latest
- *    origins whose targets still lie before the holdout); its best epoch count is kept, and the interval
- *    is calibrated on those validation rows: the p10 and p90 gaps are stretched (or shrunk) so that 10% of
- *    validation actuals fall below p10 and 10% above p90 (an MLP's quantiles come out too narrow on
- *    unseen periods; a held-out correction is cheap and keeps coverage honest);
- * 2. every member is then trained on all rows, recent ones included, for that many epochs, and the
- *    probe's calibration applies to the ensemble.
+ * 1. a probe ensemble of the same shape learns on the older rows, each member stopping early on the
+ *    validation rows (the latest origins whose targets still lie before the holdout); the mean of their
+ *    best epoch counts is kept, and the interval is calibrated on those validation rows: the p10 and p90
+ *    gaps are stretched (or shrunk) so that 10% of validation actuals fall below p10 and 10% above p90.
+ *    An MLP's quantiles are off on unseen periods; a held-out correction is cheap and keeps coverage
+ *    honest. The probe has as many members as the final ensemble because averaging members sharpens the
+ *    median: a single member's calibration would make the ensemble's interval too wide;
+ * 2. a fresh ensemble is trained on all rows, recent ones included, for that many epochs, and the
+ *    probe's calibration applies to it.
  * Adam on the weighted pinball loss, mini-batches in a seeded order.
  */
 import type * as tfjs from '@tensorflow/tfjs';
@@ -38,9 +40,9 @@ export interface FittedNetwork {
   network: ForecastNetwork;
   architecture: ForecastArchitecture;
   calibration: IntervalCalibration;
-  /** epochs every member was trained for (the probe's best) */
+  /** epochs every member was trained for (the mean of the probe members' best) */
   epochs: number;
-  /** the probe's validation loss at that epoch (NaN without validation) */
+  /** the probe ensemble's validation loss (NaN without validation) */
   validationLoss: number;
 }
 
@@ -55,14 +57,16 @@ export async function fitForecastNetwork(tf: Tf, probe: Samples, full: SampleBlo
   let calibration = NO_CALIBRATION;
   let validationLoss = Number.NaN;
   if (probe.validation.rows > 0 && probe.train.rows > 0) {
-    const probeArchitecture = { ...architecture, members: 1 };
-    const probeNetwork = buildForecastNetwork(tf, probeArchitecture, options.seed + 7919);
+    const probeNetwork = buildForecastNetwork(tf, architecture, options.seed + 7919);
     const validation = tensorsOf(tf, probe.validation);
     try {
-      const best = await trainMember(tf, probeNetwork.members[0] as tfjs.LayersModel, probe.train, validation, options.maxEpochs, 0, options, 1);
-      epochs = best.epoch;
-      validationLoss = best.loss;
-      calibration = calibrateInterval(probeNetwork, probeArchitecture, probe.validation);
+      const best: number[] = [];
+      for (let k = 0; k < options.members; k++) {
+        best.push((await trainMember(tf, probeNetwork.members[k] as tfjs.LayersModel, probe.train, validation, options.maxEpochs, k, options, 1)).epoch);
+      }
+      epochs = Math.max(1, Math.round(best.reduce((a, b) => a + b, 0) / best.length));
+      validationLoss = lossOn(tf, probeNetwork.ensemble, validation);
+      calibration = calibrateInterval(probeNetwork, architecture, probe.validation);
     } finally {
       tf.dispose(Object.values(validation));
       probeNetwork.ensemble.dispose();

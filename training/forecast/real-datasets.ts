@@ -7,10 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IobError } from '../../engine/index.ts';
 import { CONVERTERS } from '../../datasets/index.ts';
-import { CsvRecordAssembler } from '../../datasets/io/csv.ts';
-import { readLineBlocks } from '../../datasets/io/text-lines.ts';
 import { parseDay } from '../../models/forecast/calendar.ts';
-import { addDemandEvent, DemandTotals, topByVolume, type SeriesSet } from './series.ts';
+import { addDemandEvent, DemandTotals, forEachCsvRecord, topByVolume, type SeriesSet } from './series.ts';
 
 export const REAL_DATASETS = ['store-item-demand', 'uci-online-retail'] as const;
 export type RealDatasetName = (typeof REAL_DATASETS)[number];
@@ -41,37 +39,27 @@ function requireFile(path: string): void {
 export async function loadStoreItemDemand(path: string, seriesLimit = 100): Promise<SeriesSet> {
   requireFile(path);
   const totals = new DemandTotals();
-  const assembler = new CsvRecordAssembler();
   let columns: { date: number; store: number; item: number; sales: number } | undefined;
-  let lineNumber = 0;
   let skipped = 0;
-  for await (const block of readLineBlocks(path)) {
-    let from = 0;
-    while (from < block.length) {
-      let to = block.indexOf('\n', from);
-      if (to === -1) to = block.length;
-      const fields = assembler.push(block.slice(from, to), ++lineNumber);
-      from = to + 1;
-      if (fields === undefined) continue;
-      if (!Array.isArray(fields)) {
-        skipped++;
-        continue;
-      }
-      if (columns === undefined) {
-        const names = fields.map((n) => n.trim());
-        columns = { date: names.indexOf('date'), store: names.indexOf('store'), item: names.indexOf('item'), sales: names.indexOf('sales') };
-        if (Object.values(columns).includes(-1)) throw new IobError('IOB_ERR_VALIDATION', `${path}: line 1: expected the header date,store,item,sales`);
-        continue;
-      }
-      const day = parseDay(fields[columns.date] ?? '');
-      const sales = Number(fields[columns.sales]);
-      if (day === undefined || !Number.isFinite(sales)) {
-        skipped++;
-        continue;
-      }
-      totals.add(`${fields[columns.store]}-${fields[columns.item]}`, day, sales);
+  await forEachCsvRecord(path, (fields) => {
+    if (!Array.isArray(fields)) {
+      skipped++;
+      return;
     }
-  }
+    if (columns === undefined) {
+      const names = fields.map((n) => n.trim());
+      columns = { date: names.indexOf('date'), store: names.indexOf('store'), item: names.indexOf('item'), sales: names.indexOf('sales') };
+      if (Object.values(columns).includes(-1)) throw new IobError('IOB_ERR_VALIDATION', `${path}: line 1: expected the header date,store,item,sales`);
+      return;
+    }
+    const day = parseDay(fields[columns.date] ?? '');
+    const sales = Number(fields[columns.sales]);
+    if (day === undefined || !Number.isFinite(sales)) {
+      skipped++;
+      return;
+    }
+    totals.add(`${fields[columns.store]}-${fields[columns.item]}`, day, sales);
+  });
   const all = totals.toSeriesSet('day', 'store-item-demand', skipped > 0 ? [`${skipped} unreadable row(s) skipped`] : []);
   if (seriesLimit <= 0 || seriesLimit >= all.series.length) return all;
   const series = [...all.series].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, seriesLimit);

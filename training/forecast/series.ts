@@ -178,6 +178,31 @@ export async function readEventSeries(path: string, options: EventSeriesOptions 
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// CSV files: a series file here, the Kaggle store-item file in real-datasets.ts
+
+/**
+ * Calls `onRecord` with each CSV record (fields, or why the line could not be split) and the line it
+ * starts on, header included. A callback rather than an async iterator: an await per row would cost more
+ * than parsing it on a file of a million rows.
+ */
+export async function forEachCsvRecord(path: string, onRecord: (fields: string[] | CsvSyntaxError, line: number) => void): Promise<void> {
+  const assembler = new CsvRecordAssembler();
+  let lineNumber = 0;
+  for await (const block of readLineBlocks(path)) {
+    let from = 0;
+    while (from < block.length) {
+      let to = block.indexOf('\n', from);
+      if (to === -1) to = block.length;
+      const fields = assembler.push(block.slice(from, to), ++lineNumber);
+      from = to + 1;
+      if (fields !== undefined) onRecord(fields, assembler.recordLine);
+    }
+  }
+  const rest = assembler.finish();
+  if (rest !== undefined) onRecord(rest, assembler.recordLine);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Series file: date,series,quantity
 
 const SERIES_COLUMNS = ['date', 'series', 'quantity'] as const;
@@ -199,48 +224,37 @@ function lineError(path: string, line: number, column: string, reason: string, m
  */
 export async function readSeriesFile(path: string, options: { freq?: Freq } = {}): Promise<SeriesSet> {
   const totals = new DemandTotals();
-  const assembler = new CsvRecordAssembler();
   let columns: Record<(typeof SERIES_COLUMNS)[number], number> | undefined;
   let rows = 0;
   let duplicates = 0;
   let firstDuplicateLine = 0;
-  let lineNumber = 0;
 
-  for await (const block of readLineBlocks(path)) {
-    let from = 0;
-    while (from < block.length) {
-      let to = block.indexOf('\n', from);
-      if (to === -1) to = block.length;
-      const fields = assembler.push(block.slice(from, to), ++lineNumber);
-      from = to + 1;
-      if (fields === undefined) continue;
-      const line = assembler.recordLine;
-      if (fields instanceof CsvSyntaxError) throw lineError(path, line, '(row)', fields.reason, fields.message);
-      if (columns === undefined) {
-        const names = fields.map((name) => name.trim().toLowerCase());
-        const found = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<(typeof SERIES_COLUMNS)[number], number>;
-        const missing = SERIES_COLUMNS.filter((c) => found[c] === -1);
-        if (missing.length > 0) {
-          throw lineError(path, line, '(header)', 'missing_column', `lacks column(s) ${missing.join(', ')}: a series file has the header date,series,quantity`);
-        }
-        columns = found;
-        continue;
+  await forEachCsvRecord(path, (fields, line) => {
+    if (fields instanceof CsvSyntaxError) throw lineError(path, line, '(row)', fields.reason, fields.message);
+    if (columns === undefined) {
+      const names = fields.map((name) => name.trim().toLowerCase());
+      const found = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<(typeof SERIES_COLUMNS)[number], number>;
+      const missing = SERIES_COLUMNS.filter((c) => found[c] === -1);
+      if (missing.length > 0) {
+        throw lineError(path, line, '(header)', 'missing_column', `lacks column(s) ${missing.join(', ')}: a series file has the header date,series,quantity`);
       }
-      const dateText = fields[columns.date];
-      const key = fields[columns.series]?.trim();
-      const quantityText = fields[columns.quantity]?.trim();
-      if (dateText === undefined || key === undefined || quantityText === undefined) {
-        throw lineError(path, line, '(row)', 'missing_field', 'has fewer fields than the header');
-      }
-      const day = parseDay(dateText);
-      if (day === undefined) throw lineError(path, line, 'date', 'invalid_date', 'is not a date: expected YYYY-MM-DD');
-      if (key === '') throw lineError(path, line, 'series', 'required', 'is empty');
-      const quantity = quantityText === '' ? Number.NaN : Number(quantityText);
-      if (!Number.isFinite(quantity)) throw lineError(path, line, 'quantity', 'invalid_number', 'is not a number');
-      rows++;
-      if (totals.add(key, day, quantity) && duplicates++ === 0) firstDuplicateLine = line;
+      columns = found;
+      return;
     }
-  }
+    const dateText = fields[columns.date];
+    const key = fields[columns.series]?.trim();
+    const quantityText = fields[columns.quantity]?.trim();
+    if (dateText === undefined || key === undefined || quantityText === undefined) {
+      throw lineError(path, line, '(row)', 'missing_field', 'has fewer fields than the header');
+    }
+    const day = parseDay(dateText);
+    if (day === undefined) throw lineError(path, line, 'date', 'invalid_date', 'is not a date: expected YYYY-MM-DD');
+    if (key === '') throw lineError(path, line, 'series', 'required', 'is empty');
+    const quantity = quantityText === '' ? Number.NaN : Number(quantityText);
+    if (!Number.isFinite(quantity)) throw lineError(path, line, 'quantity', 'invalid_number', 'is not a number');
+    rows++;
+    if (totals.add(key, day, quantity) && duplicates++ === 0) firstDuplicateLine = line;
+  });
   if (columns === undefined) throw lineError(path, 1, '(header)', 'empty', 'is missing: the file is empty');
 
   const days = totals.days();

@@ -31,9 +31,9 @@ export const MAX_HORIZON: Record<Freq, number> = { day: 28, week: 52 };
 
 const hyperparametersSchema = z.object({
   hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
-  members: z.number().int().min(1).max(10).default(3),
+  members: z.number().int().min(1).max(10).default(2),
   /** most epochs the probe may run (early stopping picks the count every member then trains for) */
-  maxEpochs: z.number().int().min(1).default(20),
+  maxEpochs: z.number().int().min(1).default(30),
   patience: z.number().int().min(1).default(3),
   /** epochs when the history leaves no room for validation */
   defaultEpochs: z.number().int().min(1).default(10),
@@ -160,7 +160,7 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
   const facts = [
     `backend ${backend}${fallbacks.length > 0 ? ` (${fallbacks.join('; ')})` : ''}`,
     `features: ${main.spec.yearly ? 'with' : 'without'} year-ago and yearly-calendar inputs (${main.spec.yearly ? 'two years of history or more' : 'less than two years of history'})`,
-    `${main.rows} training rows, ${main.validationRows} validation rows; ${hyper.members} member(s) of ${hyper.hidden.join('×')} ReLU units; ${main.fitted.epochs} epochs (chosen by a probe member's early stopping)`,
+    `${main.rows} training rows, ${main.validationRows} validation rows; ${hyper.members} member(s) of ${hyper.hidden.join('×')} ReLU units; ${main.fitted.epochs} epochs (chosen by early stopping of a probe ensemble trained on older rows)`,
     main.validationRows > 0
       ? `interval calibration from validation: p10 gap × ${main.fitted.calibration.low.toFixed(2)}, p90 gap × ${main.fitted.calibration.high.toFixed(2)}`
       : `no validation rows (short history): ${main.fitted.epochs} fixed epochs, intervals uncalibrated`,
@@ -262,16 +262,16 @@ async function trainAt(tf: Awaited<ReturnType<typeof tfBackend>>['tf'], set: Ser
     seed,
     onEpoch: (phase, member, epoch, loss) => {
       ticks++;
-      bar.increment(1, phase === 1 ? `probe epoch ${epoch}, validation loss ${fmt(loss)}` : `member ${member + 1}/${hyper.members} epoch ${epoch}`);
+      bar.increment(1, phase === 1 ? `probe ${member + 1}/${hyper.members} epoch ${epoch}, validation loss ${fmt(loss)}` : `member ${member + 1}/${hyper.members} epoch ${epoch}`);
     },
   });
   bar.increment(progressPerWindow(hyper) - ticks); // epochs early stopping skipped: the bar still ends full
   return { fitted, spec, rows: full.rows, validationRows: usableProbe.validation.rows };
 }
 
-/** Progress ticks per trained window: the probe's epochs plus every member's, at most. */
+/** Progress ticks per trained window: every probe and final member's epochs, at most. */
 function progressPerWindow(hyper: ForecastHyperparameters): number {
-  return (1 + hyper.members) * hyper.maxEpochs;
+  return 2 * hyper.members * hyper.maxEpochs;
 }
 
 /** A short content tag for the version name: the same weights, the same tag. */
