@@ -30,6 +30,7 @@ export const featureSpecSchema = z.object({
   scaleWindow: z.number().int().positive(),
   clip: z.number().positive(),
   yearly: z.boolean(),
+  yearSmoothing: z.number().int().nonnegative(),
 });
 
 export const forecastCardSchema = z.object({

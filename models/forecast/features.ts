@@ -9,9 +9,11 @@
  * - profile_1..profile_m (daily only): for the k-th period ahead, the mean of the same weekday over the
  *   last few weeks; aligned with the targets so the network need not learn to rotate a weekly pattern;
  * - day of week one-hot of the first target period (daily);
- * - with `yearly` only: year_1..year_H, the value one year (52 weeks, so weekdays line up) before each
- *   target; the year-ago means just before and just after the origin's date; a flag that the whole
- *   year-ago window exists (all year features are 0 otherwise, so the network never sees a half-filled
+ * - with `yearly` only: year_1..year_H, the demand around each target's date one and two years back (52
+ *   and 104 weeks, so weekdays line up), averaged over ±`yearSmoothing` periods and over the years
+ *   available (one year-ago value is mostly noise; a small window of two years is a seasonal profile);
+ *   the year-ago means just before and just after the origin's date; flags that one and two years of
+ *   history exist (all year features are 0 without a full year, so the network never sees a half-filled
  *   window it was not trained on); two yearly harmonics (sin, cos) of the first target period;
  * - the share of zeros among the lags (intermittency) and how much history there is (0..1).
  * Values before the start of the history read as 0; scaled values are clipped to [0, clip] so that one
@@ -42,14 +44,16 @@ export interface FeatureSpec {
   clip: number;
   /** year-ago and yearly-calendar features (see the module comment) */
   yearly: boolean;
+  /** half-width of the window the year-ago values are averaged over */
+  yearSmoothing: number;
 }
 
 /** The spec for a frequency and horizon, given how many periods of history training will see. */
 export function defaultFeatureSpec(freq: Freq, horizon: number, periods = Infinity): FeatureSpec {
   const base =
     freq === 'day'
-      ? { freq, horizon, season: seasonLength(freq), lags: 56, windows: [7, 28, 91, 364], profileCycles: 8, year: 364, scaleWindow: 91, clip: 20 }
-      : { freq, horizon, season: seasonLength(freq), lags: 26, windows: [4, 13, 26, 52], profileCycles: 0, year: 52, scaleWindow: 26, clip: 20 };
+      ? { freq, horizon, season: seasonLength(freq), lags: 56, windows: [7, 28, 91, 364], profileCycles: 8, year: 364, yearSmoothing: 3, scaleWindow: 91, clip: 20 }
+      : { freq, horizon, season: seasonLength(freq), lags: 26, windows: [4, 13, 26, 52], profileCycles: 0, year: 52, yearSmoothing: 1, scaleWindow: 26, clip: 20 };
   return { ...base, yearly: periods >= 2 * base.year + horizon };
 }
 
@@ -70,14 +74,14 @@ export function featureNames(spec: FeatureSpec): string[] {
   if (spec.freq === 'day') for (let d = 0; d < 7; d++) names.push(`dow_${d}`);
   if (spec.yearly) {
     for (let h = 1; h <= spec.horizon; h++) names.push(`year_${h}`);
-    names.push('year_before', 'year_after', 'has_year', 'year_sin1', 'year_cos1', 'year_sin2', 'year_cos2');
+    names.push('year_before', 'year_after', 'has_year', 'has_two_years', 'year_sin1', 'year_cos1', 'year_sin2', 'year_cos2');
   }
   names.push('zero_share', 'history');
   return names;
 }
 
 export function featureCount(spec: FeatureSpec): number {
-  return spec.lags + spec.windows.length + profileLength(spec) + (spec.freq === 'day' ? 7 : 0) + (spec.yearly ? spec.horizon + 7 : 0) + 2;
+  return spec.lags + spec.windows.length + profileLength(spec) + (spec.freq === 'day' ? 7 : 0) + (spec.yearly ? spec.horizon + 8 : 0) + 2;
 }
 
 /**
@@ -151,10 +155,24 @@ export function writeFeatures(y: ArrayLike<number>, t: number, originDay: number
   if (spec.yearly) {
     const yearAgo = t - spec.year;
     const hasYear = yearAgo - span + 1 >= 0;
-    for (let h = 1; h <= spec.horizon; h++) out[o++] = hasYear ? at(t + h - spec.year) : 0;
+    const w = spec.yearSmoothing;
+    for (let h = 1; h <= spec.horizon; h++) {
+      let sum = 0;
+      let count = 0;
+      for (let k = 1; k <= 2 && hasYear; k++) {
+        const centre = t + h - k * spec.year;
+        if (centre - w < 0) break;
+        for (let i = centre - w; i <= Math.min(t, centre + w); i++) {
+          sum += at(i);
+          count++;
+        }
+      }
+      out[o++] = count > 0 ? sum / count : 0;
+    }
     out[o++] = hasYear ? Math.min(clip, windowMean(y, yearAgo - span + 1, yearAgo) * inv) : 0;
     out[o++] = hasYear ? Math.min(clip, windowMean(y, yearAgo + 1, yearAgo + span) * inv) : 0;
     out[o++] = hasYear ? 1 : 0;
+    out[o++] = hasYear && t + 1 - 2 * spec.year - w >= 0 ? 1 : 0;
     const phase = 2 * Math.PI * yearPhase(firstTarget);
     out[o++] = Math.sin(phase);
     out[o++] = Math.cos(phase);

@@ -7,6 +7,8 @@
  * Origins are split by time: validation rows are the last `validationOrigins` origins whose targets still
  * end inside the fitting range; training rows are the origins whose targets end before the first
  * validation target, so early stopping and interval calibration see errors on genuinely unseen periods.
+ * Large sets are sub-sampled uniformly over (series, origin), seeded: at most `maxRows` training rows and
+ * a quarter of that for validation.
  */
 import { Rng } from '../../datasets/random.ts';
 import { demandValue, featureCount, firstSale, seriesScale, writeFeatures, type FeatureSpec } from '../../models/forecast/features.ts';
