@@ -31,6 +31,7 @@ export const featureSpecSchema = z.object({
   clip: z.number().positive(),
   yearly: z.boolean(),
   yearSmoothing: z.number().int().nonnegative(),
+  yearSpan: z.number().int().positive(),
 });
 
 export const forecastCardSchema = z.object({

@@ -46,6 +46,11 @@ export interface FeatureSpec {
   yearly: boolean;
   /** half-width of the window the year-ago values are averaged over */
   yearSmoothing: number;
+  /**
+   * periods the year-ago means before and after the origin's date cover: the horizon, at least four
+   * weeks. Short on purpose: a year plus this much history is needed before any year feature is non-zero.
+   */
+  yearSpan: number;
 }
 
 /** The spec for a frequency and horizon, given how many periods of history training will see. */
@@ -54,12 +59,8 @@ export function defaultFeatureSpec(freq: Freq, horizon: number, periods = Infini
     freq === 'day'
       ? { freq, horizon, season: seasonLength(freq), lags: 56, windows: [7, 28, 91, 364], profileCycles: 8, year: 364, yearSmoothing: 3, scaleWindow: 91, clip: 20 }
       : { freq, horizon, season: seasonLength(freq), lags: 26, windows: [4, 13, 26, 52], profileCycles: 0, year: 52, yearSmoothing: 1, scaleWindow: 26, clip: 20 };
-  return { ...base, yearly: periods >= 2 * base.year + horizon };
-}
-
-/** Year-ago means span this many periods on each side of the origin's date a year back. */
-function yearSpan(spec: FeatureSpec): number {
-  return Math.max(spec.horizon, spec.season);
+  const yearSpan = Math.max(horizon, freq === 'day' ? 28 : 4);
+  return { ...base, yearSpan, yearly: periods >= 2 * base.year + horizon };
 }
 
 function profileLength(spec: FeatureSpec): number {
@@ -151,7 +152,7 @@ export function writeFeatures(y: ArrayLike<number>, t: number, originDay: number
     const dow = dayOfWeek(firstTarget);
     for (let d = 0; d < 7; d++) out[o++] = d === dow ? 1 : 0;
   }
-  const span = yearSpan(spec);
+  const span = spec.yearSpan;
   if (spec.yearly) {
     const yearAgo = t - spec.year;
     const hasYear = yearAgo - span + 1 >= 0;

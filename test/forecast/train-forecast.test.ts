@@ -33,7 +33,9 @@ const TINY = { hidden: [16], members: 1, maxEpochs: 2, maxRows: 3000, batchSize:
 test('runTrainForecast: holdout metrics for model and baselines, a backtest, a saved model and an HTML report', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'series.csv');
-  await writeFile(file, seriesFile(8, 180));
+  // Beside 8 regular series: one that never sold, one launched 10 days before the end, one with a return.
+  const extra = ['2023-01-02,never-sold,0', '2023-06-21,new-item,4', '2023-06-25,new-item,2', '2023-03-01,returns,-3', '2023-03-02,returns,5'];
+  await writeFile(file, seriesFile(8, 180) + `${extra.join('\n')}\n`);
   const lines: string[] = [];
   const summary = await runTrainForecast(
     { series: file, horizon: 14, backtests: 2, seed: 1, reportsDir: join(dir, 'reports'), registryDir: join(dir, 'models'), hyperparameters: TINY },
@@ -52,6 +54,7 @@ test('runTrainForecast: holdout metrics for model and baselines, a backtest, a s
   assert.equal(summary.promoted, true); // the first version of a task serves
   assert.equal(JSON.parse(await readFile(join(dir, 'models', 'forecast', 'SERVING.json'), 'utf8')).version, summary.version);
   assert.ok(lines.some((l) => l.startsWith('holdout WAPE model')));
+  assert.ok(lines.some((l) => l.includes('1 period(s) have negative net demand')));
 
   const html = await readFile(summary.report, 'utf8');
   assert.ok(html.includes('<svg') && html.includes('Rolling-origin backtest') && !/https?:\/\/(?!www\.w3\.org)/.test(html));

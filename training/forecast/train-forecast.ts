@@ -19,7 +19,7 @@ import { promote, registerVersion, servingVersion, versionName } from '../../mod
 import { tfBackend } from '../../models/tf-backend.ts';
 import type { BaselineName } from './baselines.ts';
 import { evaluateOrigin, type OriginEvaluation } from './evaluate.ts';
-import { fitForecastNetwork, type FittedNetwork } from './fit-network.ts';
+import { batchSizeFor, fitForecastNetwork, type FittedNetwork } from './fit-network.ts';
 import type { Accuracy } from './metrics.ts';
 import { createProgressBar, type ProgressBar } from './progress.ts';
 import { loadRealDataset, REAL_DATASETS } from './real-datasets.ts';
@@ -34,9 +34,10 @@ const hyperparametersSchema = z.object({
   members: z.number().int().min(1).max(10).default(2),
   /** most epochs the probe may run (early stopping picks the count every member then trains for) */
   maxEpochs: z.number().int().min(1).default(30),
-  patience: z.number().int().min(1).default(3),
+  patience: z.number().int().min(1).default(4),
   /** epochs when the history leaves no room for validation */
   defaultEpochs: z.number().int().min(1).default(10),
+  /** largest mini-batch; small data sets get smaller ones (about 100 steps an epoch) */
   batchSize: z.number().int().min(8).default(512),
   learningRate: z.number().positive().default(2e-3),
   /** training rows kept (uniform sub-sample of all series × origins) */
@@ -162,7 +163,7 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
     `features: ${main.spec.yearly ? 'with' : 'without'} year-ago and yearly-calendar inputs (${main.spec.yearly ? 'two years of history or more' : 'less than two years of history'})`,
     `${main.rows} training rows, ${main.validationRows} validation rows; ${hyper.members} member(s) of ${hyper.hidden.join('×')} ReLU units; ${main.fitted.epochs} epochs (chosen by early stopping of a probe ensemble trained on older rows)`,
     main.validationRows > 0
-      ? `interval calibration from validation: p10 gap × ${main.fitted.calibration.low.toFixed(2)}, p90 gap × ${main.fitted.calibration.high.toFixed(2)}`
+      ? `interval calibration (validation rows, transferred from the probe): p10 gap × ${main.fitted.calibration.low.toFixed(2)}, p90 gap × ${main.fitted.calibration.high.toFixed(2)}`
       : `no validation rows (short history): ${main.fitted.epochs} fixed epochs, intervals uncalibrated`,
     `training and evaluation of the holdout window took ${main.seconds.toFixed(1)} s`,
   ];
@@ -180,7 +181,7 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
       ...main.fitted.calibration,
       fittedOn:
         main.validationRows > 0
-          ? `${main.validationRows} validation rows: the last ${hyper.validationOrigins} origins whose targets end before the holdout`
+          ? `${main.validationRows} validation rows (the last ${hyper.validationOrigins} origins whose targets end before the holdout) scored by a probe ensemble, transferred to this one through in-sample miss rates; the probe's own: p10 gap × ${main.fitted.probeCalibration.low.toFixed(3)}, p90 gap × ${main.fitted.probeCalibration.high.toFixed(3)}`
           : 'not calibrated: the history left no room for validation rows',
     },
     training: {
@@ -255,23 +256,23 @@ async function trainAt(tf: Awaited<ReturnType<typeof tfBackend>>['tf'], set: Ser
     ]);
   }
   // Short histories leave no room for a probe: then fixed epochs, no calibration (fitForecastNetwork decides).
-  const usableProbe = probe.train.rows >= Math.min(hyper.batchSize, full.rows / 2) ? probe : { ...probe, validation: { ...probe.validation, rows: 0 } };
+  const usableProbe = probe.train.rows >= Math.min(batchSizeFor(full.rows, hyper.batchSize), full.rows / 2) ? probe : { ...probe, validation: { ...probe.validation, rows: 0 } };
   let ticks = 0;
   const fitted = await fitForecastNetwork(tf, usableProbe, full, spec.horizon, {
     ...hyper,
     seed,
-    onEpoch: (phase, member, epoch, loss) => {
+    onEpoch: (phase, epoch, loss) => {
       ticks++;
-      bar.increment(1, phase === 1 ? `probe ${member + 1}/${hyper.members} epoch ${epoch}, validation loss ${fmt(loss)}` : `member ${member + 1}/${hyper.members} epoch ${epoch}`);
+      bar.increment(1, phase === 1 ? `probe epoch ${epoch}, validation loss ${fmt(loss)}` : `final epoch ${epoch}`);
     },
   });
   bar.increment(progressPerWindow(hyper) - ticks); // epochs early stopping skipped: the bar still ends full
   return { fitted, spec, rows: full.rows, validationRows: usableProbe.validation.rows };
 }
 
-/** Progress ticks per trained window: every probe and final member's epochs, at most. */
+/** Progress ticks per trained window: the probe's and the final ensemble's epochs, at most. */
 function progressPerWindow(hyper: ForecastHyperparameters): number {
-  return 2 * hyper.members * hyper.maxEpochs;
+  return 2 * hyper.maxEpochs;
 }
 
 /** A short content tag for the version name: the same weights, the same tag. */
