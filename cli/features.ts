@@ -7,20 +7,9 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { connect } from 'nats';
-import { readCanonicalEvents, readLabelFile, trainingRowLine } from '../datasets/index.ts';
-import {
-  buildPointInTimeRows,
-  createPseudonymizer,
-  decodeEvent,
-  ensurePseudonymKey,
-  EVENTS_STREAM,
-  IobError,
-  loadConfig,
-  openErasureList,
-  type FeatureEvent,
-  type LabelRow,
-} from '../engine/index.ts';
+import { readLabelFile, trainingRowLine } from '../datasets/index.ts';
+import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, type FeatureEvent, type LabelRow } from '../engine/index.ts';
+import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
 import { createProgress } from './progress.ts';
 
 export interface FeaturesBuildOptions {
@@ -35,18 +24,12 @@ export interface FeaturesBuildOptions {
 
 export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: string) => void): Promise<{ rows: number; events: number; excludedLabels: number }> {
   if (!opts.events && !opts.fromStream) throw new IobError('IOB_ERR_VALIDATION', 'pass --events FILE or --from-stream');
-  const config = loadConfig(process.env, { dataDir: opts.dataDir, natsUrl: opts.natsUrl });
-  const pseudonymize = createPseudonymizer(config.pseudonymKey ?? ensurePseudonymKey(config.dataDir));
+  const scope = await openEventScope(opts, say);
+  const { pseudonymize, erased, nc } = scope;
   const started = performance.now();
 
-  // The erasure list lives in NATS; a build that cannot consult it says so instead of guessing.
-  const nc = config.natsUrl ? await connect({ servers: config.natsUrl.split(',') }) : undefined;
-  const erasures = nc ? await openErasureList(nc.jetstream()) : undefined;
-  if (!erasures) say('warning: no NATS_URL, so the erasure list was not consulted');
-  const erased = (sid: string) => erasures?.has(sid) ?? false;
-
   try {
-    const events: FeatureEvent[] = [];
+    let events: FeatureEvent[] = [];
     let badRows = 0;
     let excludedEvents = 0;
     const progress = createProgress('events', 'events');
@@ -68,28 +51,10 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
         await messages.close();
       }
     } else {
-      for await (const row of readCanonicalEvents(opts.events!)) {
-        if ('error' in row) {
-          badRows++;
-          if (opts.strict) throw new IobError('IOB_ERR_VALIDATION', `${opts.events}, line ${row.line}, column ${row.error.column}: ${row.error.message}`);
-          if (badRows <= 5) say(`skipped line ${row.line}: ${row.error.column} ${row.error.message}`);
-          continue;
-        }
-        const e = row.event;
-        const sid = pseudonymize('subject', e.subject);
-        if (erased(sid)) {
-          excludedEvents++;
-          continue;
-        }
-        const fe: FeatureEvent = { ts: e.ts, sid, type: e.type };
-        if (e.session !== undefined) fe.ssid = pseudonymize('session', e.session);
-        if (e.item !== undefined) fe.item = e.item;
-        if (e.category !== undefined) fe.category = e.category;
-        if (e.price !== undefined) fe.price = e.price;
-        if (e.quantity !== undefined) fe.quantity = e.quantity;
-        events.push(fe);
-        progress.increment();
-      }
+      const read = await readFeatureEvents(opts.events!, scope, { strict: opts.strict, say, onEvent: () => progress.increment() });
+      events = read.events;
+      badRows = read.badRows;
+      excludedEvents = read.excludedEvents;
     }
     progress.stop();
 
@@ -129,8 +94,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     );
     return { rows: kept.length, events: events.length, excludedLabels: labelFile.rows.length - kept.length };
   } finally {
-    await erasures?.close();
-    await nc?.close();
+    await scope.close();
   }
 }
 

@@ -50,6 +50,7 @@ export {
   type ReadTarget,
 } from './features/online-store.ts';
 export type { DemandHistory } from './features/keyed-state.ts';
-export { sessionKey } from './features/sessions.ts';
+export { sessionKey, assignSessions, type SessionAssignment } from './features/sessions.ts';
 export { encodeSnapshot, decodeSnapshot, writeSnapshot, readSnapshot, snapshotToObjectStore, snapshotFromObjectStore } from './features/snapshot.ts';
 export { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './features/point-in-time.ts';
+export { openForecastStore, FORECAST_BUCKET, type ForecastStore, type ForecastDocument, type SeriesForecast, type ForecastKind, type ForecastAccuracy } from './forecast-store.ts';

@@ -383,3 +383,49 @@ export class SessionState {
     this.freeSegs.push(seg);
   }
 }
+
+/** Every session of a batch of events, as `assignSessions` finds them. */
+export interface SessionAssignment {
+  /** per event (input order): the index of its session */
+  session: Int32Array;
+  /** per session: its first and last event time, and its session key (see sessionKey) */
+  start: Float64Array;
+  end: Float64Array;
+  key: string[];
+}
+
+/**
+ * The sessions of a whole batch of events at once, by the same definition the online state keeps
+ * incrementally (see the top of this file): per session key, events in time order, split wherever two
+ * consecutive events are more than `gapMs` apart. For offline work (training labels) where every event is
+ * known; sessions are numbered in order of their key's first appearance, then time.
+ */
+export function assignSessions(events: ReadonlyArray<{ ts: number; sid: string; ssid?: string }>, gapMs: number): SessionAssignment {
+  const byKey = new Map<string, number[]>();
+  events.forEach((e, i) => {
+    const key = sessionKey(e.sid, e.ssid);
+    const list = byKey.get(key);
+    if (list) list.push(i);
+    else byKey.set(key, [i]);
+  });
+  const session = new Int32Array(events.length);
+  const start: number[] = [];
+  const end: number[] = [];
+  const key: string[] = [];
+  for (const [k, list] of byKey) {
+    list.sort((a, b) => events[a]!.ts - events[b]!.ts || a - b);
+    let last = -Infinity;
+    for (const i of list) {
+      const ts = events[i]!.ts;
+      if (ts > last + gapMs) {
+        start.push(ts);
+        end.push(ts);
+        key.push(k);
+      }
+      end[end.length - 1] = ts;
+      session[i] = start.length - 1;
+      last = ts;
+    }
+  }
+  return { session, start: Float64Array.from(start), end: Float64Array.from(end), key };
+}

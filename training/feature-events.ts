@@ -1,0 +1,102 @@
+/**
+ * Canonical event files as the feature store sees them: every training path that reads an event file
+ * (`iob features build`, `iob train intent --events`) goes through here, so they pseudonymize and exclude
+ * erased subjects the same way.
+ *
+ * - Ids are pseudonymized with the engine's key (`IOB_PSEUDONYM_KEY`, or the one generated into the data
+ *   dir), so training rows meet the online store's state on the same pseudonyms.
+ * - The erasure list lives in NATS (`IOB_ERASURES`): with `NATS_URL` set, erased subjects' events are left
+ *   out; without it, the reader says it could not consult the list instead of guessing.
+ * - Bad rows are reported with line and column (never their value) and skipped, or refused with `strict`.
+ */
+import { connect, type NatsConnection } from 'nats';
+import { readCanonicalEvents } from '../datasets/index.ts';
+import {
+  createPseudonymizer,
+  ensurePseudonymKey,
+  IobError,
+  loadConfig,
+  openErasureList,
+  type FeatureEvent,
+  type Pseudonymizer,
+} from '../engine/index.ts';
+
+export interface EventScope {
+  pseudonymize: Pseudonymizer;
+  /** Whether a pseudonymous subject is on the erasure list (always false when it could not be consulted). */
+  erased(sid: string): boolean;
+  /** Whether the erasure list was consulted at all. */
+  erasuresChecked: boolean;
+  /** The NATS connection, when NATS_URL (or natsUrl) named one. */
+  nc?: NatsConnection;
+  close(): Promise<void>;
+}
+
+/** The engine's pseudonymizer and erasure list, from the same configuration `iob start` uses. */
+export async function openEventScope(options: { dataDir?: string; natsUrl?: string }, say: (line: string) => void): Promise<EventScope> {
+  const config = loadConfig(process.env, { dataDir: options.dataDir, natsUrl: options.natsUrl });
+  const pseudonymize = createPseudonymizer(config.pseudonymKey ?? ensurePseudonymKey(config.dataDir));
+  // The erasure list lives in NATS; a build that cannot consult it says so instead of guessing.
+  const nc = config.natsUrl ? await connect({ servers: config.natsUrl.split(',') }) : undefined;
+  const erasures = nc ? await openErasureList(nc.jetstream()) : undefined;
+  if (!erasures) say('warning: no NATS_URL, so the erasure list was not consulted');
+  return {
+    pseudonymize,
+    erased: (sid) => erasures?.has(sid) ?? false,
+    erasuresChecked: erasures !== undefined,
+    ...(nc ? { nc } : {}),
+    async close() {
+      await erasures?.close();
+      await nc?.close();
+    },
+  };
+}
+
+export interface FeatureEventsRead {
+  events: FeatureEvent[];
+  badRows: number;
+  excludedEvents: number;
+}
+
+/** How many bad rows are reported one by one before only the total is. */
+const BAD_ROWS_SHOWN = 5;
+
+/** Reads a canonical file into pseudonymous feature events, leaving out erased subjects and bad rows. */
+export async function readFeatureEvents(
+  path: string,
+  scope: Pick<EventScope, 'pseudonymize' | 'erased'>,
+  options: { strict?: boolean; say: (line: string) => void; onEvent?: () => void },
+): Promise<FeatureEventsRead> {
+  const { pseudonymize, erased } = scope;
+  const events: FeatureEvent[] = [];
+  let badRows = 0;
+  let excludedEvents = 0;
+  for await (const row of readCanonicalEvents(path)) {
+    if ('error' in row) {
+      badRows++;
+      if (options.strict) {
+        throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${row.line}, column ${row.error.column}: ${row.error.message} (--strict refuses bad rows)`, [
+          { path: `lines.${row.line}.${row.error.column}`, reason: row.error.reason, message: row.error.message },
+        ]);
+      }
+      if (badRows <= BAD_ROWS_SHOWN) options.say(`skipped line ${row.line}: ${row.error.column} ${row.error.message}`);
+      continue;
+    }
+    const e = row.event;
+    const sid = pseudonymize('subject', e.subject);
+    if (erased(sid)) {
+      excludedEvents++;
+      continue;
+    }
+    const fe: FeatureEvent = { ts: e.ts, sid, type: e.type };
+    if (e.session !== undefined) fe.ssid = pseudonymize('session', e.session);
+    if (e.item !== undefined) fe.item = e.item;
+    if (e.category !== undefined) fe.category = e.category;
+    if (e.price !== undefined) fe.price = e.price;
+    if (e.quantity !== undefined) fe.quantity = e.quantity;
+    events.push(fe);
+    options.onEvent?.();
+  }
+  if (badRows > BAD_ROWS_SHOWN) options.say(`… ${badRows - BAD_ROWS_SHOWN} more bad rows skipped (${badRows} in all)`);
+  return { events, badRows, excludedEvents };
+}
