@@ -8,6 +8,7 @@ import * as convert from './convert.ts';
 import * as features from './features.ts';
 import * as generate from './generate.ts';
 import * as ingest from './ingest.ts';
+import * as models from './models.ts';
 import * as privacy from './privacy.ts';
 import * as start from './start.ts';
 import * as train from './train.ts';
@@ -17,7 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, features, train, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, train, models, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
