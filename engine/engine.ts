@@ -10,7 +10,8 @@ import { openAuditLog, type AuditLog } from './audit-log.ts';
 import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
 import { openErasureList, type ErasureList } from './erasure-list.ts';
-import { allowedAt } from './consent/consent-record.ts';
+import { allowedAt, type ConsentRecord } from './consent/consent-record.ts';
+import type { Purpose } from './purposes.ts';
 import { sessionKey } from './features/sessions.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
@@ -130,11 +131,17 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const ingestor = createIngestor(publisher, boundary);
   // The snapshot says which stream sequence the state reflects; the consumer resumes right after it.
   const snapshotPath = join(config.dataDir, 'snapshots', 'features.msgpack');
-  // Purpose gate: an event feeds a subject's profile (personalization views) only if the subject had
-  // consented to personalization at the event's time. `ownsSubject` is the store's hook for whose
-  // profile it keeps; the gate sets the answer for the event being applied, just before applying it.
-  let admitted = true;
-  const storeOptions = { ownsSubject: () => admitted };
+  // Purpose gate: an event feeds state serving a purpose (a profile for personalization, item popularity
+  // for analytics, demand history for forecasting) only if its subject's consent allowed that purpose at
+  // the event's time *and* still allows it when the event is applied. The second half keeps a withdrawal
+  // final: a lagging consumer, or a replay of the stream after a restart without snapshot, would otherwise
+  // rebuild from pre-withdrawal events the very state the withdrawal purged. The store asks per purpose;
+  // the subject's record is looked up once per event.
+  let record: ConsentRecord | undefined;
+  let appliedAt = 0;
+  const storeOptions = {
+    admits: (_sid: string, purpose: Purpose, ts: number) => allowedAt(record, purpose, ts) && allowedAt(record, purpose, appliedAt),
+  };
   const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
@@ -145,7 +152,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       return features.lastSeq;
     },
     apply(event, seq) {
-      admitted = consent.allowed(event.sid, 'personalization', event.ts);
+      record = consent.get(event.sid);
+      appliedAt = Date.now();
       features.apply(event, seq);
     },
     skip: (seq) => features.skip(seq),

@@ -13,6 +13,11 @@ import { DAY, firstBucket, LEVEL_MS, tileStartMs, windowStartCode } from './time
 const NEVER = -Infinity;
 const NONE = -1;
 
+/** What of an entity's state an event may feed (the purpose gate's answer, see online-store.ts). */
+export const PART_VIEWS = 1;
+export const PART_HISTORY = 2;
+export const ALL_PARTS = PART_VIEWS | PART_HISTORY;
+
 export interface DemandHistory {
   /** UTC days since the epoch (floor(ts / 86 400 000)), ascending; days without demand are left out */
   days: Int32Array;
@@ -133,9 +138,11 @@ export class KeyedState {
 
   /**
    * Adds one accepted event. `values` holds the event's summable values (plan.ts VALUE_*), `fieldIds` its
-   * item and category as dictionary ids (-1 when absent). Returns the entity's slot.
+   * item and category as dictionary ids (-1 when absent). Returns the entity's slot. `parts` says what the
+   * purpose gate admitted the event into (PART_VIEWS, PART_HISTORY); the slot and its newest-event time are
+   * kept either way, since other entities' distinct sets use the slot as an id.
    */
-  apply(key: string, ts: number, type: number, values: Float64Array, fieldIds: Int32Array): number {
+  apply(key: string, ts: number, type: number, values: Float64Array, fieldIds: Int32Array, parts: number = ALL_PARTS): number {
     const slot = this.keys.findOrInsert(key);
     if (this.keys.inserted) this.initHeader(slot);
     const plan = this.plan;
@@ -151,6 +158,12 @@ export class KeyedState {
       if (before !== NEVER && Math.floor(before / plan.tidyStepMs) !== Math.floor(ts / plan.tidyStepMs)) this.tidy(slot, before, ts);
     }
     const bit = 1 << type;
+
+    if (parts & PART_HISTORY && this.history && plan.history!.mask & bit) {
+      const day = Math.floor(ts / DAY);
+      if (day >= firstBucket(newest, DAY, plan.history!.view.retentionDays)) this.addDemand(slot, day, values[VALUE_UNITS]!);
+    }
+    if (!(parts & PART_VIEWS)) return slot;
 
     const c = plan.tiles.byType[type]!;
     if (this.tiles && (c.intCol.length || c.floatCol.length)) {
@@ -186,11 +199,6 @@ export class KeyedState {
     for (let k = 0; k < plan.ages.length; k++) {
       const at = L.typedAt[k]!;
       if (at >= 0 && plan.ages[k]!.mask & bit && ts > hf[base + at]!) hf[base + at] = ts;
-    }
-
-    if (this.history && plan.history!.mask & bit) {
-      const day = Math.floor(ts / DAY);
-      if (day >= firstBucket(newest, DAY, plan.history!.view.retentionDays)) this.addDemand(slot, day, values[VALUE_UNITS]!);
     }
     return slot;
   }

@@ -27,6 +27,7 @@
  * restoring worker must pass the same partition.
  */
 import type { EventType, StoredEvent } from '../event-schema.ts';
+import type { Purpose } from '../purposes.ts';
 import type { EventSink } from '../stream-consumer.ts';
 import {
   DEFAULT_HISTORIES,
@@ -37,7 +38,7 @@ import {
   type FeatureView,
 } from './definitions.ts';
 import { KeyTable, type KeyTableState } from './key-table.ts';
-import { KeyedState, type DemandHistory, type KeyedStateSnapshot } from './keyed-state.ts';
+import { ALL_PARTS, KeyedState, PART_HISTORY, PART_VIEWS, type DemandHistory, type KeyedStateSnapshot } from './keyed-state.ts';
 import {
   compilePlan,
   FIELD_CATEGORY,
@@ -72,6 +73,12 @@ export interface FeatureStoreOptions {
    * training build's labelled subjects). Items and categories still see every event.
    */
   ownsSubject?: (sid: string) => boolean;
+  /**
+   * The purpose gate: whether an event of subject `sid` at time `ts` may feed state that serves `purpose`
+   * (consent at the event's time). Asked per event for each purpose its entities serve; an event it
+   * refuses still updates nothing of that purpose. Default: everything is admitted.
+   */
+  admits?: (sid: string, purpose: Purpose, ts: number) => boolean;
 }
 
 export const DEFAULT_ALLOWED_LATENESS_MS = HOUR;
@@ -119,6 +126,11 @@ export interface FeatureStoreSnapshot {
 
 const present = (s: string | undefined): s is string => s !== undefined && s !== '';
 
+interface GatePurposes {
+  views: Purpose | undefined;
+  history: Purpose | undefined;
+}
+
 export class FeatureStore implements EventSink {
   lastSeq = 0;
   /** greatest event time applied; -Infinity before the first */
@@ -134,6 +146,9 @@ export class FeatureStore implements EventSink {
   private readonly dictionary: KeyTable;
   private readonly needsIds: [boolean, boolean];
   private readonly ownsSubject: ((sid: string) => boolean) | undefined;
+  private readonly admits: ((sid: string, purpose: Purpose, ts: number) => boolean) | undefined;
+  /** the purposes of the subject-and-session views, each entity's item/category views and histories */
+  private readonly gated: { person: Purpose | undefined; item: GatePurposes; category: GatePurposes };
   private readonly values = new Float64Array(4);
   private readonly fieldIds = new Int32Array(2);
   private readonly inputs: Record<Entity, Float64Array>;
@@ -165,6 +180,9 @@ export class FeatureStore implements EventSink {
     const needs = (field: number) => Object.values(kinds).some((k) => k?.distinct.some((d) => d.field === field));
     this.needsIds = [needs(FIELD_ITEM), needs(FIELD_CATEGORY)];
     this.ownsSubject = options.ownsSubject;
+    this.admits = options.admits;
+    const gatePurposes = (kind: KindPlan | undefined): GatePurposes => ({ views: kind?.purpose, history: kind?.history?.view.purpose });
+    this.gated = { person: kinds.subject?.purpose ?? kinds.session?.purpose, item: gatePurposes(kinds.item), category: gatePurposes(kinds.category) };
     this.inputs = Object.fromEntries(ENTITIES.map((e) => [e, new Float64Array(kinds[e]?.inputCount ?? 0)])) as Record<Entity, Float64Array>;
     if (snapshot) {
       this.lastSeq = snapshot.lastSeq;
@@ -205,18 +223,30 @@ export class FeatureStore implements EventSink {
     const hasItem = present(item);
     const hasCategory = present(category);
     // Items and categories first: their slots are the ids the subject's and session's distinct sets use.
-    ids[FIELD_ITEM] = !hasItem ? -1 : this.itemState ? this.itemState.apply(item, ts, type, values, ids) : this.needsIds[0] ? this.dictionary.findOrInsert(item, 0) : -1;
+    const sid = event.sid;
+    ids[FIELD_ITEM] = !hasItem
+      ? -1
+      : this.itemState
+        ? this.itemState.apply(item, ts, type, values, ids, this.admittedParts(sid, ts, this.gated.item))
+        : this.needsIds[0]
+          ? this.dictionary.findOrInsert(item, 0)
+          : -1;
     ids[FIELD_CATEGORY] = !hasCategory
       ? -1
       : this.categoryState
-        ? this.categoryState.apply(category, ts, type, values, ids)
+        ? this.categoryState.apply(category, ts, type, values, ids, this.admittedParts(sid, ts, this.gated.category))
         : this.needsIds[1]
           ? this.dictionary.findOrInsert(category, 1)
           : -1;
     const subjects = this.subjectState;
-    if (subjects && (this.ownsSubject === undefined || this.ownsSubject(event.sid))) {
-      const slot = subjects.apply(event.sid, ts, type, values, ids);
-      this.sessionState?.apply(event.sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
+    const person = this.gated.person;
+    if (
+      subjects &&
+      (this.ownsSubject === undefined || this.ownsSubject(sid)) &&
+      (this.admits === undefined || person === undefined || this.admits(sid, person, ts))
+    ) {
+      const slot = subjects.apply(sid, ts, type, values, ids);
+      this.sessionState?.apply(sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
     }
     // Dropping what nothing can reach any more: a batch every 128 events (cheaper than a little each time).
     if ((this.applied & 127) === 0) {
@@ -225,6 +255,15 @@ export class FeatureStore implements EventSink {
       this.itemState?.sweep(this.watermark, 64);
       this.categoryState?.sweep(this.watermark, 64);
     }
+  }
+
+  private admittedParts(sid: string, ts: number, purposes: GatePurposes): number {
+    const admits = this.admits;
+    if (admits === undefined) return ALL_PARTS;
+    return (
+      (purposes.views !== undefined && admits(sid, purposes.views, ts) ? PART_VIEWS : 0) |
+      (purposes.history !== undefined && admits(sid, purposes.history, ts) ? PART_HISTORY : 0)
+    );
   }
 
   skip(seq: number): void {

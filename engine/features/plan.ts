@@ -11,7 +11,7 @@
  * of every aggregation.
  */
 import { EVENT_TYPES, type EventType } from '../event-schema.ts';
-import { isPurpose, PURPOSE_IDS } from '../purposes.ts';
+import { isPurpose, PURPOSE_IDS, type Purpose } from '../purposes.ts';
 import {
   ENTITIES,
   type Aggregation,
@@ -132,6 +132,12 @@ export interface HistorySpec {
 
 export interface KindPlan {
   entity: Entity;
+  /**
+   * The purpose every view of this entity serves (undefined when it has none). The purpose gate admits an
+   * event into a kind's views as a whole, so one entity's views serve one purpose; its demand history
+   * declares and is gated by its own.
+   */
+  purpose: Purpose | undefined;
   views: readonly CompiledView[];
   /** windowed measures, kept per tile */
   /** windowed measures, kept per tile; windows narrowest first */
@@ -381,6 +387,18 @@ export function compilePlan(options: PlanOptions): StorePlan {
     histories.set(h.entity, { view: h, mask: typeMask(h.types, where) });
     builder(h.entity);
   }
+  // One purpose per entity's views: the gate admits an event into an entity's state as a whole. A session's
+  // state lives with its subject's, so the two entities share one purpose too.
+  const purposeOf = (entity: Entity) => builders.get(entity)?.views[0]?.view.purpose;
+  for (const b of builders.values()) {
+    const mixed = [...new Set(b.views.map((v) => v.view.purpose))];
+    if (mixed.length > 1) fail(`entity ${b.entity}`, `its views declare purposes ${mixed.join(' and ')}; the views of one entity must serve one purpose (the purpose gate admits an event into an entity's state as a whole)`);
+  }
+  const subjectPurpose = purposeOf('subject');
+  const sessionPurpose = purposeOf('session');
+  if (subjectPurpose && sessionPurpose && subjectPurpose !== sessionPurpose) {
+    fail('entity session', `its views serve ${sessionPurpose} but the subject's serve ${subjectPurpose}; session state lives with its subject, so both must serve one purpose`);
+  }
   // Sessions are counted per subject, and session state needs its subject: either implies both kinds.
   if (builders.has('session') || (builders.get('subject')?.sessionStartCol ?? -1) >= 0) {
     builder('subject');
@@ -452,6 +470,7 @@ function finish(b: KindBuilder, history: HistorySpec | undefined, options: PlanO
       : Math.max(ttl, windowSpan + options.latenessMs, history ? history.view.retentionDays * DAY + options.latenessMs : 0) + DAY;
   return {
     entity: b.entity,
+    purpose: b.views[0]?.view.purpose,
     views: b.views,
     tiles: { ...tileLayout, levels, windows, sessionStartCol: b.sessionStartCol },
     lifetime: { ...lifeLayout, intSlots: lifetimeIntSlots, floatSlots: lifetimeFloatSlots },

@@ -13,7 +13,7 @@ const EXTRA_VIEWS: FeatureView[] = [
   {
     name: 'x_subject',
     entity: 'subject',
-    purpose: 'analytics',
+    purpose: 'personalization',
     ttlMs: 3 * DAY,
     description: 'every aggregation on a subject',
     features: [
@@ -120,6 +120,14 @@ test('declarations are checked: bad windows, unknown operands, duplicate names a
   assert.throws(bad([{ name: 'a', agg: 'count', types: [], window: '1h' }]), /at least one event type/);
   assert.throws(bad([{ name: 'a', agg: 'count', types: ['view'], window: '1h' }], { purpose: 'marketing' as never }), /purpose must be one of/);
   assert.throws(bad([{ name: 'a', agg: 'count', types: ['view'], window: '1h' }], { ttlMs: 0 }), /ttlMs/);
+  // The purpose gate admits an event into an entity's state as a whole: one purpose per entity (and a
+  // session's state lives with its subject's).
+  const count = (name: string): FeatureView['features'] => [{ name, agg: 'count', types: ['view'], window: '1h' }];
+  const two = (a: Partial<FeatureView>, b: Partial<FeatureView>) => () =>
+    new FeatureStore({ views: [{ ...base, features: count('a'), ...a }, { ...base, name: 'w', features: count('b'), ...b }] });
+  assert.throws(two({}, { purpose: 'personalization' }), /entity subject: its views declare purposes analytics and personalization/);
+  assert.throws(two({}, { entity: 'session', purpose: 'personalization', features: [{ name: 'b', agg: 'count', types: ['view'], window: 'session' }] }), /entity session: .*must serve one purpose/);
+  assert.doesNotThrow(two({ entity: 'item' }, { entity: 'subject', purpose: 'personalization' }));
 });
 
 test('every default view declares a purpose and a TTL, and the contract names are all there', () => {

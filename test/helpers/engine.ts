@@ -2,16 +2,17 @@
 import type { TestContext } from 'node:test';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, loadConfig, startEngine, type ApiKey, type Config, type Engine } from '../../engine/index.ts';
-import { buildApp } from '../../serving/app.ts';
+import { createLogger, loadConfig, startEngine, type ApiKey, type Config, type Engine, type Purpose } from '../../engine/index.ts';
+import { buildApp, type AppOptions } from '../../serving/app.ts';
 import { defer, startTestNats, tempDir } from './nats.ts';
 
 export const TEST_KEYS: ApiKey[] = [
   { id: 'admin', key: 'test-admin-key-0123456789', scopes: ['admin'] },
   { id: 'ingest', key: 'test-ingest-key-0123456789', scopes: ['ingest'] },
   { id: 'score', key: 'test-score-key-01234567890', scopes: ['score'] },
+  { id: 'forecast', key: 'test-forecast-key-0123456789', scopes: ['forecast:read'] },
 ];
-export const bearer = (id: 'admin' | 'ingest' | 'score') => ({ authorization: `Bearer ${TEST_KEYS.find((k) => k.id === id)!.key}` });
+export const bearer = (id: 'admin' | 'ingest' | 'score' | 'forecast') => ({ authorization: `Bearer ${TEST_KEYS.find((k) => k.id === id)!.key}` });
 
 export interface TestStack {
   engine: Engine;
@@ -22,7 +23,12 @@ export interface TestStack {
   natsStoreDir: string;
 }
 
-export async function startTestStack(t: TestContext, overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestStack> {
+/** `appOptions` passes serving options through (e.g. a model `registry`). */
+export async function startTestStack(
+  t: TestContext,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+  appOptions: Partial<Pick<AppOptions, 'registry' | 'modelPollMs'>> = {},
+): Promise<TestStack> {
   const nats = await startTestNats(t);
   const dataDir = tempDir(t, 'iob-data-');
   const config = loadConfig({}, { natsUrl: nats.url, dataDir, logLevel: 'debug', apiKeys: TEST_KEYS, ...overrides });
@@ -35,7 +41,7 @@ export async function startTestStack(t: TestContext, overrides: Partial<Record<k
   });
   const log = createLogger(config.logLevel, sink);
   const engine = await startEngine({ config, log });
-  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
+  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes, ...appOptions });
   defer(t, async () => {
     await app.close();
     await engine.close();
@@ -43,7 +49,13 @@ export async function startTestStack(t: TestContext, overrides: Partial<Record<k
   return { engine, app, config, logs, natsStoreDir: nats.storeDir };
 }
 
+/** Records grants effective from the epoch, so every event of the test qualifies. */
+export async function grantConsent(engine: Pick<Engine, 'subjects'>, purposes: readonly Purpose[], ...subjects: string[]): Promise<void> {
+  const granted = Object.fromEntries(purposes.map((p) => [p, true]));
+  for (const s of subjects) await engine.subjects.updateConsent(s, { purposes: granted, source: 'test', at: 0 }, 'test');
+}
+
 /** Records a personalization grant effective from the epoch, so every event of the test qualifies. */
 export async function grantPersonalization(engine: Pick<Engine, 'subjects'>, ...subjects: string[]): Promise<void> {
-  for (const s of subjects) await engine.subjects.updateConsent(s, { purposes: { personalization: true }, source: 'test', at: 0 }, 'test');
+  await grantConsent(engine, ['personalization'], ...subjects);
 }

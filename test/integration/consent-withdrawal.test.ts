@@ -31,7 +31,7 @@ test('withdrawing personalization purges the subject profile on every engine wit
   assert.equal(b.consent.allowed(sid, 'personalization'), false);
 });
 
-test('default deny: without consent at the event time, events build no profile but still count in aggregates', async (t) => {
+test('default deny: without consent at the event time, events build no profile and no analytics aggregate', async (t) => {
   const nats = await startTestNats(t);
   const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, pseudonymKey: 'w'.repeat(32), dataDir: tempDir(t) }), log: quiet() });
   defer(t, () => engine.close());
@@ -44,5 +44,5 @@ test('default deny: without consent at the event time, events build no profile b
   const read = (s: string) => engine.features.readRecord('subject', engine.pseudonymize('subject', s))['subject.view_count_1h'];
   assert.equal(read('nobody'), 0, 'no record: no profile');
   assert.equal(read('bob'), 1, 'only the event after the grant');
-  assert.equal(engine.features.readRecord('item', 'shared-item')['item.view_count_24h'], 3, 'aggregates still count');
+  assert.equal(engine.features.readRecord('item', 'shared-item')['item.view_count_24h'], 0, 'item popularity serves analytics, which nobody granted');
 });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearer, grantPersonalization, startTestStack } from '../helpers/engine.ts';
+import { bearer, grantConsent, grantPersonalization, startTestStack } from '../helpers/engine.ts';
 
 const now = () => Date.now();
 const event = (id: string, extra: Record<string, unknown> = {}) => ({ id, ts: now() - 1000, subject: 'shopper-1', session: 's-1', type: 'view', item: 'sku-1', ...extra });
 
 test('POST /v1/events: valid events are stored and consumed, bad neighbours rejected one by one', async (t) => {
   const { app, engine } = await startTestStack(t);
-  await grantPersonalization(engine, 'shopper-1');
+  await grantConsent(engine, ['personalization', 'analytics'], 'shopper-1');
   const res = await app.inject({
     method: 'POST',
     url: '/v1/events',
