@@ -6,6 +6,7 @@ import { isIobError } from '../engine/index.ts';
 import * as bench from './bench.ts';
 import * as convert from './convert.ts';
 import * as features from './features.ts';
+import * as forecast from './forecast.ts';
 import * as generate from './generate.ts';
 import * as ingest from './ingest.ts';
 import * as models from './models.ts';
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, features, train, models, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, train, models, forecast, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

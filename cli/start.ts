@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { generateBehavior } from '../datasets/index.ts';
 import { createLogger, ensureDemoApiKey, loadConfig, startEngine, type Engine } from '../engine/index.ts';
 import { buildApp } from '../serving/app.ts';
+import { scheduleForecastRefresh } from '../training/forecast/refresh.ts';
 import { configFlags, flagOverrides } from './flags.ts';
 
 export function register(program: Command) {
@@ -32,11 +33,19 @@ export function register(program: Command) {
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host}:${port}`;
 
+    // Forecast refresh from the engine's own demand history: daily at IOB_FORECAST_REFRESH (UTC), and once
+    // now when nothing is published yet and a forecast model serves.
+    const stopForecasts =
+      config.forecastRefresh === 'off'
+        ? () => undefined
+        : scheduleForecastRefresh({ at: config.forecastRefresh, registryDir: join(config.dataDir, 'models'), demand: engine.features, store: engine.forecasts, log: log.child({ component: 'forecast-refresh' }) });
+
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
+      stopForecasts();
       await app.close();
       await engine.close();
       log.info('stopped');
@@ -52,6 +61,7 @@ export function register(program: Command) {
       `  metrics:    ${url}/metrics`,
       `  NATS:       ${config.natsUrl ? 'external (NATS_URL)' : engine.natsUrl + ' (embedded)'}`,
       `  data dir:   ${config.dataDir}`,
+      `  forecasts:  ${url}/dashboard   (refresh ${config.forecastRefresh === 'off' ? 'off' : `daily at ${config.forecastRefresh} UTC`}; now: iob forecast refresh --nats ${config.natsUrl ? '$NATS_URL' : engine.natsUrl})`,
     ];
     if (demoKey) lines.push(`  demo key:   ${demoKey.key.key}   (scopes: ${demoKey.key.scopes.join(', ')}; stored in ${demoKey.path})`);
     lines.push(`  try:        curl -s ${url}/readyz`, '');

@@ -29,6 +29,8 @@ export const DEFAULTS = {
   consumerName: 'iob-engine',
   natsReadyTimeoutMs: 10_000,
   snapshotIntervalMs: 60_000,
+  /** daily forecast refresh time (UTC HH:MM), or `off` */
+  forecastRefresh: '02:00',
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -53,6 +55,7 @@ const ConfigSchema = z.object({
   consumerName: z.string().regex(/^[A-Za-z0-9_-]+$/),
   natsReadyTimeoutMs: int(100, 300_000),
   snapshotIntervalMs: int(1000, 86_400_000),
+  forecastRefresh: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'a UTC time HH:MM (daily) or off'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = { [K in keyof Config]?: unknown };
@@ -75,6 +78,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   consumerName: 'IOB_CONSUMER_NAME',
   natsReadyTimeoutMs: 'IOB_NATS_READY_TIMEOUT_MS',
   snapshotIntervalMs: 'IOB_SNAPSHOT_INTERVAL_MS',
+  forecastRefresh: 'IOB_FORECAST_REFRESH',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {

@@ -10,6 +10,7 @@ import { openAuditLog, type AuditLog } from './audit-log.ts';
 import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
 import { openErasureList, type ErasureList } from './erasure-list.ts';
+import { openForecastStore, type ForecastStore } from './forecast-store.ts';
 import { allowedAt, type ConsentRecord } from './consent/consent-record.ts';
 import type { Purpose } from './purposes.ts';
 import { sessionKey } from './features/sessions.ts';
@@ -52,6 +53,8 @@ export interface Engine {
   readonly audit: AuditLog;
   readonly subjects: SubjectRights;
   readonly erasures: ErasureList;
+  /** The published demand forecasts (aggregate only), followed from NATS in every process. */
+  readonly forecasts: ForecastStore;
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   /** True while the broker is reachable. */
   isReady(): boolean;
@@ -120,6 +123,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const audit = await openAuditLog(js, jsm, config.streamReplicas);
   await consent.synced();
   const erasures = await openErasureList(js, { replicas: config.streamReplicas });
+  const forecasts = await openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) });
   const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm });
 
   const boundary = createBoundary({
@@ -194,6 +198,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       publisher.close();
       await consent.close();
       await erasures.close();
+      await forecasts.close();
       // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
       if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
       if (!nc.isClosed()) await nc.close();
@@ -217,6 +222,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     audit,
     subjects,
     erasures,
+    forecasts,
     ingest: (events) => ingestor.ingest(events),
     isReady: () => connected && !nc.isClosed(),
     stats: () => ({

@@ -27,6 +27,8 @@ export const ERRORS = {
   IOB_ERR_RATE_LIMITED: { status: 429, message: 'too many requests' },
   IOB_ERR_UNAVAILABLE: { status: 503, message: 'event store unavailable, retry later' },
   IOB_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  IOB_ERR_FORECAST_NOT_FOUND: { status: 404, message: 'no forecast for that item or category' },
+  IOB_ERR_FORECASTS_UNAVAILABLE: { status: 503, message: 'no forecasts have been published yet' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

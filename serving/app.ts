@@ -22,6 +22,8 @@ import { consentRoutes } from './routes/consent.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { healthRoutes } from './routes/health.ts';
+import { forecastRoutes } from './routes/forecasts.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -130,6 +132,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(consentRoutes(deps));
   await app.register(subjectRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(forecastRoutes(deps));
+  await app.register(dashboardRoutes());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

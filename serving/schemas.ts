@@ -97,3 +97,118 @@ export const ErasureReceiptSchema = z.object({
   completedAt: z.string(),
   durationMs: z.number(),
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Demand forecasts (aggregate only: purpose `forecasting`)
+
+const ForecastKindSchema = z.enum(['item', 'category']);
+const AccuracySchema = z.object({
+  wape: z.number().nullable().describe('sum |error| ÷ sum |actual|'),
+  mase: z.number().nullable().describe('mean absolute error ÷ in-sample seasonal-naive error (null when undefined)'),
+  coverage_80: z.number().nullable().describe('share of actuals inside p10–p90 (target 0.8)'),
+});
+const AccuracyByMethodSchema = z.record(z.string(), AccuracySchema).describe('`model` beside the baselines `snaive`, `ets`, `mean`');
+
+export const ForecastQuerySchema = z
+  .object({
+    item: z.string().min(1).max(256).optional().describe('item id'),
+    category: z.string().min(1).max(256).optional().describe('category name'),
+    horizon: z.coerce.number().int().min(1).max(52).optional().describe("periods ahead (default and maximum: the model's horizon, 28 days)"),
+    format: z.enum(['json', 'csv']).optional().describe('alternative to `Accept: text/csv`'),
+  })
+  .refine((q) => (q.item === undefined) !== (q.category === undefined), { message: 'give exactly one of item or category', path: ['item'] });
+
+export const ForecastModelSchema = z.object({
+  version: z.string(),
+  holdout: AccuracyByMethodSchema.describe("the model card's holdout accuracy (trained before the window, scored on it)"),
+  holdoutWindow: z.object({ from: z.string(), to: z.string() }).optional(),
+});
+
+export const ForecastResponseSchema = z.object({
+  kind: ForecastKindSchema,
+  id: z.string(),
+  freq: z.enum(['day', 'week']),
+  generatedAt: z.string(),
+  model: ForecastModelSchema,
+  history: z.array(z.object({ date: z.string(), units: z.number() })).describe('net units per period (returns netted), most recent year'),
+  forecast: z.array(z.object({ date: z.string(), p10: z.number(), p50: z.number(), p90: z.number() })),
+  summary: z.object({ volume: z.number(), recent: z.number(), expected: z.number(), change: z.number() }).describe('units over the history window, the last horizon, and expected over the next horizon'),
+  backtest: z
+    .object({ from: z.string(), to: z.string(), accuracy: AccuracyByMethodSchema })
+    .optional()
+    .describe("this series' last-window backtest (the serving model may have seen those periods in training; the honest figure is `model.holdout`)"),
+});
+
+export const ForecastListQuerySchema = z.object({
+  kind: ForecastKindSchema.optional(),
+  q: z.string().max(256).optional().describe('case-insensitive substring of the id'),
+  sort: z.enum(['volume', 'change', 'id']).default('volume'),
+  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+});
+
+const ForecastSummaryRowSchema = z.object({
+  kind: ForecastKindSchema,
+  id: z.string(),
+  volume: z.number(),
+  recent: z.number(),
+  expected: z.number(),
+  change: z.number().describe('expected − recent, units'),
+  changeRatio: z.number().nullable().describe('change ÷ recent (null when recent is 0)'),
+});
+
+export const ForecastListResponseSchema = z.object({
+  generatedAt: z.string(),
+  freq: z.enum(['day', 'week']),
+  horizon: z.number().int(),
+  source: z.string(),
+  model: ForecastModelSchema,
+  backtest: z.object({ from: z.string(), to: z.string(), accuracy: AccuracyByMethodSchema }).optional(),
+  total: z.number().int().describe('series matching before the limit'),
+  series: z.array(ForecastSummaryRowSchema),
+});
+
+export const ForecastTopQuerySchema = z.object({
+  kind: ForecastKindSchema.optional(),
+  direction: z.enum(['up', 'down', 'both']).default('both').describe('rising, falling, or the largest changes either way'),
+  by: z.enum(['units', 'ratio']).default('units').describe('rank by change in units, or relative to the recent volume'),
+  horizon: z.coerce.number().int().min(1).max(52).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(20),
+});
+
+export const ForecastTopResponseSchema = z.object({ generatedAt: z.string(), horizon: z.number().int(), movers: z.array(ForecastSummaryRowSchema) });
+
+export const IntentRequestSchema = z.object({
+  subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
+  session: z.string().min(1).max(256).optional().describe('raw session id; default: the session derived from events without one'),
+});
+
+export const IntentResponseSchema = z.object({
+  score: z.number().min(0).max(1).describe('calibrated probability of a purchase in this session'),
+  modelVersion: z.string().describe('the registry version that answered'),
+  personalized: z.boolean().describe("true when the subject's own features were used (personalization consent, features held)"),
+  reasons: z
+    .array(
+      z.object({
+        feature: z.string().describe('online-store feature name, e.g. session.cart_adds'),
+        direction: z.enum(['up', 'down']).describe('whether it raised or lowered the score'),
+        contribution: z.number().describe('its share of the logit versus the average training visitor'),
+      }),
+    )
+    .describe('the features that moved the score most, largest first; empty when not personalized'),
+  note: z
+    .enum(['no_consent', 'unknown_subject'])
+    .optional()
+    .describe('why the answer is not personalized: no personalization consent (or Sec-GPC: 1), or nothing known about the subject; the score is then the training base rate'),
+});
+
+const LoadFailureSchema = z.object({ version: z.string(), message: z.string(), at: z.string() });
+
+export const ModelsStatusSchema = z.object({
+  intent: z.object({
+    task: z.string(),
+    serving: z.string().nullable().describe('the version answering requests'),
+    loadedAt: z.string().nullable(),
+    pointer: z.string().nullable().describe('the version SERVING.json names; differs from `serving` when it failed to load'),
+    failure: LoadFailureSchema.nullable().describe('the last version that failed to load, while no later one has loaded'),
+  }),
+});
