@@ -29,6 +29,7 @@ export const ERRORS = {
   IOB_ERR_INTERNAL: { status: 500, message: 'internal error' },
   IOB_ERR_FORECAST_NOT_FOUND: { status: 404, message: 'no forecast for that item or category' },
   IOB_ERR_FORECASTS_UNAVAILABLE: { status: 503, message: 'no forecasts have been published yet' },
+  IOB_ERR_MODEL_UNAVAILABLE: { status: 503, message: 'no model version is serving for this route yet; train and promote one' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

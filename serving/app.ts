@@ -22,6 +22,8 @@ import { consentRoutes } from './routes/consent.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { subjectRoutes } from './routes/subjects.ts';
 import { healthRoutes } from './routes/health.ts';
+import { intentRoutes } from './routes/intent.ts';
+import { createIntentService } from './intent-service.ts';
 import { forecastRoutes } from './routes/forecasts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 
@@ -54,6 +56,12 @@ export interface AppOptions {
   maxBatch: number;
   bodyLimitBytes: number;
   version?: string;
+  /** Model registry root (models/registry.ts); serving follows its pointers. Absent: no model serves (503). */
+  registry?: string;
+  /** How often the registry pointer is polled besides fs.watch (default 1000 ms). */
+  modelPollMs?: number;
+  /** Called before the app is ready, to add hooks or routes (benchmarks add a baseline route here). */
+  extend?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export interface RouteDeps {
@@ -89,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Sec-GPC: 1 on a request that names a subject is an opt-out of personalization for that subject.
   app.addHook('preHandler', async (req) => {
     if (req.headers['sec-gpc'] !== '1' || !req.principal) return;
-    const subject = (req.params as { subject?: unknown } | undefined)?.subject;
+    const subject = (req.params as { subject?: unknown } | undefined)?.subject ?? (req.body as { subject?: unknown } | undefined)?.subject;
     if (typeof subject === 'string' && subject.length > 0) await options.engine.subjects.recordGpc(subject, req.principal.id);
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -134,6 +142,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes(deps));
   await app.register(forecastRoutes(deps));
   await app.register(dashboardRoutes());
+  const intent = await createIntentService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs });
+  app.addHook('onClose', async () => intent.close());
+  await app.register(intentRoutes(intent));
+  await options.extend?.(app as unknown as FastifyInstance);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

@@ -22,6 +22,8 @@ export const ENDPOINTS = {
   'DELETE /v1/subjects/:subject': { scope: 'admin', data: 'everything held about one subject' },
   'GET /v1/audit': { scope: 'admin', data: 'audit log (pseudonymous ids, API key ids)' },
   'GET /v1/processing-record': { scope: 'admin', data: 'none' },
+  'POST /v1/intent': { scope: 'score', purpose: 'personalization', data: "one subject's online features, read to score purchase intent (only with personalization consent)" },
+  'GET /v1/models': { scope: 'admin', data: 'none: which model versions serve, and load failures' },
   'GET /v1/forecasts': { scope: 'forecast:read', purpose: 'forecasting', data: 'none: units per item or category summed over everyone' },
   'GET /v1/forecasts/series': { scope: 'forecast:read', purpose: 'forecasting', data: 'none: units per item or category summed over everyone' },
   'GET /v1/forecasts/top': { scope: 'forecast:read', purpose: 'forecasting', data: 'none: units per item or category summed over everyone' },

@@ -2,7 +2,7 @@
  * What the HTTP layer needs from the engine, and nothing more. The engine's `Engine` satisfies it;
  * serving never reaches past this port into engine internals.
  */
-import type { AuditLog, EngineStats, ForecastStore, IngestReport, SubjectRights } from '../engine/index.ts';
+import type { AuditLog, ConsentRegistry, FeatureStore, Pseudonymizer, EngineStats, ForecastStore, IngestReport, SubjectRights } from '../engine/index.ts';
 
 export interface ServingEngine {
   ingest(events: readonly unknown[]): Promise<IngestReport>;
@@ -13,4 +13,10 @@ export interface ServingEngine {
   readonly audit: Pick<AuditLog, 'page'>;
   /** the published demand forecasts (aggregate only) */
   readonly forecasts: Pick<ForecastStore, 'current' | 'get'>;
+  /** the boundary's keyed hash, so per-request consent checks use the same pseudonym (POST /v1/intent) */
+  readonly pseudonymize: Pseudonymizer;
+  /** the local consent view: no I/O per check */
+  readonly consent: Pick<ConsentRegistry, 'allowed' | 'get'>;
+  /** the online store's feature names, which models bind their inputs to when a version loads */
+  readonly features: Pick<FeatureStore, 'featureNames'>;
 }

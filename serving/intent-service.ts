@@ -1,0 +1,156 @@
+/**
+ * Purchase-intent scoring for `POST /v1/intent`: the served model follows the registry's pointer
+ * (models/registry-watch.ts), its inputs are bound by name to the online store's features when a version
+ * loads, and every request runs the pure-TypeScript forward pass (no TF.js in this process's request path).
+ *
+ * Consent is checked on every request, for every purpose the model card declares:
+ * - granted, and the store holds features for the subject → personalized score, reasons from the forward
+ *   pass's contributions;
+ * - not granted (or `Sec-GPC: 1`) → the model's training base rate, `personalized: false`, note `no_consent`;
+ * - no consent record at all, or nothing held in the store → base rate, note `unknown_subject`.
+ * Reasons name features and the direction they moved the score; they never carry feature values (those are
+ * the subject's data; `GET /v1/features/:subject`, scope admin, shows them).
+ */
+import { IobError, isPurpose, type Logger, type Purpose } from '../engine/index.ts';
+import { loadIntentForward, type IntentForward } from '../models/intent/index.ts';
+import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
+import type { ServingEngine } from './engine-port.ts';
+
+export const INTENT_TASK = 'intent';
+/** How many features a personalized answer names. */
+export const MAX_REASONS = 3;
+
+export type IntentNote = 'no_consent' | 'unknown_subject';
+
+export interface IntentReason {
+  feature: string;
+  direction: 'up' | 'down';
+  /** Share of the logit versus the training-mean visitor (see IntentForward.contributions). */
+  contribution: number;
+}
+
+export interface IntentAnswer {
+  score: number;
+  modelVersion: string;
+  personalized: boolean;
+  reasons: IntentReason[];
+  note?: IntentNote;
+}
+
+/** A loaded version bound to the store: everything a request needs, precomputed. */
+export interface ServedIntentModel {
+  forward: IntentForward;
+  version: string;
+  features: readonly string[];
+  /** Per input: read from the session record (true) or the subject record (false). */
+  fromSession: readonly boolean[];
+  purposes: readonly Purpose[];
+  baseRate: number;
+  /** Reused input row (requests run one at a time on the event loop). */
+  row: Float64Array;
+}
+
+export interface IntentService {
+  score(subject: string, session: string | undefined, optedOut: boolean): IntentAnswer;
+  status(): ServingModelStatus;
+  /** The model answering now (tests compare it with the route). */
+  current(): ServedIntentModel | undefined;
+  close(): void;
+}
+
+type ScoringEngine = Pick<ServingEngine, 'subjectFeatures' | 'pseudonymize' | 'consent' | 'features'>;
+
+/** Loads a version folder and binds its card's features to the store's records; throws naming what is wrong. */
+export async function loadServedIntentModel(dir: string, version: string, engine: Pick<ScoringEngine, 'features'>): Promise<ServedIntentModel> {
+  const { card, forward } = await loadIntentForward(dir);
+  if (card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${card.version}`);
+  const subjectNames = new Set(engine.features.featureNames('subject'));
+  const sessionNames = new Set(engine.features.featureNames('session'));
+  const missing = card.features.filter((f) => !subjectNames.has(f) && !sessionNames.has(f));
+  if (missing.length) {
+    throw new RangeError(`model-card.json names features the online store does not hold: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`);
+  }
+  const purposes = card.purposes.filter(isPurpose);
+  if (purposes.length !== card.purposes.length) throw new RangeError('model-card.json: purposes names a purpose the engine does not know');
+  if (card.training.rows <= 0) throw new RangeError('model-card.json: training.rows must be positive (the base rate comes from it)');
+  return {
+    forward,
+    version,
+    features: card.features,
+    fromSession: card.features.map((f) => !subjectNames.has(f)),
+    purposes,
+    baseRate: card.training.positives / card.training.rows,
+    row: new Float64Array(card.features.length),
+  };
+}
+
+export interface IntentServiceOptions {
+  engine: ScoringEngine;
+  /** Registry root; without one nothing ever serves (every request is a 503). */
+  registry?: string;
+  log: Logger;
+  pollMs?: number;
+}
+
+export async function createIntentService(options: IntentServiceOptions): Promise<IntentService> {
+  const { engine, log } = options;
+  const watch: ServingModelWatch<ServedIntentModel> | undefined = options.registry
+    ? await watchServingModel({
+        root: options.registry,
+        task: INTENT_TASK,
+        pollMs: options.pollMs,
+        load: (dir, version) => loadServedIntentModel(dir, version, engine),
+        onEvent: (e) =>
+          e.type === 'loaded'
+            ? log.info({ task: e.task, version: e.version, previous: e.previous, ms: e.ms }, 'model version loaded')
+            : log.error({ task: e.task, version: e.version, reason: e.message, keeping: e.keeping }, 'model version failed to load; the previous version keeps serving'),
+      })
+    : undefined;
+
+  const current = () => watch?.current()?.model;
+
+  return {
+    current,
+    status: () => watch?.status() ?? { task: INTENT_TASK, serving: null, loadedAt: null, pointer: null, failure: null },
+    close: () => watch?.close(),
+    score(subject, session, optedOut) {
+      const m = current();
+      if (!m) throw new IobError('IOB_ERR_MODEL_UNAVAILABLE');
+      const sid = engine.pseudonymize('subject', subject);
+      let allowed = !optedOut;
+      for (let i = 0; allowed && i < m.purposes.length; i++) allowed = engine.consent.allowed(sid, m.purposes[i]!);
+      if (!allowed) return baseAnswer(m, engine.consent.get(sid) ? 'no_consent' : 'unknown_subject');
+      const records = engine.subjectFeatures(subject, session);
+      if (!holdsAnything(records.subject)) return baseAnswer(m, 'unknown_subject');
+      const row = m.row;
+      for (let i = 0; i < row.length; i++) row[i] = (m.fromSession[i] ? records.session : records.subject)[m.features[i]!] ?? 0;
+      return { score: m.forward.score(row), modelVersion: m.version, personalized: true, reasons: topReasons(m, m.forward.contributions(row)) };
+    },
+  };
+}
+
+function baseAnswer(m: ServedIntentModel, note: IntentNote): IntentAnswer {
+  return { score: m.baseRate, modelVersion: m.version, personalized: false, reasons: [], note };
+}
+
+/** An unknown (or fully expired) subject reads as zeros everywhere. */
+function holdsAnything(record: Record<string, number>): boolean {
+  for (const k in record) if (record[k] !== 0) return true;
+  return false;
+}
+
+/** The MAX_REASONS largest contributions by magnitude (non-zero), largest first. */
+function topReasons(m: ServedIntentModel, contributions: Float64Array): IntentReason[] {
+  const picked: number[] = [];
+  for (let i = 0; i < contributions.length; i++) {
+    const c = Math.abs(contributions[i]!);
+    if (c === 0 || !Number.isFinite(c)) continue;
+    let at = picked.length;
+    while (at > 0 && Math.abs(contributions[picked[at - 1]!]!) < c) at--;
+    if (at < MAX_REASONS) {
+      picked.splice(at, 0, i);
+      if (picked.length > MAX_REASONS) picked.pop();
+    }
+  }
+  return picked.map((i) => ({ feature: m.features[i]!, direction: contributions[i]! > 0 ? 'up' : 'down', contribution: contributions[i]! }));
+}

@@ -1,0 +1,38 @@
+/**
+ * Purchase intent (scope `score`, purpose `personalization`) and the serving models' status (scope `admin`).
+ * The scoring itself is serving/intent-service.ts; this file is the HTTP contract.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema, IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
+import { endpoint } from '../endpoints.ts';
+import type { IntentService } from '../intent-service.ts';
+
+export const intentRoutes = (intent: IntentService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post('/v1/intent', {
+      config: endpoint('POST /v1/intent'),
+      schema: {
+        summary: 'Purchase intent of a subject in a session, now',
+        description:
+          "Scores from the subject's online features with the serving model version (pure-TypeScript forward pass, in memory). " +
+          'Consent is checked on every request: with `personalization` consent the answer is personalized and names the features that moved it most; ' +
+          'without it (or with `Sec-GPC: 1`), or for a subject the engine knows nothing about, the answer is the model\'s training base rate with `personalized: false` and a `note`. ' +
+          'A promoted version replaces the serving one without a restart. 503 `IOB_ERR_MODEL_UNAVAILABLE` until a version has loaded.',
+        tags: ['scores'],
+        body: IntentRequestSchema,
+        response: { 200: IntentResponseSchema, 503: ErrorResponseSchema },
+      },
+      handler: async (req) => intent.score(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1'),
+    });
+    app.get('/v1/models', {
+      config: endpoint('GET /v1/models'),
+      schema: {
+        summary: 'Which model versions serve, and the last load failure',
+        description:
+          "Serving follows each task's SERVING.json in the model registry. A promoted version that fails to load leaves the previous one serving; the failure is reported here (and logged).",
+        tags: ['operations'],
+        response: { 200: ModelsStatusSchema },
+      },
+      handler: async () => ({ intent: intent.status() }),
+    });
+  };
