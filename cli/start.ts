@@ -4,7 +4,7 @@
  * accepting HTTP, finish in-flight requests, drain NATS, stop the embedded broker.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateBehavior } from '../datasets/index.ts';
 import { createLogger, ensureDemoApiKey, loadConfig, startEngine, type Engine } from '../engine/index.ts';
@@ -19,7 +19,8 @@ export function register(program: Command) {
       .description('run the engine and the HTTP API (embedded nats-server unless NATS_URL is set)')
       .option('--demo', 'generate a demo behavior log and ingest it after start')
       .option('--demo-subjects <n>', 'subjects in the demo log', '2000')
-      .option('--demo-days <n>', 'days of demo history', '14'),
+      .option('--demo-days <n>', 'days of demo history', '14')
+      .option('--registry <dir>', 'model registry POST /v1/intent serves from (default: <data dir>/models)'),
   ).action(async (opts) => {
     const config = loadConfig(process.env, flagOverrides(opts));
     const log = createLogger(config.logLevel);
@@ -27,7 +28,8 @@ export function register(program: Command) {
     const apiKeys = config.apiKeys ?? [demoKey!.key];
 
     const engine = await startEngine({ config, log });
-    const app = await buildApp({ engine, apiKeys, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes });
+    const registry = resolve(opts.registry ?? join(config.dataDir, 'models'));
+    const app = await buildApp({ engine, apiKeys, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes, registry });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -61,6 +63,7 @@ export function register(program: Command) {
       `  metrics:    ${url}/metrics`,
       `  NATS:       ${config.natsUrl ? 'external (NATS_URL)' : engine.natsUrl + ' (embedded)'}`,
       `  data dir:   ${config.dataDir}`,
+      `  models:     ${registry}   (POST /v1/intent serves the promoted intent version; iob models list)`,
       `  forecasts:  ${url}/dashboard   (refresh ${config.forecastRefresh === 'off' ? 'off' : `daily at ${config.forecastRefresh} UTC`}; now: iob forecast refresh --nats ${config.natsUrl ? '$NATS_URL' : engine.natsUrl})`,
     ];
     if (demoKey) lines.push(`  demo key:   ${demoKey.key.key}   (scopes: ${demoKey.key.scopes.join(', ')}; stored in ${demoKey.path})`);
