@@ -49,6 +49,9 @@ async function start() {
   $('signout').hidden = false;
   const l = state.list;
   $('meta').textContent = `model ${l.model.version} · refreshed ${l.generatedAt.replace('T', ' ').slice(0, 16)} UTC · ${l.total} series · horizon ${l.horizon} ${l.freq === 'day' ? 'days' : 'weeks'}`;
+  const unit = l.freq === 'day' ? 'days' : 'weeks';
+  $('recent-head').textContent = `last ${l.horizon} ${unit}`;
+  $('expected-head').textContent = `next ${l.horizon} ${unit} (p50)`;
   state.rows = l.series;
   renderList();
   const first = visibleRows()[0];
