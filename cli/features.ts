@@ -69,6 +69,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     const replay = createProgress('replay', 'events', events.length);
     let shown = 0;
     const result = buildPointInTimeRows(events, labels, {
+      ...(scope.admits ? { admits: scope.admits } : {}),
       onProgress: (applied) => {
         replay.increment(applied - shown);
         shown = applied;
@@ -90,7 +91,8 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     say(
       `wrote ${kept.length} rows × ${result.columns.length} features to ${opts.out} from ${events.length} events in ${seconds.toFixed(1)} s` +
         ` (${Math.round(events.length / Math.max(seconds, 1e-3))} events/s); ${badRows} bad event rows skipped; ` +
-        `${labelFile.rows.length - kept.length} label rows and ${excludedEvents} events of erased subjects excluded; ${stats.late} late events`,
+        `${labelFile.rows.length - kept.length} label rows and ${excludedEvents} events of erased subjects excluded; ${stats.late} late events; ` +
+        (scope.admits ? 'consent applied from the registry' : 'consent registry not consulted (no NATS_URL)'),
     );
     return { rows: kept.length, events: events.length, excludedLabels: labelFile.rows.length - kept.length };
   } finally {

@@ -11,7 +11,7 @@ import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
 import { openErasureList, type ErasureList } from './erasure-list.ts';
 import { openForecastStore, type ForecastStore } from './forecast-store.ts';
-import { allowedAt, type ConsentRecord } from './consent/consent-record.ts';
+import { admittedAt, allowedAt, type ConsentRecord } from './consent/consent-record.ts';
 import type { Purpose } from './purposes.ts';
 import { sessionKey } from './features/sessions.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
@@ -137,15 +137,11 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const snapshotPath = join(config.dataDir, 'snapshots', 'features.msgpack');
   // Purpose gate: an event feeds state serving a purpose (a profile for personalization, item popularity
   // for analytics, demand history for forecasting) only if its subject's consent allowed that purpose at
-  // the event's time *and* still allows it when the event is applied. The second half keeps a withdrawal
-  // final: a lagging consumer, or a replay of the stream after a restart without snapshot, would otherwise
-  // rebuild from pre-withdrawal events the very state the withdrawal purged. The store asks per purpose;
-  // the subject's record is looked up once per event.
+  // the event's time and still allows it when applied (consent-record.ts admittedAt). The store asks per
+  // purpose; the subject's record is looked up once per event.
   let record: ConsentRecord | undefined;
   let appliedAt = 0;
-  const storeOptions = {
-    admits: (_sid: string, purpose: Purpose, ts: number) => allowedAt(record, purpose, ts) && allowedAt(record, purpose, appliedAt),
-  };
+  const storeOptions = { admits: (_sid: string, purpose: Purpose, ts: number) => admittedAt(record, purpose, ts, appliedAt) };
   const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;

@@ -15,7 +15,7 @@ export { ensureDataDir, ensureDemoApiKey, ensurePseudonymKey } from './secrets.t
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { startEngine, type Engine, type EngineStats, type StartEngineOptions } from './engine.ts';
 export { PURPOSES, PURPOSE_IDS, isPurpose, type Purpose, type PurposeDeclaration, type LawfulBasis } from './purposes.ts';
-export { allowedAt, currentState, withChanges, emptyRecord, type ConsentChange, type ConsentRecord } from './consent/consent-record.ts';
+export { admittedAt, allowedAt, currentState, withChanges, emptyRecord, type ConsentChange, type ConsentRecord } from './consent/consent-record.ts';
 export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type ConsentListener } from './consent/consent-registry.ts';
 export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditAction } from './audit-log.ts';
 export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView, type SubjectDataHolder, type ErasureReceipt } from './subject-rights.ts';

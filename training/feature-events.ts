@@ -7,17 +7,24 @@
  *   dir), so training rows meet the online store's state on the same pseudonyms.
  * - The erasure list lives in NATS (`IOB_ERASURES`): with `NATS_URL` set, erased subjects' events are left
  *   out; without it, the reader says it could not consult the list instead of guessing.
+ * - The consent registry lives in NATS too (`IOB_CONSENT`): with `NATS_URL` set, the build applies the
+ *   engine's purpose gate (`admits`: allowed at the event's time and still allowed now), so a training set
+ *   holds exactly what the online store would; without it, the file is taken as already consented, and the
+ *   reader says so.
  * - Bad rows are reported with line and column (never their value) and skipped, or refused with `strict`.
  */
 import { connect, type NatsConnection } from 'nats';
 import { readCanonicalEvents } from '../datasets/index.ts';
 import {
+  admittedAt,
   createPseudonymizer,
   ensurePseudonymKey,
   IobError,
   loadConfig,
+  openConsentRegistry,
   openErasureList,
   type FeatureEvent,
+  type Purpose,
   type Pseudonymizer,
 } from '../engine/index.ts';
 
@@ -27,6 +34,8 @@ export interface EventScope {
   erased(sid: string): boolean;
   /** Whether the erasure list was consulted at all. */
   erasuresChecked: boolean;
+  /** The purpose gate from the consent registry, for the feature store's `admits`; absent when not consulted. */
+  admits?: (sid: string, purpose: Purpose, ts: number) => boolean;
   /** The NATS connection, when NATS_URL (or natsUrl) named one. */
   nc?: NatsConnection;
   close(): Promise<void>;
@@ -39,13 +48,18 @@ export async function openEventScope(options: { dataDir?: string; natsUrl?: stri
   // The erasure list lives in NATS; a build that cannot consult it says so instead of guessing.
   const nc = config.natsUrl ? await connect({ servers: config.natsUrl.split(',') }) : undefined;
   const erasures = nc ? await openErasureList(nc.jetstream()) : undefined;
-  if (!erasures) say('warning: no NATS_URL, so the erasure list was not consulted');
+  const consent = nc ? await openConsentRegistry(nc.jetstream()) : undefined;
+  await consent?.synced();
+  if (!nc) say('warning: no NATS_URL, so neither the erasure list nor the consent registry was consulted');
+  const builtAt = Date.now();
   return {
     pseudonymize,
     erased: (sid) => erasures?.has(sid) ?? false,
     erasuresChecked: erasures !== undefined,
+    ...(consent ? { admits: (sid: string, purpose: Purpose, ts: number) => admittedAt(consent.get(sid), purpose, ts, builtAt) } : {}),
     ...(nc ? { nc } : {}),
     async close() {
+      await consent?.close();
       await erasures?.close();
       await nc?.close();
     },

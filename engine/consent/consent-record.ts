@@ -35,6 +35,16 @@ export function allowedAt(record: ConsentRecord | undefined, purpose: Purpose, t
   return lastDecision(record, purpose, t) ?? false;
 }
 
+/**
+ * The purpose gate's rule for building derived state: the purpose was allowed at the event's time *and* is
+ * still allowed now. The second half keeps a withdrawal final: a lagging consumer, a replay of the stream
+ * after a restart without snapshot, or a training-set build would otherwise rebuild from pre-withdrawal
+ * events the very state the withdrawal purged.
+ */
+export function admittedAt(record: ConsentRecord | undefined, purpose: Purpose, eventTs: number, now: number): boolean {
+  return allowedAt(record, purpose, eventTs) && allowedAt(record, purpose, now);
+}
+
 function lastDecision(record: ConsentRecord | undefined, purpose: Purpose, t: number): boolean | undefined {
   if (!record) return undefined;
   const changes = record.changes;
