@@ -13,7 +13,7 @@ export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Reco
     benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4) }, say),
   features: (say, a) =>
     benchFeatures({ subjects: +(a.subjects ?? 1e6), streamSubjects: +(a.streamSubjects ?? 60_000), labels: +(a.labels ?? 1e5), reads: +(a.reads ?? 1e6) }, say),
-  consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20) }, say),
+  consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20), erasureEvents: Number(args.erasure_events ?? 10_000) }, say),
 };
 
 export async function runBenchmarks(names: string[], args: Record<string, string>, json: boolean): Promise<void> {
