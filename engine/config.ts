@@ -4,6 +4,14 @@
  */
 import { z } from 'zod';
 import { IobError } from './errors.ts';
+import { PURPOSES } from './purposes.ts';
+
+/**
+ * How long raw events stay in the stream: the longest retention of the purposes whose state is built per
+ * person from them. Aggregate-only purposes (forecasting) keep their own aggregated history in the feature
+ * store for their longer retention, so they need no raw events that old.
+ */
+export const STREAM_RETENTION_DAYS = Math.max(...Object.values(PURPOSES).filter((p) => p.scope === 'per_subject').map((p) => p.retentionDays));
 
 export const SCOPES = ['ingest', 'score', 'forecast:read', 'consent', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -20,7 +28,7 @@ export const DEFAULTS = {
   port: 8080,
   dataDir: './.iob',
   logLevel: 'info',
-  retentionDays: 90,
+  retentionDays: STREAM_RETENTION_DAYS,
   maxFutureSkewMs: 5 * 60_000,
   duplicateWindowMs: 2 * 60_000,
   maxBatch: 1000,

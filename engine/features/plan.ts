@@ -11,7 +11,7 @@
  * of every aggregation.
  */
 import { EVENT_TYPES, type EventType } from '../event-schema.ts';
-import { isPurpose, PURPOSE_IDS, type Purpose } from '../purposes.ts';
+import { isPurpose, PURPOSE_IDS, PURPOSES, type Purpose } from '../purposes.ts';
 import {
   ENTITIES,
   type Aggregation,
@@ -384,6 +384,7 @@ export function compilePlan(options: PlanOptions): StorePlan {
     if (histories.has(h.entity)) fail(where, `only one demand history per entity (${h.entity})`);
     if (!isPurpose(h.purpose)) fail(where, `purpose must be one of ${PURPOSE_IDS.join(', ')}`);
     if (!(Number.isInteger(h.retentionDays) && h.retentionDays >= 1)) fail(where, 'retentionDays must be a whole number ≥ 1');
+    if (h.retentionDays > PURPOSES[h.purpose].retentionDays) fail(where, `retentionDays exceeds the ${h.purpose} purpose's retention of ${PURPOSES[h.purpose].retentionDays} days`);
     histories.set(h.entity, { view: h, mask: typeMask(h.types, where) });
     builder(h.entity);
   }
@@ -464,6 +465,13 @@ function finish(b: KindBuilder, history: HistorySpec | undefined, options: PlanO
     levels.spanMs,
     ...b.distinct.map((d) => (d.shape ? d.shape.buckets * LEVEL_MS[d.shape.level] : 0)),
   );
+  // Retention comes from the purpose: no view may serve (TTL) or sum (window) data older than its purpose keeps.
+  const purpose = b.views[0]?.view.purpose;
+  if (purpose) {
+    const keepMs = PURPOSES[purpose].retentionDays * DAY;
+    for (const v of b.views) if (v.view.ttlMs > keepMs) fail(`feature view ${JSON.stringify(v.view.name)}`, `ttlMs exceeds the ${purpose} purpose's retention of ${PURPOSES[purpose].retentionDays} days`);
+    if (windowSpan > keepMs) fail(`entity ${b.entity}`, `a window spans more than the ${purpose} purpose's retention of ${PURPOSES[purpose].retentionDays} days`);
+  }
   const retentionMs =
     b.entity === 'session'
       ? Math.max(ttl, options.latenessMs + options.sessionGapMs)

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_HISTORIES, DEFAULT_VIEWS, FeatureDefinitionError, FeatureStore, type Entity, type FeatureView } from '../../engine/index.ts';
+import { DEFAULT_HISTORIES, DEFAULT_VIEWS, DEFAULTS, FeatureDefinitionError, FeatureStore, PURPOSES, STREAM_RETENTION_DAYS, type Entity, type FeatureView } from '../../engine/index.ts';
 import { ReferenceStore } from './reference.ts';
 import { DAY, HOUR, MINUTE, readTimes, streamArb } from './streams.ts';
 
@@ -128,6 +128,18 @@ test('declarations are checked: bad windows, unknown operands, duplicate names a
   assert.throws(two({}, { purpose: 'personalization' }), /entity subject: its views declare purposes analytics and personalization/);
   assert.throws(two({}, { entity: 'session', purpose: 'personalization', features: [{ name: 'b', agg: 'count', types: ['view'], window: 'session' }] }), /entity session: .*must serve one purpose/);
   assert.doesNotThrow(two({ entity: 'item' }, { entity: 'subject', purpose: 'personalization' }));
+  // Retention comes from the purpose (personalization keeps 30 days).
+  assert.throws(bad(count('a'), { purpose: 'personalization', ttlMs: 31 * DAY }), /ttlMs exceeds the personalization purpose's retention of 30 days/);
+  assert.doesNotThrow(bad(count('a'), { purpose: 'personalization', ttlMs: 30 * DAY }));
+  const history = { name: 'h', entity: 'item', purpose: 'personalization', types: ['purchase'], retentionDays: 60, description: '' } as const;
+  assert.throws(() => new FeatureStore({ views: [], histories: [history] }), /demand history "h": retentionDays exceeds the personalization purpose's retention/);
+});
+
+test('the stream keeps raw events as long as the longest per-person purpose, not the aggregate-only ones', () => {
+  const perPerson = Object.values(PURPOSES).filter((p) => p.scope === 'per_subject').map((p) => p.retentionDays);
+  assert.equal(STREAM_RETENTION_DAYS, Math.max(...perPerson));
+  assert.ok(STREAM_RETENTION_DAYS < PURPOSES.forecasting.retentionDays, 'forecasting keeps its own aggregated history instead');
+  assert.equal(DEFAULTS.retentionDays, STREAM_RETENTION_DAYS);
 });
 
 test('every default view declares a purpose and a TTL, and the contract names are all there', () => {
