@@ -1,0 +1,184 @@
+/**
+ * The offers ranking: one implementation, evaluated by `iob train offers` and run by serving. Pure
+ * TypeScript over the model's typed arrays (tables.ts); no TF.js.
+ *
+ * For a session (its items, newest last) and the subject's earlier items:
+ *
+ *   score(j) = w.cooc       · Σ_i r_i · C(i, j)            co-occurrence with the context items
+ *            + w.similarity · max(0, cos(q, v_j))          embedding similarity to the context vector
+ *            + w.session    · Σ_{i: item i = j} r_i        items of this session, seen again
+ *            + w.history    · Σ_{h: item h = j} r_h        items the subject saw in earlier sessions
+ *            + w.popularity · log(1 + pop_j) / log(1 + max pop)
+ *
+ * with r_i = sessionDecay^(age of step i in the session, newest = 0) for session items and
+ * historyContext · historyDecay^(age) for history items, and q = Σ r_i v_i. Candidates: the context items'
+ * co-occurring items and precomputed embedding neighbours, the session and history items, and the most
+ * popular items as a fallback. The item being viewed (the session's newest) and `exclude` are never
+ * offered. Each offer carries the reason that contributed most to its score.
+ */
+import type { OfferTables } from './tables.ts';
+import { topK } from './top-k.ts';
+
+export interface RankingWeights {
+  cooc: number;
+  similarity: number;
+  session: number;
+  history: number;
+  popularity: number;
+}
+
+export interface RankingParams {
+  weights: RankingWeights;
+  sessionDecay: number;
+  historyDecay: number;
+  /** Scale of history items in the context (co-occurrence and vector), relative to session items. */
+  historyContext: number;
+  /** Newest session / history items that seed candidates and the context. */
+  sessionSeeds: number;
+  historySeeds: number;
+  /** Most popular items always among the candidates. */
+  popularCandidates: number;
+}
+
+export const DEFAULT_RANKING: RankingParams = {
+  weights: { cooc: 1, similarity: 0.5, session: 0.5, history: 0.5, popularity: 0.05 },
+  sessionDecay: 0.7,
+  historyDecay: 0.9,
+  historyContext: 0.3,
+  sessionSeeds: 10,
+  historySeeds: 20,
+  popularCandidates: 50,
+};
+
+export type OfferReason = 'viewed_together' | 'similar_to_viewed' | 'viewed_before' | 'popular';
+const REASONS: readonly OfferReason[] = ['viewed_together', 'similar_to_viewed', 'viewed_before', 'viewed_before', 'popular'];
+
+export interface RankingContext {
+  /** Table indices of the session's items, oldest first; the last is the item being viewed. */
+  session: readonly number[];
+  /** Table indices of the subject's earlier items, oldest first. */
+  history?: readonly number[];
+  /** Table indices never to offer. */
+  exclude?: ReadonlySet<number>;
+}
+
+export interface RankedOffers {
+  items: number[];
+  scores: number[];
+  reasons: OfferReason[];
+}
+
+/** A ranker over one model's tables. Holds scratch buffers: one instance per thread of work (not re-entrant). */
+export class OfferRanker {
+  private readonly n: number;
+  private readonly popNorm: Float32Array;
+  private readonly popular: number[];
+  // Scratch, indexed by item; `touched` lists the entries to reset.
+  private readonly cooc: Float32Array;
+  private readonly session: Float32Array;
+  private readonly history: Float32Array;
+  private readonly isCandidate: Uint8Array;
+  private readonly touched: number[] = [];
+  private readonly query: Float32Array;
+
+  constructor(
+    readonly tables: OfferTables,
+    readonly params: RankingParams,
+  ) {
+    const n = (this.n = tables.items.length);
+    let max = 0;
+    for (const p of tables.popularity) if (p > max) max = p;
+    const denominator = Math.log1p(max) || 1;
+    this.popNorm = tables.popularity.map((p) => Math.log1p(p) / denominator);
+    const all = Array.from({ length: n }, (_, i) => i);
+    this.popular = topK(all, (i) => tables.popularity[i]!, params.popularCandidates, tables.popularity).items;
+    this.cooc = new Float32Array(n);
+    this.session = new Float32Array(n);
+    this.history = new Float32Array(n);
+    this.isCandidate = new Uint8Array(n);
+    this.query = new Float32Array(tables.dim);
+  }
+
+  rank(context: RankingContext, k: number): RankedOffers {
+    const { tables, params } = this;
+    const w = params.weights;
+    const { dim, vectors } = tables;
+    const q = this.query.fill(0);
+    const sessionItems = context.session;
+    const historyItems = context.history ?? [];
+
+    // Context: session items (newest first, decaying), then history items at a lower scale.
+    const seed = (item: number, repeat: number, into: Float32Array, context: number): void => {
+      if (item < 0 || item >= this.n) return;
+      this.candidate(item);
+      into[item]! += repeat;
+      if (context <= 0) return;
+      for (let d = 0, o = item * dim; d < dim; d++) q[d]! += context * vectors[o + d]!;
+      const { offsets, columns, weights } = tables.cooc;
+      for (let p = offsets[item]!; p < offsets[item + 1]!; p++) {
+        const j = columns[p]!;
+        this.candidate(j);
+        this.cooc[j]! += context * weights[p]!;
+      }
+      const nb = tables.neighborCount;
+      for (let p = item * nb; p < (item + 1) * nb; p++) if (tables.neighbors[p]! >= 0) this.candidate(tables.neighbors[p]!);
+    };
+    for (let age = 0, r = 1; age < sessionItems.length; age++, r *= params.sessionDecay) {
+      seed(sessionItems[sessionItems.length - 1 - age]!, r, this.session, age < params.sessionSeeds ? r : 0);
+    }
+    for (let age = 0, r = 1; age < historyItems.length; age++, r *= params.historyDecay) {
+      seed(historyItems[historyItems.length - 1 - age]!, r, this.history, age < params.historySeeds ? params.historyContext * r : 0);
+    }
+    for (const item of this.popular) this.candidate(item);
+
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += q[d]! * q[d]!;
+    norm = Math.sqrt(norm) || 1;
+    const viewing = sessionItems[sessionItems.length - 1];
+    const parts = new Float64Array(5);
+    const components = (j: number): Float64Array => {
+      let dot = 0;
+      for (let d = 0, o = j * dim; d < dim; d++) dot += q[d]! * vectors[o + d]!;
+      parts[0] = w.cooc * this.cooc[j]!;
+      parts[1] = w.similarity * Math.max(0, dot / norm);
+      parts[2] = w.session * this.session[j]!;
+      parts[3] = w.history * this.history[j]!;
+      parts[4] = w.popularity * this.popNorm[j]!;
+      return parts;
+    };
+    const candidates = this.touched.filter((j) => j !== viewing && !context.exclude?.has(j));
+    const best = topK(
+      candidates,
+      (j) => {
+        const p = components(j);
+        return p[0]! + p[1]! + p[2]! + p[3]! + p[4]!;
+      },
+      k,
+      tables.popularity,
+    );
+    const reasons = best.items.map((j) => {
+      const p = components(j);
+      let arg = 4;
+      for (let c = 0; c < 4; c++) if (p[c]! > p[arg]!) arg = c;
+      return REASONS[arg]!;
+    });
+    this.reset();
+    return { items: best.items, scores: best.scores, reasons };
+  }
+
+  private candidate(item: number): void {
+    if (this.isCandidate[item]) return;
+    this.isCandidate[item] = 1;
+    this.touched.push(item);
+  }
+
+  private reset(): void {
+    for (const j of this.touched) {
+      this.isCandidate[j] = 0;
+      this.cooc[j] = 0;
+      this.session[j] = 0;
+      this.history[j] = 0;
+    }
+    this.touched.length = 0;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Trains item2vec (models/offers/item2vec.ts) on table-index sessions: every (center, context) pair within
+ * `window` steps, shuffled per epoch with a seeded PRNG, negatives drawn from the seeded unigram^0.75
+ * distribution, Adagrad. Deterministic for a seed and backend.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { cumulativeWeights, Rng } from '../../datasets/random.ts';
+import { initItem2Vec, item2vecStep, normalizedVectors } from '../../models/offers/item2vec.ts';
+import { shuffleInPlace } from '../splits.ts';
+
+export interface Item2VecOptions {
+  dim: number;
+  window: number;
+  negatives: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export const DEFAULT_ITEM2VEC: Item2VecOptions = { dim: 32, window: 3, negatives: 5, epochs: 5, batchSize: 1024, learningRate: 0.1 };
+
+export interface FittedItem2Vec {
+  /** L2-normalized input vectors; items that never had a pair are zero (no evidence, no similarity). */
+  vectors: Float32Array;
+  /** Mean loss per epoch. */
+  losses: number[];
+  pairs: number;
+}
+
+/** All (center, context) pairs within the window, both directions. */
+export function skipGramPairs(sequences: readonly Int32Array[], window: number): { centers: Int32Array; contexts: Int32Array } {
+  let n = 0;
+  for (const seq of sequences) for (let i = 0; i < seq.length; i++) n += Math.min(seq.length - 1, i + window) - Math.max(0, i - window);
+  const centers = new Int32Array(n);
+  const contexts = new Int32Array(n);
+  let p = 0;
+  for (const seq of sequences) {
+    for (let i = 0; i < seq.length; i++) {
+      for (let j = Math.max(0, i - window); j <= Math.min(seq.length - 1, i + window); j++) {
+        if (j === i) continue;
+        centers[p] = seq[i]!;
+        contexts[p++] = seq[j]!;
+      }
+    }
+  }
+  return { centers, contexts };
+}
+
+export async function fitItem2Vec(
+  tf: typeof TF,
+  sequences: readonly Int32Array[],
+  counts: Float32Array,
+  options: Item2VecOptions,
+  seed: number,
+  onEpoch?: (epoch: number, loss: number) => void,
+): Promise<FittedItem2Vec> {
+  const items = counts.length;
+  const { centers, contexts } = skipGramPairs(sequences, options.window);
+  const pairs = centers.length;
+  const tables = initItem2Vec(tf, items, options.dim, seed);
+  const noise = cumulativeWeights(Float64Array.from(counts, (c) => c ** 0.75));
+  const order = Uint32Array.from({ length: pairs }, (_, i) => i);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < options.epochs && pairs > 0; epoch++) {
+    const rng = new Rng(seed, 1, epoch);
+    shuffleInPlace(order, rng);
+    let total = 0;
+    for (let start = 0; start < pairs; start += options.batchSize) {
+      const size = Math.min(options.batchSize, pairs - start);
+      const batch = { centers: new Int32Array(size), contexts: new Int32Array(size), negatives: new Int32Array(size * options.negatives) };
+      for (let b = 0; b < size; b++) {
+        batch.centers[b] = centers[order[start + b]!]!;
+        batch.contexts[b] = contexts[order[start + b]!]!;
+      }
+      for (let q = 0; q < batch.negatives.length; q++) batch.negatives[q] = rng.weightedIndex(noise);
+      total += item2vecStep(tf, tables, batch, options.learningRate) * size;
+    }
+    losses.push(total / pairs);
+    onEpoch?.(epoch + 1, total / pairs);
+    // Let the event loop breathe between epochs (progress bars, signals).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const vectors = normalizedVectors(tables.input, options.dim);
+  const paired = new Uint8Array(items);
+  for (const i of centers) paired[i] = 1;
+  for (let i = 0; i < items; i++) if (!paired[i]) vectors.fill(0, i * options.dim, (i + 1) * options.dim);
+  return { vectors, losses, pairs };
+}
