@@ -4,6 +4,7 @@
  * with `Accept: text/csv` (or `?format=csv`) for planning tools.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { IobError, type ForecastAccuracy, type ForecastDocument, type SeriesForecast } from '../../engine/index.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
@@ -62,8 +63,26 @@ export function forecastCsv(s: SeriesForecast, freq: 'day' | 'week', horizon: nu
   return `${lines.join('\n')}\n`;
 }
 
+/** The JSON answer of GET /v1/forecasts (ForecastResponseSchema). */
+export function forecastAnswer(doc: ForecastDocument, s: SeriesForecast, horizon: number): z.infer<typeof ForecastResponseSchema> {
+  const step = doc.freq === 'day' ? 1 : 7;
+  const { volume, recent, expected, change } = summarize(s, horizon);
+  return {
+    kind: s.kind,
+    id: s.id,
+    freq: doc.freq,
+    generatedAt: doc.generatedAt,
+    model: modelJson(doc),
+    history: s.history.map((units, i) => ({ date: isoDay(s.historyStart + i * step), units })),
+    forecast: Array.from({ length: horizon }, (_, h) => ({ date: isoDay(s.forecastStart + h * step), p10: s.p10[h] as number, p50: s.p50[h] as number, p90: s.p90[h] as number })),
+    summary: { volume, recent, expected, change },
+    ...(s.backtest && doc.backtest ? { backtest: { from: doc.backtest.from, to: doc.backtest.to, accuracy: accuracyJson(s.backtest) } } : {}),
+  };
+}
+
 export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const answers = new WeakMap<ForecastDocument, Map<string, string>>();
     const published = (): ForecastDocument => {
       const doc = deps.engine.forecasts.current();
       if (!doc) throw new IobError('IOB_ERR_FORECASTS_UNAVAILABLE');
@@ -105,19 +124,16 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
             .serializer((payload: unknown) => payload as string)
             .send(forecastCsv(s, doc.freq, horizon) as never);
         }
-        const step = doc.freq === 'day' ? 1 : 7;
-        const { volume, recent, expected, change } = summarize(s, horizon);
-        return {
-          kind,
-          id: s.id,
-          freq: doc.freq,
-          generatedAt: doc.generatedAt,
-          model: modelJson(doc),
-          history: s.history.map((units, i) => ({ date: isoDay(s.historyStart + i * step), units })),
-          forecast: Array.from({ length: horizon }, (_, h) => ({ date: isoDay(s.forecastStart + h * step), p10: s.p10[h] as number, p50: s.p50[h] as number, p90: s.p90[h] as number })),
-          summary: { volume, recent, expected, change },
-          ...(s.backtest && doc.backtest ? { backtest: { from: doc.backtest.from, to: doc.backtest.to, accuracy: accuracyJson(s.backtest) } } : {}),
-        };
+        // The answer is a pure function of (document, series, horizon): serialized once per refresh.
+        const cacheKey = `${kind}\u0000${id}\u0000${horizon}`;
+        let cache = answers.get(doc);
+        if (!cache) answers.set(doc, (cache = new Map()));
+        let json = cache.get(cacheKey);
+        if (json === undefined) {
+          json = JSON.stringify(ForecastResponseSchema.parse(forecastAnswer(doc, s, horizon))); // validated once, like a response schema
+          if (cache.size < 100_000) cache.set(cacheKey, json);
+        }
+        return reply.type('application/json; charset=utf-8').serializer((payload: unknown) => payload as string).send(json as never);
       },
     });
 

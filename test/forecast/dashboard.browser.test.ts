@@ -26,7 +26,7 @@ test('dashboard: key prompt, series list, fan chart, numbers equal to the API, s
   await stack.engine.forecasts.publish(doc);
   const base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   const key = TEST_KEYS.find((k) => k.id === 'forecast')!.key;
-  const api = async (path: string, accept = 'application/json') => {
+  const api = async (path: string, accept = 'application/json'): Promise<any> => {
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}`, accept } });
     return accept === 'text/csv' ? res.text() : res.json();
   };
@@ -47,8 +47,8 @@ test('dashboard: key prompt, series list, fan chart, numbers equal to the API, s
   await page.fill('#key', key);
   await page.click('#login button[type=submit]');
   await page.waitForSelector('#series tbody tr');
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('iob.forecast.key')), key);
-  assert.equal(await page.evaluate(() => document.cookie), '');
+  assert.equal(await page.evaluate("sessionStorage.getItem('iob.forecast.key')"), key);
+  assert.equal(await page.evaluate('document.cookie'), '');
 
   const list = await api('/v1/forecasts/series?limit=1000');
   assert.equal(await page.locator('#series tbody tr').count(), list.total);
@@ -58,16 +58,12 @@ test('dashboard: key prompt, series list, fan chart, numbers equal to the API, s
   await page.waitForSelector('#chart svg polygon.band');
   const first = list.series[0];
   assert.match((await page.textContent('#title')) ?? '', new RegExp(`${first.id}$`));
-  const chart = await page.evaluate(() => {
-    const svg = document.querySelector('#chart svg')!;
-    const box = svg.getBoundingClientRect();
-    return {
-      width: box.width,
-      band: svg.querySelector('polygon.band')!.getAttribute('points')!.split(' ').length,
-      history: svg.querySelector('polyline.hist')!.getAttribute('points')!.split(' ').length,
-      p50: svg.querySelector('polyline.p50')!.getAttribute('points')!.split(' ').length,
-    };
-  });
+  // In the page (a string: this file is type-checked without the DOM library).
+  const chart = (await page.evaluate(`(() => {
+    const svg = document.querySelector('#chart svg');
+    const points = (sel) => svg.querySelector(sel).getAttribute('points').split(' ').length;
+    return { width: svg.getBoundingClientRect().width, band: points('polygon.band'), history: points('polyline.hist'), p50: points('polyline.p50') };
+  })()`)) as { width: number; band: number; history: number; p50: number };
   assert.ok(chart.width > 300);
   assert.equal(chart.p50, doc.horizon);
   assert.equal(chart.band, 2 * doc.horizon);
@@ -90,7 +86,7 @@ test('dashboard: key prompt, series list, fan chart, numbers equal to the API, s
 
   // Search filters the list; sorting by expected change puts the biggest mover first.
   await page.fill('#search', 'shoe');
-  await page.waitForFunction(() => document.querySelectorAll('#series tbody tr').length === 1);
+  await page.waitForFunction("document.querySelectorAll('#series tbody tr').length === 1");
   assert.equal(await page.getAttribute('#series tbody tr', 'data-id'), 'shoes');
   await page.fill('#search', '');
   await page.selectOption('#kind', 'item');

@@ -29,7 +29,7 @@ import { periodDay, readEventSeries, readSeriesFile, type SeriesSet } from './se
 
 export const MAX_HORIZON: Record<Freq, number> = { day: 28, week: 52 };
 
-const hyperparametersSchema = z.object({
+export const hyperparametersSchema = z.object({
   hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
   members: z.number().int().min(1).max(10).default(2),
   /** most epochs the probe may run (early stopping picks the count every member then trains for) */
@@ -245,7 +245,8 @@ function foldCuts(set: SeriesSet, H: number, windows: number): number[] {
   return cuts;
 }
 
-async function trainAt(tf: Awaited<ReturnType<typeof tfBackend>>['tf'], set: SeriesSet, H: number, hyper: ForecastHyperparameters, cut: number, seed: number, bar: ProgressBar) {
+/** Trains the network on the periods before `cut` of every series (probe, final ensemble, calibration). */
+export async function trainAt(tf: Awaited<ReturnType<typeof tfBackend>>['tf'], set: SeriesSet, H: number, hyper: ForecastHyperparameters, cut: number, seed: number, bar: ProgressBar) {
   const spec = defaultFeatureSpec(set.freq, H, cut);
   const sampleOptions = { cut, maxRows: hyper.maxRows, validationOrigins: hyper.validationOrigins, weightPower: hyper.weightPower, seed };
   const probe = buildSamples(set, spec, sampleOptions);
