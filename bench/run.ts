@@ -6,6 +6,7 @@ import { benchConsent } from './consent.bench.ts';
 import { benchFeatures } from './features.bench.ts';
 import { benchForecast } from './forecast.bench.ts';
 import { benchIngest, type BenchReport } from './ingest.bench.ts';
+import { benchIntent } from './intent.bench.ts';
 
 export type { BenchReport };
 
@@ -14,6 +15,7 @@ export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Reco
     benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4) }, say),
   features: (say, a) =>
     benchFeatures({ subjects: +(a.subjects ?? 1e6), streamSubjects: +(a.streamSubjects ?? 60_000), labels: +(a.labels ?? 1e5), reads: +(a.reads ?? 1e6) }, say),
+  intent: (say, a) => benchIntent({ seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), iterations: +(a.iterations ?? 150_000), rounds: +(a.rounds ?? 2) }, say),
   forecast: (say, a) =>
     benchForecast({ series: +(a.series ?? 10_000), days: +(a.days ?? 730), horizon: +(a.horizon ?? 28), maxEpochs: +(a.maxEpochs ?? 30), seconds: +(a.seconds ?? 5), connections: +(a.connections ?? 10) }, say),
   consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20), erasureEvents: Number(args.erasure_events ?? 10_000) }, say),

@@ -46,8 +46,9 @@ export interface ServedIntentModel {
   fromSession: readonly boolean[];
   purposes: readonly Purpose[];
   baseRate: number;
-  /** Reused input row (requests run one at a time on the event loop). */
+  /** Reused input row and contributions (requests run one at a time on the event loop). */
   row: Float64Array;
+  contributions: Float64Array;
 }
 
 export interface IntentService {
@@ -81,6 +82,7 @@ export async function loadServedIntentModel(dir: string, version: string, engine
     purposes,
     baseRate: card.training.positives / card.training.rows,
     row: new Float64Array(card.features.length),
+    contributions: new Float64Array(card.features.length),
   };
 }
 
@@ -124,7 +126,8 @@ export async function createIntentService(options: IntentServiceOptions): Promis
       if (!holdsAnything(records.subject)) return baseAnswer(m, 'unknown_subject');
       const row = m.row;
       for (let i = 0; i < row.length; i++) row[i] = (m.fromSession[i] ? records.session : records.subject)[m.features[i]!] ?? 0;
-      return { score: m.forward.score(row), modelVersion: m.version, personalized: true, reasons: topReasons(m, m.forward.contributions(row)) };
+      const score = m.forward.explain(row, m.contributions);
+      return { score, modelVersion: m.version, personalized: true, reasons: topReasons(m, m.contributions) };
     },
   };
 }

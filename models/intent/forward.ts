@@ -9,11 +9,14 @@
  *   are fused into one matrix, with standardization folded in (W/σ, b − Σ μ/σ·W). The input is then the
  *   encoded row itself, which is mostly zeros (one-hot levels, bins not reached), and zero inputs are skipped;
  * - later layers keep kernels transposed ([units × inputs]) so each unit is one dot product in a register.
+ * - bin columns are never materialized: a binned feature adds the prefix sum of its full bins' kernel rows
+ *   and one fractional row; each feature's share of the entry is kept, so its contribution (reasons) is one
+ *   dot product with the entry gradient, not one per network input.
  * Everything is float64 from the float32 weights; a parity test holds this equal to `model.predict` within 1e-5.
  */
 import { calibrate, type PlattCalibration } from '../calibration.ts';
 import type { Matrix } from '../matrix.ts';
-import { NO_ENCODING, encodeRow, encodedExtra, encodedSources, type PiecewiseLinearEncoding } from '../piecewise-linear.ts';
+import { NO_ENCODING, encodedExtra, encodedSources, type PiecewiseLinearEncoding } from '../piecewise-linear.ts';
 import type { Standardization } from '../standardize.ts';
 import { memberLayerNames, validateArchitecture, type Activation, type IntentArchitecture } from './architecture.ts';
 
@@ -55,17 +58,20 @@ export class IntentForward {
   readonly inputs: number;
   readonly calibration: PlattCalibration;
   readonly encoding: PiecewiseLinearEncoding;
-  private readonly width: number;
   private readonly mean: Float64Array;
   private readonly members: Member[];
   /** Fused entry kernel [width × entryWidth] with standardization folded in, and its bias. */
   private readonly entryKernel: Float64Array;
   private readonly entryBias: Float64Array;
   private readonly entryWidth: number;
-  /** Raw feature behind each network input, to fold contributions back onto named features. */
-  private readonly sources: Uint32Array;
+  /** Bin groups of the piecewise-linear encoding, with prefix sums of their kernel rows. */
+  private readonly groups: BinGroup[];
+  /** Per raw feature f: Σ over its network inputs c of kernel row c · mean[c] ([inputs × entryWidth]). */
+  private readonly meanShare: Float64Array;
   // Scratch buffers, allocated once: scoring a row allocates nothing. (Not re-entrant; JS is single-threaded.)
-  private readonly encoded: Float64Array;
+  /** Per raw feature f: its share of the entry pre-activation, Σ over its inputs c of kernel row c · x[c]. */
+  private readonly partials: Float64Array;
+  private readonly touched: Uint8Array;
   private readonly entry: Float64Array;
   private readonly acts: Float64Array[];
   private readonly grads: Float64Array[];
@@ -80,10 +86,8 @@ export class IntentForward {
     }
     this.inputs = width - encodedExtra(encoding);
     if (this.inputs < 1 || encoding.columns.some((c) => c.column >= this.inputs)) throw new RangeError('the encoding does not fit the network inputs');
-    this.width = width;
     this.calibration = calibration;
     this.encoding = encoding;
-    this.sources = encodedSources(this.inputs, encoding);
     this.mean = Float64Array.from(standardization.mean);
     const std = Float64Array.from(standardization.std);
 
@@ -140,7 +144,30 @@ export class IntentForward {
       offset += block.units;
     }
 
-    this.encoded = new Float64Array(width);
+    // Bin columns: the encoded value of bin b is 1 below the value, a fraction in its bin, 0 above, so the
+    // bins' share of the entry is (sum of the kernel rows of the full bins) + fraction · (row of the bin
+    // holding the value): prefix sums make that two row operations per feature instead of one per bin.
+    this.groups = [];
+    let col = this.inputs;
+    for (const { column, edges } of encoding.columns) {
+      const bins = Math.max(0, edges.length - 1);
+      const prefix = new Float64Array((bins + 1) * entryWidth);
+      for (let b = 0; b < bins; b++) {
+        for (let j = 0; j < entryWidth; j++) prefix[(b + 1) * entryWidth + j] = prefix[b * entryWidth + j]! + this.entryKernel[(col + b) * entryWidth + j]!;
+      }
+      this.groups.push({ column, firstInput: col, lo: Float64Array.from(edges.slice(0, -1)), hi: Float64Array.from(edges.slice(1)), prefix });
+      col += bins;
+    }
+    const sources = encodedSources(this.inputs, encoding);
+    this.meanShare = new Float64Array(this.inputs * entryWidth);
+    for (let c = 0; c < width; c++) {
+      const m = this.mean[c]!;
+      if (m === 0) continue;
+      const to = sources[c]! * entryWidth;
+      for (let j = 0; j < entryWidth; j++) this.meanShare[to + j]! += this.entryKernel[c * entryWidth + j]! * m;
+    }
+    this.partials = new Float64Array(this.inputs * entryWidth);
+    this.touched = new Uint8Array(this.inputs);
     this.entry = new Float64Array(entryWidth);
     this.entryGrad = new Float64Array(entryWidth);
     const depth = Math.max(0, arch.hidden.length);
@@ -184,38 +211,85 @@ export class IntentForward {
    * the score's reasons.
    */
   contributions(raw: ArrayLike<number>): Float64Array {
-    this.computeEntry(raw);
-    const dEntry = this.entryGrad;
-    dEntry.fill(0);
-    for (const member of this.members) this.addMemberEntryGradient(member, dEntry);
     const total = new Float64Array(this.inputs);
-    const ew = this.entryWidth;
-    for (let c = 0; c < this.width; c++) {
-      let g = 0;
-      const rowStart = c * ew;
-      for (let j = 0; j < ew; j++) g += this.entryKernel[rowStart + j]! * dEntry[j]!;
-      total[this.sources[c]!]! += (g * (this.encoded[c]! - this.mean[c]!)) / this.members.length;
-    }
+    this.explain(raw, total);
     return total;
   }
 
   /**
-   * Encodes a raw row and computes the fused entry layer's pre-activations into `this.entry`. Input-major:
-   * each non-zero input adds its contiguous kernel row (measured faster than gathering per unit).
+   * `score(raw)` and `contributions(raw)` (written into `out`, length `inputs`) in one pass: the entry layer
+   * and each member's forward run once. Serving runs this; the score equals `score(raw)` exactly.
+   */
+  explain(raw: ArrayLike<number>, out: Float64Array): number {
+    if (out.length !== this.inputs) throw new RangeError(`contributions need ${this.inputs} slots, got ${out.length}`);
+    this.computeEntry(raw);
+    const dEntry = this.entryGrad;
+    dEntry.fill(0);
+    let sum = 0;
+    for (const member of this.members) sum += this.addMemberEntryGradient(member, dEntry);
+    // Feature f's contribution Σ_c g_c·(x_c − μ_c) with g_c = kernel row c · dEntry is dEntry · (its
+    // partial − its mean share): one dot product per raw feature.
+    const ew = this.entryWidth;
+    const n = this.members.length;
+    const partials = this.partials;
+    const meanShare = this.meanShare;
+    for (let f = 0; f < this.inputs; f++) {
+      const at = f * ew;
+      let g = 0;
+      if (this.touched[f]) for (let j = 0; j < ew; j++) g += dEntry[j]! * (partials[at + j]! - meanShare[at + j]!);
+      else for (let j = 0; j < ew; j++) g -= dEntry[j]! * meanShare[at + j]!;
+      out[f] = g / n;
+    }
+    return calibrate(sum / n, this.calibration);
+  }
+
+  /**
+   * Computes the fused entry layer's pre-activations into `this.entry`, keeping each raw feature's share in
+   * `this.partials` (for contributions). Input-major: each non-zero input adds its contiguous kernel row
+   * (measured faster than gathering per unit); a binned feature adds a prefix row and one fractional row.
    */
   private computeEntry(raw: ArrayLike<number>): void {
     if (raw.length !== this.inputs) throw new RangeError(`row has ${raw.length} features, the model ${this.inputs}`);
-    const e = this.encoded;
-    encodeRow(raw, this.encoding, e);
-    const out = this.entry;
     const ew = this.entryWidth;
     const kernel = this.entryKernel;
+    const partials = this.partials;
+    const touched = this.touched;
+    for (let f = 0; f < this.inputs; f++) {
+      const x = raw[f]!;
+      if (x === 0) {
+        touched[f] = 0;
+        continue;
+      }
+      touched[f] = 1;
+      const at = f * ew;
+      for (let j = 0; j < ew; j++) partials[at + j] = x * kernel[at + j]!;
+    }
+    for (const g of this.groups) {
+      const v = raw[g.column]!;
+      const bins = g.hi.length;
+      let k = 0;
+      while (k < bins && v >= g.hi[k]!) k++;
+      const at = g.column * ew;
+      if (k > 0) {
+        const from = k * ew;
+        if (touched[g.column]) for (let j = 0; j < ew; j++) partials[at + j]! += g.prefix[from + j]!;
+        else for (let j = 0; j < ew; j++) partials[at + j] = g.prefix[from + j]!;
+        touched[g.column] = 1;
+      }
+      if (k < bins && v > g.lo[k]!) {
+        const frac = (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
+        const row = (g.firstInput + k) * ew;
+        if (touched[g.column]) for (let j = 0; j < ew; j++) partials[at + j]! += frac * kernel[row + j]!;
+        else for (let j = 0; j < ew; j++) partials[at + j] = frac * kernel[row + j]!;
+        touched[g.column] = 1;
+      }
+    }
+    const out = this.entry;
     out.set(this.entryBias);
-    for (let i = 0; i < this.width; i++) {
-      const xi = e[i]!;
-      if (xi === 0) continue;
-      const rowStart = i * ew;
-      for (let j = 0; j < ew; j++) out[j]! += xi * kernel[rowStart + j]!;
+    for (let f = 0; f < this.inputs; f++) {
+      if (!touched[f]) continue;
+      const at = f * ew;
+      for (let j = 0; j < ew; j++) out[j]! += partials[at + j]!;
     }
   }
 
@@ -238,13 +312,16 @@ export class IntentForward {
     return member.wideOffset >= 0 ? z + entry[member.wideOffset]! : z;
   }
 
-  /** Adds d(member logit)/d(entry pre-activation) into `into`. Runs the member forward to fill the activations. */
-  private addMemberEntryGradient(member: Member, into: Float64Array): void {
-    this.memberLogit(member);
+  /**
+   * Adds d(member logit)/d(entry pre-activation) into `into`. Runs the member forward to fill the activations
+   * and returns the member's logit.
+   */
+  private addMemberEntryGradient(member: Member, into: Float64Array): number {
+    const z = this.memberLogit(member);
     if (member.wideOffset >= 0) into[member.wideOffset]! += 1;
     if (member.rest.length === 0) {
       into[member.firstOffset]! += 1;
-      return;
+      return z;
     }
     // Start from the output layer: d z / d (last hidden activation) is its kernel.
     const outLayer = member.rest[member.rest.length - 1]!;
@@ -266,7 +343,19 @@ export class IntentForward {
     }
     const first = this.acts[0]!;
     for (let u = 0; u < member.firstUnits; u++) into[member.firstOffset + u]! += upstream[u]! * slope(member.firstActivation, first[u]!);
+    return z;
   }
+}
+
+interface BinGroup {
+  /** the raw feature binned */
+  column: number;
+  /** network input of its first bin */
+  firstInput: number;
+  lo: Float64Array;
+  hi: Float64Array;
+  /** [bins + 1 × entryWidth]: row b is the sum of the kernel rows of bins 0 … b−1 */
+  prefix: Float64Array;
 }
 
 /** out[u] = activation(bias[u] + Σ input[i]·W[i][u]), one register-held dot product per unit. */
