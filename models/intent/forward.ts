@@ -254,6 +254,9 @@ export class IntentForward {
     const kernel = this.entryKernel;
     const partials = this.partials;
     const touched = this.touched;
+    const out = this.entry;
+    out.set(this.entryBias);
+    // Each share is added to the entry as it is written (one pass over the rows).
     for (let f = 0; f < this.inputs; f++) {
       const x = raw[f]!;
       if (x === 0) {
@@ -262,7 +265,11 @@ export class IntentForward {
       }
       touched[f] = 1;
       const at = f * ew;
-      for (let j = 0; j < ew; j++) partials[at + j] = x * kernel[at + j]!;
+      for (let j = 0; j < ew; j++) {
+        const p = x * kernel[at + j]!;
+        partials[at + j] = p;
+        out[j]! += p;
+      }
     }
     for (const g of this.groups) {
       const v = raw[g.column]!;
@@ -271,25 +278,27 @@ export class IntentForward {
       while (k < bins && v >= g.hi[k]!) k++;
       const at = g.column * ew;
       if (k > 0) {
-        const from = k * ew;
-        if (touched[g.column]) for (let j = 0; j < ew; j++) partials[at + j]! += g.prefix[from + j]!;
-        else for (let j = 0; j < ew; j++) partials[at + j] = g.prefix[from + j]!;
+        if (!touched[g.column]) partials.fill(0, at, at + ew);
         touched[g.column] = 1;
+        const prefix = g.prefix;
+        const from = k * ew;
+        for (let j = 0; j < ew; j++) {
+          const p = prefix[from + j]!;
+          partials[at + j]! += p;
+          out[j]! += p;
+        }
       }
       if (k < bins && v > g.lo[k]!) {
+        if (!touched[g.column]) partials.fill(0, at, at + ew);
+        touched[g.column] = 1;
         const frac = (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
         const row = (g.firstInput + k) * ew;
-        if (touched[g.column]) for (let j = 0; j < ew; j++) partials[at + j]! += frac * kernel[row + j]!;
-        else for (let j = 0; j < ew; j++) partials[at + j] = frac * kernel[row + j]!;
-        touched[g.column] = 1;
+        for (let j = 0; j < ew; j++) {
+          const p = frac * kernel[row + j]!;
+          partials[at + j]! += p;
+          out[j]! += p;
+        }
       }
-    }
-    const out = this.entry;
-    out.set(this.entryBias);
-    for (let f = 0; f < this.inputs; f++) {
-      if (!touched[f]) continue;
-      const at = f * ew;
-      for (let j = 0; j < ew; j++) out[j]! += partials[at + j]!;
     }
   }
 
