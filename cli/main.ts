@@ -13,13 +13,14 @@ import * as models from './models.ts';
 import * as privacy from './privacy.ts';
 import * as start from './start.ts';
 import * as train from './train.ts';
+import * as trainOffers from './train-offers.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('iob')
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, features, train, models, forecast, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, train, trainOffers, models, forecast, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

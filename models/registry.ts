@@ -172,3 +172,34 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+export interface Registration {
+  version: string;
+  dir: string;
+  /** Whether the new version now serves. */
+  promoted: boolean;
+  /** The version serving before this registration (undefined when none did). */
+  previouslyServing?: string;
+}
+
+/**
+ * Registers a new version and promotes it when asked, or by default when nothing serves yet: what every
+ * `iob train <task>` does after evaluation. `describe` turns the outcome into the line training prints.
+ */
+export async function registerAndMaybePromote(
+  root: string,
+  task: string,
+  version: string,
+  write: (dir: string) => Promise<void>,
+  promoteNew?: boolean,
+): Promise<Registration> {
+  const dir = await registerVersion(root, task, version, write);
+  const previouslyServing = await servingVersion(root, task);
+  const promoted = promoteNew ?? previouslyServing === undefined;
+  if (promoted) await promote(root, task, version);
+  return { version, dir, promoted, ...(previouslyServing !== undefined ? { previouslyServing } : {}) };
+}
+
+export function describeRegistration(root: string, task: string, r: Registration): string {
+  return `registered ${task} ${r.version} in ${root}${r.promoted ? ' (now serving)' : `; serving stays ${r.previouslyServing} (promote with: iob models promote ${task} ${r.version})`}`;
+}

@@ -22,6 +22,8 @@ export interface ChartOptions {
   diagonal?: boolean;
   /** Corner for the legend: the one the curves leave empty. */
   legend?: 'top-left' | 'top-right' | 'bottom-right';
+  /** Right end of the x axis (default 1), e.g. 20 for a curve over list lengths 1…20. */
+  xMax?: number;
 }
 
 const W = 360;
@@ -37,8 +39,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function sx(x: number): number {
-  return M.left + Math.min(1, Math.max(0, x)) * PW;
+function sx(x: number, xMax = 1): number {
+  return M.left + Math.min(1, Math.max(0, x / xMax)) * PW;
 }
 
 function sy(y: number): number {
@@ -53,13 +55,14 @@ function thin(points: Array<[number, number]>): Array<[number, number]> {
 
 export function lineChart(options: ChartOptions): string {
   const parts: string[] = [];
+  const xMax = options.xMax ?? 1;
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(options.title)}">`);
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(options.title)}</text>`);
   for (let t = 0; t <= 10; t += 2) {
     const v = t / 10;
     parts.push(`<line x1="${sx(v)}" y1="${sy(0)}" x2="${sx(v)}" y2="${sy(1)}" stroke="#eee"/>`);
     parts.push(`<line x1="${sx(0)}" y1="${sy(v)}" x2="${sx(1)}" y2="${sy(v)}" stroke="#eee"/>`);
-    parts.push(`<text x="${sx(v)}" y="${sy(0) + 14}" text-anchor="middle" font-size="10">${v.toFixed(1)}</text>`);
+    parts.push(`<text x="${sx(v)}" y="${sy(0) + 14}" text-anchor="middle" font-size="10">${xMax === 1 ? v.toFixed(1) : String(Math.round(v * xMax * 10) / 10)}</text>`);
     parts.push(`<text x="${sx(0) - 6}" y="${sy(v) + 3}" text-anchor="end" font-size="10">${v.toFixed(1)}</text>`);
   }
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${PW}" height="${PH}" fill="none" stroke="#999"/>`);
@@ -68,9 +71,9 @@ export function lineChart(options: ChartOptions): string {
   if (options.diagonal) parts.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`);
   options.series.forEach((s, i) => {
     const pts = thin(s.points);
-    const d = pts.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${sx(x).toFixed(1)} ${sy(y).toFixed(1)}`).join('');
+    const d = pts.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${sx(x, xMax).toFixed(1)} ${sy(y).toFixed(1)}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    if (s.markers) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+    if (s.markers) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x, xMax).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
     const corner = options.legend ?? 'bottom-right';
     const lx = corner === 'top-left' ? M.left + 8 : M.left + PW - 118;
     const ly = corner === 'bottom-right' ? M.top + PH - 8 - (options.series.length - 1 - i) * 14 : M.top + 12 + i * 14;

@@ -41,19 +41,19 @@ export interface SessionLog {
   /** Events read with an item / without one (ignored). */
   events: number;
   eventsWithoutItem: number;
-  /** Rows the reader rejected (only when `skipBadRows`; otherwise the first one throws). */
+  /** Rows the reader rejected and the load skipped (with `strict`, the first one throws instead). */
   badRows: BadRow[];
   gapMs: number;
 }
 
 export interface LoadSessionsOptions {
   gapMs?: number;
-  /** Skip rows the canonical reader rejects (they are still listed in `badRows`) instead of failing. */
-  skipBadRows?: boolean;
+  /** Refuse a file with bad rows (an error naming line and column); by default they are skipped and listed in `badRows`. */
+  strict?: boolean;
 }
 
-/** How many bad rows an error message lists before it says "and N more". */
-const LISTED_BAD_ROWS = 10;
+/** How many bad rows a message lists before it says "and N more". */
+export const LISTED_BAD_ROWS = 10;
 
 interface RawStep {
   ts: number;
@@ -62,7 +62,7 @@ interface RawStep {
   type: EventType;
 }
 
-/** Reads a canonical event file into sessions. Bad rows fail the load (naming line and column) unless skipped. */
+/** Reads a canonical event file into sessions. Bad rows are skipped and listed, or with `strict` fail the load. */
 export async function loadSessionLog(path: string, options: LoadSessionsOptions = {}): Promise<SessionLog> {
   const gapMs = options.gapMs ?? DEFAULT_SESSION_GAP_MS;
   const itemIndex = new Map<string, number>();
@@ -96,7 +96,7 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
       lane.steps.push({ ts: e.ts, order: order++, item, type: e.type });
     }
   }
-  if (badRows.length > 0 && !options.skipBadRows) throw badRowsError(path, badRows);
+  if (badRows.length > 0 && options.strict) throw badRowsError(path, badRows);
   return { items, sessions: splitSessions(byKey.values(), gapMs), events, eventsWithoutItem, badRows, gapMs };
 }
 
@@ -105,7 +105,7 @@ export function badRowsError(path: string, badRows: readonly BadRow[]): IobError
   const more = badRows.length - listed.length;
   return new IobError(
     'IOB_ERR_VALIDATION',
-    `${path}: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'} (fix them, or pass --skip-bad-rows to train without them)`,
+    `${path}: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'} (fix them, or drop --strict to train without them)`,
     [
       ...listed.map(({ line, error }) => ({ path: `line ${line}, column ${error.column}`, reason: error.reason, message: error.message })),
       ...(more > 0 ? [{ path: '', reason: 'more', message: `and ${more} more bad row${more === 1 ? '' : 's'}` }] : []),

@@ -1,0 +1,317 @@
+/**
+ * `iob train offers`: next-best-offer model — evaluate on the session-rec protocol beside POP and SKNN,
+ * write a report, register a version trained on every session.
+ *
+ * 1. Sessions from the canonical event file (sessions.ts; the engine's session definition).
+ * 2. Test = sessions starting in the last D days (protocol.ts). Validation = the D days before that, cut
+ *    from the training sessions the same way: the ranking's parameters are tuned there (tune.ts), never on
+ *    the test period.
+ * 3. The model (item2vec vectors, co-occurrence, popularity, neighbours: fit-offers.ts) is refitted on all
+ *    training sessions with the tuned parameters and evaluated on the test period beside POP and SKNN,
+ *    computed in the same run on the same split.
+ * 4. The registered version learns from every session; its metrics are the held-out ones above.
+ *
+ * Deterministic for a seed and TF.js backend.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULTS } from '../../engine/config.ts';
+import { IobError } from '../../engine/index.ts';
+import { contentTag } from '../../models/model-card.ts';
+import { namedTables, saveOffersModel } from '../../models/offers/artifact.ts';
+import { OFFERS_CARD_SCHEMA_VERSION, type OffersModelCard } from '../../models/offers/card.ts';
+import { DEFAULT_RANKING, type RankingParams } from '../../models/offers/ranker.ts';
+import { describeRegistration, registerAndMaybePromote, versionName } from '../../models/registry.ts';
+import { tfBackend } from '../../models/tf-backend.ts';
+import { popRanker, sknnRanker } from './baselines.ts';
+import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
+import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { renderOffersReport } from './report.ts';
+import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
+import { DEFAULT_COOC } from './tables.ts';
+import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
+
+export const OFFERS_PURPOSES = ['personalization'] as const;
+const TASK = 'offers';
+
+export const trainOffersOptionsSchema = z.object({
+  events: z.string().min(1),
+  /** The test period: sessions whose first event lies in the last D days. */
+  testDays: z.coerce.number().positive().max(3650).default(1),
+  seed: z.coerce.number().int().min(0).default(0),
+  /** item2vec epochs (each fit). */
+  epochs: z.coerce.number().int().min(0).max(1000).default(DEFAULT_ITEM2VEC.epochs),
+  dim: z.coerce.number().int().min(2).max(512).default(DEFAULT_ITEM2VEC.dim),
+  /** Coordinate-ascent rounds on the validation slice; 0 keeps the default ranking parameters. */
+  tuneRounds: z.coerce.number().int().min(0).max(10).default(2),
+  /** Inactivity gap that splits sessions (minutes); default the engine's. */
+  sessionGapMinutes: z.coerce.number().positive().max(1440).optional(),
+  /** Refuse bad rows instead of skipping and listing them. */
+  strict: z.boolean().default(false),
+  registry: z.string().min(1).optional(),
+  reports: z.string().min(1).optional(),
+  dataDir: z.string().min(1).default(DEFAULTS.dataDir),
+  promote: z.boolean().optional(),
+  /** Skip the final fit on every session and the registration (evaluation and report only). */
+  register: z.boolean().default(true),
+});
+
+export type TrainOffersOptions = z.input<typeof trainOffersOptionsSchema>;
+
+export interface TrainOffersResult {
+  task: 'offers';
+  model: RankingMetrics;
+  baselines: { pop: RankingMetrics; sknn: RankingMetrics };
+  /** The model without the subject's earlier sessions (session context only): how much history adds. */
+  ablations: { session_only: RankingMetrics };
+  split: Record<string, unknown>;
+  version: string;
+  paths: { report: string; model?: string };
+  backend: string;
+  seconds: number;
+}
+
+export interface ProgressSink {
+  increment(n?: number): void;
+  stop(): void;
+}
+
+export interface TrainOffersHooks {
+  progress?: (label: string, unit: string, total: number) => ProgressSink;
+  now?: () => Date;
+}
+
+export function parseTrainOffersOptions(raw: unknown): z.output<typeof trainOffersOptionsSchema> {
+  const parsed = trainOffersOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new IobError(
+      'IOB_ERR_VALIDATION',
+      'invalid options for train offers',
+      parsed.error.issues.map((i) => ({ path: `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, reason: i.code, message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line: string) => void, hooks: TrainOffersHooks = {}): Promise<TrainOffersResult> {
+  const options = parseTrainOffersOptions(rawOptions);
+  const now = hooks.now ?? (() => new Date());
+  const started = performance.now();
+  const { tf, name: backend, fallbacks } = await tfBackend();
+  say(`TF.js backend: ${backend}${fallbacks.length ? ` (${fallbacks.join('; ')})` : ''}`);
+
+  const log = await loadSessionLog(options.events, { strict: options.strict, ...(options.sessionGapMinutes ? { gapMs: options.sessionGapMinutes * 60_000 } : {}) });
+  reportBadRows(log, say);
+  if (log.events === 0) {
+    throw new IobError('IOB_ERR_VALIDATION', `${options.events}: no events with an item (${log.eventsWithoutItem} without one, ${log.badRows.length} bad rows): nothing to learn offers from`, [
+      { path: 'events', reason: 'empty', message: 'the file holds no event with an item' },
+    ]);
+  }
+  const split = splitLastDays(log.sessions, options.testDays);
+  requireSessions(split, options.testDays, 'test');
+  say(
+    `data: ${log.events} item events in ${log.sessions.length} sessions, ${log.items.length} items; ` +
+      `test: ${split.counts.testSessions} sessions (${split.counts.predictions} predictions) from the last ${options.testDays} day(s); training: ${split.counts.trainSessions} sessions, ${split.counts.trainItems} items`,
+  );
+
+  const hyper: OffersHyperparameters = {
+    item2vec: { ...DEFAULT_ITEM2VEC, epochs: options.epochs, dim: options.dim },
+    cooc: DEFAULT_COOC,
+    neighbors: 20,
+    neighborMinCount: 2,
+  };
+  const validation = splitAt(split.train, split.cutoff - options.testDays * DAY_MS);
+  const tuneOn = options.tuneRounds > 0 && validation.counts.predictions > 0 && validation.train.length > 0;
+  const fits = (tuneOn ? 1 : 0) + 1 + (options.register ? 1 : 0);
+  const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
+  const tick = (): void => progress?.increment(1);
+  try {
+    // 1. Ranking parameters, chosen on the validation slice.
+    let params: RankingParams = DEFAULT_RANKING;
+    let tuning: TuningResult | undefined;
+    if (tuneOn) {
+      const fitted = await fitOffers(tf, validation.train, log.items, hyper, options.seed, tick);
+      const sknn = evaluateRanker(sknnRanker(validation.train, log.items.length), validation).metrics;
+      tuning = tuneRanking(DEFAULT_RANKING, (p) => evaluateRanker(modelRanker(fitted, p), validation).metrics, objectiveAgainst(sknn), options.tuneRounds);
+      params = tuning.params;
+      say(
+        `validation (${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
+          `tuned model ${fmt(tuning.metrics['hr@20'])} / ${fmt(tuning.metrics['mrr@20'])} after ${tuning.evaluations} evaluations`,
+      );
+    } else {
+      say(options.tuneRounds === 0 ? 'tuning off: default ranking parameters' : 'no validation sessions before the test period: default ranking parameters');
+    }
+
+    // 2. The test period: model, POP and SKNN on the same split.
+    const fitted = await fitOffers(tf, split.train, log.items, hyper, options.seed, tick);
+    const evaluations: Record<'model' | 'session_only' | 'pop' | 'sknn', RankerEvaluation> = {
+      model: evaluateRanker(modelRanker(fitted, params), split),
+      session_only: evaluateRanker(modelRanker(fitted, params, false), split),
+      pop: evaluateRanker(popRanker(split.train, log.items.length), split),
+      sknn: evaluateRanker(sknnRanker(split.train, log.items.length), split),
+    };
+    for (const key of ['model', 'sknn', 'pop'] as const) {
+      const m = evaluations[key].metrics;
+      say(`${key.padEnd(5)} HR@20 ${fmt(m['hr@20'])} MRR@20 ${fmt(m['mrr@20'])} HR@10 ${fmt(m['hr@10'])} MRR@10 ${fmt(m['mrr@10'])} coverage ${fmt(m.coverage)}`);
+    }
+    const metrics = (key: keyof typeof evaluations): RankingMetrics => rounded(evaluations[key].metrics);
+    const dataHash = await sha256File(options.events);
+    const splitRecord: Record<string, unknown> = {
+      kind: 'session-rec last days',
+      test_days: options.testDays,
+      cutoff: new Date(split.cutoff).toISOString(),
+      session_gap_minutes: log.gapMs / 60_000,
+      ...split.counts,
+      validation: tuneOn ? { cutoff: new Date(validation.cutoff).toISOString(), sessions: validation.counts.testSessions, predictions: validation.counts.predictions } : null,
+    };
+
+    // 3. The registered version: every session.
+    const createdAt = now();
+    let version = 'unregistered';
+    let modelDir: string | undefined;
+    if (options.register) {
+      const all = await fitOffers(tf, log.sessions, log.items, hyper, options.seed, tick);
+      version = versionName(createdAt, contentTag(namedTables(all.tables)));
+      const card: OffersModelCard = {
+        schemaVersion: OFFERS_CARD_SCHEMA_VERSION,
+        task: TASK,
+        version,
+        createdAt: createdAt.toISOString(),
+        purposes: [...OFFERS_PURPOSES],
+        split: splitRecord,
+        ranking: params,
+        tables: { items: all.tables.items.length, dim: all.tables.dim, neighborCount: all.tables.neighborCount, coocEntries: all.tables.cooc.columns.length },
+        training: {
+          dataFile: basename(options.events),
+          dataHash: `sha256:${dataHash}`,
+          events: log.events,
+          sessions: log.sessions.length,
+          seed: options.seed,
+          backend,
+          seconds: round((performance.now() - started) / 1000, 1),
+          hyperparameters: { ...hyper, historyLength: HISTORY_LENGTH, sessionGapMs: log.gapMs, item2vecPairs: all.pairs, item2vecLosses: all.losses.map((l) => round(l, 4)) },
+          tuning: tuningRecord(tuning, validation, options.tuneRounds),
+        },
+        metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only') } },
+      };
+      const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
+      const registration = await registerAndMaybePromote(registry, TASK, version, (dir) => saveOffersModel(dir, all.tables, card), options.promote);
+      modelDir = registration.dir;
+      say(describeRegistration(registry, TASK, registration));
+    }
+
+    const reportsDir = resolve(options.reports ?? join(options.dataDir, 'reports'));
+    await mkdir(reportsDir, { recursive: true });
+    const reportPath = join(reportsDir, `offers-${version === 'unregistered' ? createdAt.toISOString().replace(/[:.]/g, '') : version}.html`);
+    await writeFile(
+      reportPath,
+      renderOffersReport({
+        title: 'Next-best offer — evaluation',
+        version,
+        createdAt: createdAt.toISOString(),
+        backend,
+        dataFile: basename(options.events),
+        dataHash,
+        splitDescription:
+          `test = sessions starting in the last ${options.testDays} day(s) (from ${new Date(split.cutoff).toISOString()}); items unseen in training removed, sessions shorter than 2 dropped; ` +
+          `every prefix predicts its next item. Sessions: the engine's (session id or subject, split at ${log.gapMs / 60_000}-minute gaps), consecutive repeats of an item collapsed.`,
+        counts: { ...split.counts, sessions: log.sessions.length, items: log.items.length, 'bad rows skipped': log.badRows.length },
+        rankers: [
+          { key: 'model', label: 'model (item2vec + co-occurrence + session + history)', ...evaluations.model },
+          { key: 'session_only', label: 'model without subject history', ...evaluations.session_only },
+          { key: 'sknn', label: 'SKNN (500 recent candidates, 100 neighbours, cosine)', ...evaluations.sknn },
+          { key: 'pop', label: 'POP (most popular training items)', ...evaluations.pop },
+        ],
+        tuning: tuning?.steps ?? [],
+        notes: [
+          `item2vec: skip-gram with ${hyper.item2vec.negatives} sampled negatives (unigram^0.75), window ${hyper.item2vec.window}, ${hyper.item2vec.dim} dimensions, ${hyper.item2vec.epochs} epochs, Adagrad ${hyper.item2vec.learningRate}; gradients computed with TF.js (${backend}).`,
+          `Co-occurrence: items within ${hyper.cooc.window} steps, weight 1/distance (backward ×${hyper.cooc.backward}), normalized by (count·count)^${hyper.cooc.normalization}, ${hyper.cooc.perItem} per item.`,
+          'Ranking parameters: coordinate ascent on the validation slice (the D days before the test period), objective = the smaller of the ratios to SKNN on HR@20 and MRR@20.',
+          `History: up to ${HISTORY_LENGTH} of the subject's items from earlier sessions (all before the session started), what the online state holds when serving. The "without subject history" row shows the model on the session alone.`,
+          'Neither the model nor the baselines list the item being viewed (after collapsing repeats it is never the next step).',
+        ],
+      }),
+    );
+    say(`report: ${reportPath}`);
+    return {
+      task: TASK,
+      model: metrics('model'),
+      baselines: { pop: metrics('pop'), sknn: metrics('sknn') },
+      ablations: { session_only: metrics('session_only') },
+      split: splitRecord,
+      version,
+      paths: { report: reportPath, ...(modelDir ? { model: modelDir } : {}) },
+      backend,
+      seconds: round((performance.now() - started) / 1000, 1),
+    };
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** The `--json` line: `{task, model, baselines, ablations, split, version}`. */
+export function offersMetricsJson(result: TrainOffersResult): string {
+  const { task, model, baselines, ablations, split, version } = result;
+  return JSON.stringify({ task, model, baselines, ablations, split, version });
+}
+
+function requireSessions(split: SessionSplit, days: number, what: string): void {
+  if (split.counts.trainSessions === 0) {
+    throw new IobError('IOB_ERR_VALIDATION', `no training sessions: every session starts in the last ${days} day(s); use a longer log or a smaller --test-days`, [
+      { path: '--test-days', reason: 'no_training_sessions', message: 'leaves no session before the test period' },
+    ]);
+  }
+  if (split.counts.predictions === 0) {
+    const c = split.counts;
+    throw new IobError(
+      'IOB_ERR_VALIDATION',
+      `no ${what} sessions: the last ${days} day(s) start ${c.testSessionsBeforeFiltering} session(s); after removing items unseen in training ` +
+        `(${c.testStepsRemovedUnseen} steps) and sessions shorter than 2 (${c.testSessionsDroppedShort}), none is left to evaluate`,
+      [{ path: '--test-days', reason: 'no_test_sessions', message: 'the test period holds no session of 2 or more known items' }],
+    );
+  }
+}
+
+function reportBadRows(log: SessionLog, say: (line: string) => void): void {
+  if (log.badRows.length === 0) return;
+  say(`skipped ${log.badRows.length} bad row(s) (--strict refuses them):`);
+  for (const { line, error } of log.badRows.slice(0, LISTED_BAD_ROWS)) say(`  line ${line}, column ${error.column}: ${error.message}`);
+  if (log.badRows.length > LISTED_BAD_ROWS) say(`  … and ${log.badRows.length - LISTED_BAD_ROWS} more`);
+}
+
+function tuningRecord(tuning: TuningResult | undefined, validation: SessionSplit, rounds: number): Record<string, unknown> {
+  if (tuning === undefined) return { tuned: false, reason: rounds === 0 ? 'tuning off' : 'no validation sessions' };
+  return {
+    tuned: true,
+    on: `validation slice: sessions starting in the period before the test period (${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions), model fitted on the sessions before it`,
+    objective: 'min(HR@20 / SKNN HR@20, MRR@20 / SKNN MRR@20) on the validation slice',
+    rounds,
+    evaluations: tuning.evaluations,
+    objectiveValue: round(tuning.objective, 4),
+    validationMetrics: rounded(tuning.metrics),
+    steps: tuning.steps.map((s) => ({ parameter: s.parameter, value: s.value, objective: round(s.objective, 4) })),
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function rounded(m: RankingMetrics): RankingMetrics {
+  return { 'hr@20': round(m['hr@20'], 4), 'mrr@20': round(m['mrr@20'], 4), 'hr@10': round(m['hr@10'], 4), 'mrr@10': round(m['mrr@10'], 4), coverage: round(m.coverage, 4), predictions: m.predictions };
+}
+
+function fmt(v: number): string {
+  return v.toFixed(4);
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
