@@ -20,10 +20,17 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 
 /** Identifiers may arrive as numbers (many shops use integer user ids); they are handled as strings. */
-const identifier = (max: number) =>
-  z.union([z.string().min(1).max(max), z.number().int().nonnegative().transform(String)]);
+/**
+ * Text as JSON carries it: well-formed Unicode only. A lone surrogate cannot be stored as UTF-8 (msgpack
+ * would turn it into U+FFFD), so what was accepted would not be what is kept — and two ids would collide.
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u; // with the u flag, a proper pair is one code point and does not match
+const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), { message: 'must be well-formed Unicode (no lone surrogates)' });
 
-const Primitive = z.union([z.string().max(512), z.number().finite(), z.boolean(), z.null()]);
+const identifier = (max: number) =>
+  z.union([text().min(1).max(max), z.number().int().nonnegative().transform(String)]);
+
+const Primitive = z.union([text().max(512), z.number().finite(), z.boolean(), z.null()]);
 
 export const GeoSchema = z.union([
   z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }),
@@ -32,12 +39,12 @@ export const GeoSchema = z.union([
 
 export const EventContextSchema = z
   .object({
-    channel: z.string().max(32).optional().describe('web, app, store, email …'),
-    device: z.string().max(32).optional().describe('desktop, mobile, tablet …'),
+    channel: text().max(32).optional().describe('web, app, store, email …'),
+    device: text().max(32).optional().describe('desktop, mobile, tablet …'),
     geo: GeoSchema.optional().describe('coarsened to a 5-character geohash at the boundary'),
-    ip: z.string().max(64).optional().describe('dropped at the boundary, never stored'),
-    referrer: z.string().max(2048).optional().describe('reduced to its origin at the boundary'),
-    userAgent: z.string().max(1024).optional().describe('dropped at the boundary, never stored'),
+    ip: text().max(64).optional().describe('dropped at the boundary, never stored'),
+    referrer: text().max(2048).optional().describe('reduced to its origin at the boundary'),
+    userAgent: text().max(1024).optional().describe('dropped at the boundary, never stored'),
   })
   .describe('Where the event happened. Identifying parts are dropped or coarsened at the boundary.');
 
@@ -48,7 +55,7 @@ export const TimestampSchema = z.union([
 
 export const BehaviorEventSchema = z
   .object({
-    id: z.string().min(1).max(128).describe('client-unique event id; the dedupe key (stored only as a keyed hash)'),
+    id: text().min(1).max(128).describe('client-unique event id; the dedupe key (stored only as a keyed hash)'),
     ts: TimestampSchema.describe('event time'),
     subject: identifier(256).describe('raw user id, cookie or e-mail: pseudonymized at the boundary, never stored'),
     session: identifier(256).optional().describe('raw session id: pseudonymized at the boundary'),
@@ -59,7 +66,7 @@ export const BehaviorEventSchema = z
     quantity: z.number().int().min(1).max(1_000_000).optional(),
     context: EventContextSchema.optional(),
     properties: z
-      .record(z.string().min(1).max(64), Primitive)
+      .record(text().min(1).max(64), Primitive)
       .refine((p) => Object.keys(p).length <= 50, { message: 'at most 50 properties' })
       .optional()
       .describe('flat map of primitives; personal-looking keys are dropped and values redacted'),

@@ -15,7 +15,7 @@ import {
 import type { ApiKey, Logger, Purpose, Scope } from '../engine/index.ts';
 import { createKeyring, type Principal } from './auth.ts';
 import type { ServingEngine } from './engine-port.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, routerError, sendError } from './error-handler.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consent.ts';
@@ -78,6 +78,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomBytes(8).toString('hex'),
     requestIdHeader: false,
     return503OnClosing: true,
+    // Subject ids may be 256 characters, more once percent-encoded; the route schemas bound the decoded length.
+    maxParamLength: 4096,
+    // Router errors happen before any hook: answer them from the catalogue too (the default body quotes
+    // the path, and with it a raw identifier).
+    frameworkErrors: (err, req, reply) => sendError(reply, req, routerError(err)),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -34,6 +34,17 @@ function fromFramework(err: FastifyError): IobError {
   return new IobError('IOB_ERR_INTERNAL');
 }
 
+/** Errors of the router (a malformed or over-long path), which reach no route and no error handler. */
+export function routerError(err: FastifyError): IobError {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new IobError('IOB_ERR_VALIDATION', undefined, [{ path: 'params', reason: 'too_big', message: 'a path parameter is too long' }]);
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    return new IobError('IOB_ERR_VALIDATION', undefined, [{ path: 'url', reason: 'invalid_format', message: 'the path is not valid percent-encoding' }]);
+  }
+  return fromFramework(err);
+}
+
 export function sendError(reply: FastifyReply, req: FastifyRequest, err: IobError) {
   if (err.code === 'IOB_ERR_UNAVAILABLE' || err.code === 'IOB_ERR_RATE_LIMITED') reply.header('retry-after', '1');
   return reply.code(err.status).send({
