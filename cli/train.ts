@@ -12,11 +12,15 @@ export function register(program: Command) {
   const train = program.command('train').description('train a model, evaluate it beside baselines, write a report, register the version');
   train
     .command('intent')
-    .description('purchase intent (today: --format online-shoppers; the event-file path follows)')
-    .requiredOption('--format <format>', 'input format: online-shoppers')
-    .requiredOption('--data <file>', 'input file')
-    .option('--cv <k>', 'stratified k-fold cross-validation')
+    .description('purchase intent: --events FILE (canonical events, time split by session) or --format online-shoppers --data FILE')
+    .option('--events <file>', 'canonical event file (CSV or JSONL, optionally .gz): every non-purchase event is a scoring point')
+    .option('--strict', 'refuse an event file with bad rows (default: report them with line numbers and skip them)')
+    .option('--nats-url <url>', 'NATS, to consult the erasure list (NATS_URL)')
+    .option('--format <format>', 'input format of --data: online-shoppers')
+    .option('--data <file>', 'input file of --format')
+    .option('--cv <k>', 'stratified k-fold cross-validation (--format only)')
     .option('--seed <n>', 'random seed', '0')
+    .option('--epochs <n>', "upper bound on each ensemble member's epochs (default: the recipe's)")
     .option('--registry <dir>', 'model registry (default: <data dir>/models)')
     .option('--reports <dir>', 'report folder (default: <data dir>/reports)')
     .option('--data-dir <dir>', 'data dir (IOB_DATA_DIR)', process.env.IOB_DATA_DIR ?? './.iob')
@@ -25,7 +29,20 @@ export function register(program: Command) {
     .action(async (opts) => {
       const say = (line: string) => process.stdout.write(line + '\n');
       const result = await runTrainIntent(
-        { format: opts.format, data: opts.data, cv: opts.cv, seed: opts.seed, registry: opts.registry, reports: opts.reports, dataDir: opts.dataDir, promote: opts.promote },
+        {
+          events: opts.events,
+          strict: opts.strict === true,
+          natsUrl: opts.natsUrl,
+          format: opts.format,
+          data: opts.data,
+          cv: opts.cv,
+          seed: opts.seed,
+          epochs: opts.epochs,
+          registry: opts.registry,
+          reports: opts.reports,
+          dataDir: opts.dataDir,
+          promote: opts.promote,
+        },
         opts.json ? (line) => process.stderr.write(line + '\n') : say,
         { progress: createProgress },
       );

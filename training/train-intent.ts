@@ -21,7 +21,9 @@ import { pick, selectRows } from '../models/matrix.ts';
 import { promote, registerVersion, servingVersion, versionName } from '../models/registry.ts';
 import { tfBackend } from '../models/tf-backend.ts';
 import { fitLogisticRegression, fitPrior } from './baselines.ts';
-import { DEFAULT_INTENT_RECIPE, fitIntentModel, type IntentDataset, type IntentRecipe } from './intent-recipe.ts';
+import { eventIntentRows, eventsRecipe, fileSha256 } from './event-intent.ts';
+import { openEventScope, readFeatureEvents } from './feature-events.ts';
+import { DEFAULT_INTENT_RECIPE, fitIntentModel, type FittedIntentModel, type IntentDataset, type IntentRecipe } from './intent-recipe.ts';
 import { meanOf, renderIntentReport, type Evaluation } from './intent-report.ts';
 import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
 import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
@@ -33,23 +35,40 @@ const TASK = 'intent';
 /** Share of rows, latest by time, that form the test set when no cross-validation is asked for. */
 const TEST_FRACTION = 0.2;
 
-export const trainIntentOptionsSchema = z.object({
-  /** Input format. The canonical-event path (`--events`) arrives with the point-in-time features. */
-  format: z.literal('online-shoppers'),
-  data: z.string().min(1),
-  /** k for stratified k-fold cross-validation; absent = one time split. */
-  cv: z.coerce.number().int().min(2).max(20).optional(),
-  seed: z.coerce.number().int().min(0).default(0),
-  /** Where versions land; default `<dataDir>/models`. */
-  registry: z.string().min(1).optional(),
-  /** Where the HTML report goes; default `<dataDir>/reports`. */
-  reports: z.string().min(1).optional(),
-  dataDir: z.string().min(1).default(DEFAULTS.dataDir),
-  /** Promote the new version to serving. Default: only when no version serves yet. */
-  promote: z.boolean().optional(),
-  /** Skip the final fit on all data and the registration (evaluation and report only). */
-  register: z.boolean().default(true),
-});
+export const trainIntentOptionsSchema = z
+  .object({
+    /** A canonical event file: the event-level task (scoring points, point-in-time store features, time split). */
+    events: z.string().min(1).optional(),
+    /** Refuse an event file with bad rows instead of reporting and skipping them. */
+    strict: z.boolean().default(false),
+    /** NATS, for the erasure list (NATS_URL); without it the erasure list is not consulted, and said so. */
+    natsUrl: z.string().min(1).optional(),
+    /** Or a session-level data set in a known format. */
+    format: z.literal('online-shoppers').optional(),
+    data: z.string().min(1).optional(),
+    /** k for stratified k-fold cross-validation; absent = one time split. */
+    cv: z.coerce.number().int().min(2).max(20).optional(),
+    seed: z.coerce.number().int().min(0).default(0),
+    /** Upper bound on each member's epochs (early stopping usually ends sooner); default: the recipe's. */
+    epochs: z.coerce.number().int().min(1).max(10_000).optional(),
+    /** Where versions land; default `<dataDir>/models`. */
+    registry: z.string().min(1).optional(),
+    /** Where the HTML report goes; default `<dataDir>/reports`. */
+    reports: z.string().min(1).optional(),
+    dataDir: z.string().min(1).default(DEFAULTS.dataDir),
+    /** Promote the new version to serving. Default: only when no version serves yet. */
+    promote: z.boolean().optional(),
+    /** Skip the final fit on all data and the registration (evaluation and report only). */
+    register: z.boolean().default(true),
+  })
+  .superRefine((o, ctx) => {
+    if (o.events !== undefined) {
+      if (o.format !== undefined || o.data !== undefined) ctx.addIssue({ code: 'custom', path: ['events'], message: 'pass either --events FILE or --format FORMAT --data FILE, not both' });
+      if (o.cv !== undefined) ctx.addIssue({ code: 'custom', path: ['cv'], message: '--events evaluates on a time split (the latest sessions); --cv is for --format online-shoppers' });
+    } else if (o.format === undefined || o.data === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['events'], message: 'pass --events FILE (a canonical event file) or --format online-shoppers --data FILE' });
+    }
+  });
 
 export type TrainIntentOptions = z.input<typeof trainIntentOptionsSchema>;
 
@@ -119,28 +138,50 @@ export function parseTrainIntentOptions(raw: unknown): z.output<typeof trainInte
   return parsed.data;
 }
 
+/** One input of `train intent`, loaded and split: what the shared evaluation, registration and report need. */
+export interface IntentSource {
+  /** The card's `training.format`. */
+  format: string;
+  dataFile: string;
+  /** sha256 of the input file's bytes, hex. */
+  dataHash: string;
+  dataset: IntentDataset;
+  positives: number;
+  folds: Fold[];
+  split: Record<string, unknown>;
+  splitDescription: string;
+  recipe: IntentRecipe;
+  /** Report notes on the features and the data, after the recipe's own. */
+  notes: string[];
+  /**
+   * What the registered version is. `all-rows`: a final fit on every row (its metrics are the held-out ones of
+   * the same recipe). `evaluated`: the very model the time split measured, so the card's metrics, normalization
+   * and calibration are all of that model, fitted before the test period.
+   */
+  registers: 'all-rows' | 'evaluated';
+  /** The card's `normalization.computedOn` and `calibration.fittedOn` for the registered version. */
+  fittedOn(fitted: FittedIntentModel, recipe: IntentRecipe): { normalization: string; calibration: string };
+}
+
 export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line: string) => void, hooks: TrainIntentHooks = {}): Promise<TrainIntentResult> {
   const options = parseTrainIntentOptions(rawOptions);
-  const recipe = hooks.recipe ?? ONLINE_SHOPPERS_RECIPE;
   const now = hooks.now ?? (() => new Date());
   const backend = await tfBackend();
   say(`TF.js backend: ${backend.name}${backend.fallbacks.length ? ` (${backend.fallbacks.join('; ')})` : ''}`);
 
-  const data = await loadOnlineShoppers(options.data);
-  const counts = requireBothClasses(data.labels, 'train intent');
-  const features = featureNames('engineered');
-  // The recipe's validation slice is the tail of each month; the no-CV test split is the latest months.
-  const dataset: IntentDataset = { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features, timeKey: withinMonthTimeKeys(data.sessions) };
-  say(`data: ${data.labels.length} sessions, ${counts.positives} with a purchase (${((100 * counts.positives) / data.labels.length).toFixed(2)}%), ${features.length} features`);
-
-  const { folds, split } = makeSplit(dataset.labels, timeKeys(data.sessions), options.cv, options.seed);
+  const source = options.events !== undefined ? await eventsSource(options, options.events, say) : await onlineShoppersSource(options, options.data!, say);
+  const base = hooks.recipe ?? source.recipe;
+  const recipe: IntentRecipe = options.epochs === undefined ? base : { ...base, fit: { ...base.fit, maxEpochs: options.epochs } };
+  const { dataset, folds, split } = source;
+  const finalFit = options.register && source.registers === 'all-rows';
   const fitsPerModel = (recipe.refit ? 2 : 1) * recipe.members * recipe.fit.maxEpochs;
-  const progress = hooks.progress?.('train intent', 'member epochs', fitsPerModel * (folds.length + (options.register ? 1 : 0)));
+  const progress = hooks.progress?.('train intent', 'member epochs', fitsPerModel * (folds.length + (finalFit ? 1 : 0)));
   const tick = (n: number): void => progress?.increment(n);
 
   try {
     const started = performance.now();
-    const evaluations = await evaluate(dataset, folds, recipe, options.seed, tick, say);
+    const keep = options.register && source.registers === 'evaluated';
+    const { evaluations, kept } = await evaluate(dataset, folds, recipe, options.seed, tick, say, keep);
     const evaluationSeconds = (performance.now() - started) / 1000;
     const [model, prior, logreg] = evaluations.map(summarize) as [ScoreSummary, ScoreSummary, ScoreSummary];
     say(`evaluation took ${evaluationSeconds.toFixed(1)} s`);
@@ -151,28 +192,30 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
     const createdAt = now();
     if (options.register) {
       const finalStart = performance.now();
-      // The registered version learns from every row; its metrics are the held-out ones above.
-      const all = Uint32Array.from({ length: data.labels.length }, (_, i) => i);
-      const fitted = await fitIntentModel(dataset, all, recipe, options.seed, tick);
-      finalSeconds = (performance.now() - finalStart) / 1000;
+      // The registered version is the evaluated model, or it learns from every row (its metrics are then the
+      // held-out ones of the same recipe, above).
+      const all = Uint32Array.from({ length: dataset.labels.length }, (_, i) => i);
+      const fitted = kept ?? (await fitIntentModel(dataset, all, recipe, options.seed, tick));
+      finalSeconds = kept ? evaluationSeconds : (performance.now() - finalStart) / 1000;
       version = versionName(createdAt, weightsHash(namedWeightsOf(fitted.network)));
+      const fittedOn = source.fittedOn(fitted, recipe);
       const card: IntentModelCard = {
         schemaVersion: INTENT_CARD_SCHEMA_VERSION,
         task: TASK,
         version,
         createdAt: createdAt.toISOString(),
         purposes: [...INTENT_PURPOSES],
-        features,
+        features: dataset.features,
         encoding: fitted.encoding,
-        normalization: { ...fitted.standardization, computedOn: 'all rows of the training data (the registered version trains on all of it)' },
+        normalization: { ...fitted.standardization, computedOn: fittedOn.normalization },
         architecture: fitted.architecture,
-        calibration: { ...fitted.calibration, fittedOn: `the last ${recipe.validationFraction * 100}% of every month's sessions (${fitted.rows.validation} rows, held out from fitting)` },
+        calibration: { ...fitted.calibration, fittedOn: fittedOn.calibration },
         training: {
-          format: options.format,
-          dataFile: basename(options.data),
-          dataHash: `sha256:${data.sha256}`,
-          rows: data.labels.length,
-          positives: counts.positives,
+          format: source.format,
+          dataFile: source.dataFile,
+          dataHash: `sha256:${source.dataHash}`,
+          rows: dataset.labels.length,
+          positives: source.positives,
           seed: options.seed,
           backend: backend.name,
           seconds: Math.round(finalSeconds * 10) / 10,
@@ -200,10 +243,10 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
         version,
         createdAt: createdAt.toISOString(),
         backend: backend.name,
-        dataFile: basename(options.data),
-        dataHash: data.sha256,
-        splitDescription: describeSplit(split),
-        notes: reportNotes(recipe),
+        dataFile: source.dataFile,
+        dataHash: source.dataHash,
+        splitDescription: source.splitDescription,
+        notes: [...recipeNotes(recipe), ...source.notes],
         evaluations,
       }),
     );
@@ -221,6 +264,112 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
   } finally {
     progress?.stop();
   }
+}
+
+type ParsedOptions = z.output<typeof trainIntentOptionsSchema>;
+
+async function onlineShoppersSource(options: ParsedOptions, file: string, say: (line: string) => void): Promise<IntentSource> {
+  const data = await loadOnlineShoppers(file);
+  const counts = requireBothClasses(data.labels, 'train intent');
+  const features = featureNames('engineered');
+  // The recipe's validation slice is the tail of each month; the no-CV test split is the latest months.
+  const dataset: IntentDataset = { x: featureMatrix(data.sessions, 'engineered'), labels: data.labels, features, timeKey: withinMonthTimeKeys(data.sessions) };
+  say(`data: ${data.labels.length} sessions, ${counts.positives} with a purchase (${percent(counts.positives, data.labels.length)}), ${features.length} features`);
+  const { folds, split } = makeSplit(dataset.labels, timeKeys(data.sessions), options.cv, options.seed);
+  return {
+    format: 'online-shoppers',
+    dataFile: basename(file),
+    dataHash: data.sha256,
+    dataset,
+    positives: counts.positives,
+    folds,
+    split,
+    splitDescription:
+      split.kind === 'stratified-kfold'
+        ? `stratified ${String(split.folds)}-fold cross-validation, seed ${String(split.seed)}; metrics are the mean over folds (± sample sd)`
+        : `time split: the latest ${Number(split.test_fraction) * 100}% of sessions (by Month, then file order) are the test set`,
+    recipe: ONLINE_SHOPPERS_RECIPE,
+    notes: [
+      'Features: log1p of counts, durations and PageValues, a PageValues > 0 indicator, per-page ratios, one-hot Month/VisitorType/OperatingSystems/Browser/Region/TrafficType.',
+      "Validation: in each training part, the last share of every month's sessions (file order; the set has no timestamps).",
+    ],
+    registers: 'all-rows',
+    fittedOn: (fitted, recipe) => ({
+      normalization: 'all rows of the training data (the registered version trains on all of it)',
+      calibration: `the last ${recipe.validationFraction * 100}% of every month's sessions (${fitted.rows.validation} rows, held out from fitting)`,
+    }),
+  };
+}
+
+async function eventsSource(options: ParsedOptions, file: string, say: (line: string) => void): Promise<IntentSource> {
+  const scope = await openEventScope({ dataDir: options.dataDir, natsUrl: options.natsUrl }, say);
+  let read: Awaited<ReturnType<typeof readFeatureEvents>>;
+  try {
+    read = await readFeatureEvents(file, scope, { strict: options.strict, say });
+  } finally {
+    await scope.close();
+  }
+  const rows = eventIntentRows(read.events, TEST_FRACTION);
+  const { dataset, fold, sessions, testFrom } = rows;
+  const counts = requireBothClasses(dataset.labels, 'train intent');
+  const n = dataset.labels.length;
+  say(
+    `data: ${read.events.length} events (${read.badRows} bad rows skipped, ${read.excludedEvents} of erased subjects excluded), ${sessions.total} sessions; ` +
+      `${n} scoring points, ${counts.positives} followed by a purchase in their session (${percent(counts.positives, n)}); ${dataset.features.length} store features`,
+  );
+  const testFromIso = new Date(testFrom).toISOString();
+  say(
+    `split: test = ${sessions.test} sessions starting at or after ${testFromIso} (${fold.test.length} rows); train = ${sessions.train} sessions ending before it (${fold.train.length} rows); ` +
+      `${sessions.straddling} sessions straddling the cut left out (${n - fold.train.length - fold.test.length} rows)`,
+  );
+  const validation = "the latest sessions of the training rows (the recipe's validation fraction, all before the test period) pick epochs and fit calibration";
+  const split = {
+    kind: 'time',
+    unit: 'session',
+    test_fraction: TEST_FRACTION,
+    order: 'session start time',
+    test_from: testFromIso,
+    rows: n,
+    train_rows: fold.train.length,
+    test_rows: fold.test.length,
+    excluded_rows: n - fold.train.length - fold.test.length,
+    sessions: sessions.total,
+    train_sessions: sessions.train,
+    test_sessions: sessions.test,
+    straddling_sessions: sessions.straddling,
+    validation,
+  };
+  return {
+    format: 'canonical-events',
+    dataFile: basename(file),
+    dataHash: await fileSha256(file),
+    dataset,
+    positives: counts.positives,
+    folds: [fold],
+    split,
+    splitDescription:
+      `time split by session: the sessions starting in the latest ${TEST_FRACTION * 100}% of session start times (from ${testFromIso}) are the test set; ` +
+      'training uses the sessions that end before it; sessions straddling the cut are left out of both',
+    recipe: eventsRecipe(dataset.features),
+    notes: [
+      'Scoring points: every non-purchase event; label 1 when a purchase of the same session (session id, else the 30-minute inactivity gap) follows later.',
+      `Features: the online store's subject and session views at each point's time (buildPointInTimeRows, the store's own code): ${dataset.features.join(', ')}.`,
+      `Erasure list: ${scope.erasuresChecked ? `consulted (${read.excludedEvents} events excluded)` : 'not consulted (no NATS_URL)'}; ${read.badRows} bad rows skipped.`,
+    ],
+    registers: 'evaluated',
+    fittedOn: (fitted) => ({
+      normalization: `training rows only: ${fitted.rows.fit + fitted.rows.validation} scoring points of the sessions that end before the test period (${testFromIso}); nothing of the test period`,
+      calibration: `the latest ${recipeShare(fitted)} of the training rows by session start (${fitted.rows.validation} rows, held out from fitting, before the test period)`,
+    }),
+  };
+}
+
+function recipeShare(fitted: FittedIntentModel): string {
+  return percent(fitted.rows.validation, fitted.rows.fit + fitted.rows.validation);
+}
+
+function percent(part: number, whole: number): string {
+  return `${((100 * part) / Math.max(whole, 1)).toFixed(2)}%`;
 }
 
 /** The `--json` line: exactly the metrics contract `{task, model, baselines, split, version}`. */
@@ -253,7 +402,10 @@ function makeSplit(labels: Uint8Array, testOrder: ArrayLike<number>, cv: number 
   };
 }
 
-/** Model, prior and logistic regression on each fold's held-out rows: [model, prior, logreg]. */
+/**
+ * Model, prior and logistic regression on each fold's held-out rows: [model, prior, logreg]. With `keep`,
+ * the last fold's fitted model is returned (not disposed): a time split's model, to register as measured.
+ */
 async function evaluate(
   dataset: IntentDataset,
   folds: Fold[],
@@ -261,13 +413,15 @@ async function evaluate(
   seed: number,
   tick: (n: number) => void,
   say: (line: string) => void,
-): Promise<Evaluation[]> {
+  keep = false,
+): Promise<{ evaluations: Evaluation[]; kept?: FittedIntentModel }> {
   const evaluations: Evaluation[] = [
     { key: 'model', label: 'intent model (wide & deep ensemble)', folds: [], labels: new Uint8Array(0), scores: new Float32Array(0) },
     { key: 'prior', label: 'class prior', folds: [], labels: new Uint8Array(0), scores: new Float32Array(0) },
     { key: 'logreg', label: 'logistic regression (L2)', folds: [], labels: new Uint8Array(0), scores: new Float32Array(0) },
   ];
   const pooled: Array<{ labels: Uint8Array[]; scores: Float32Array[] }> = evaluations.map(() => ({ labels: [], scores: [] }));
+  let kept: FittedIntentModel | undefined;
   for (const [f, fold] of folds.entries()) {
     const trainY = pick(dataset.labels, fold.train);
     const testY = pick(dataset.labels, fold.test);
@@ -277,7 +431,8 @@ async function evaluate(
     // Each fold gets its own seed so folds are independent draws, and the run stays reproducible.
     const fitted = await fitIntentModel(dataset, fold.train, recipe, seed * 1000 + f + 1, tick);
     const scores = [fitted.forward.scoreMatrix(testX), fitPrior(trainY).predict(testX), fitLogisticRegression(trainX, trainY).predict(testX)];
-    fitted.network.dispose();
+    if (keep && f === folds.length - 1) kept = fitted;
+    else fitted.network.dispose();
     scores.forEach((s, i) => {
       evaluations[i]!.folds.push(binaryMetrics(testY, s));
       pooled[i]!.labels.push(testY);
@@ -293,7 +448,7 @@ async function evaluate(
     e.labels = concat(Uint8Array, pooled[i]!.labels);
     e.scores = concat(Float32Array, pooled[i]!.scores);
   });
-  return evaluations;
+  return { evaluations, ...(kept ? { kept } : {}) };
 }
 
 function summarize(e: Evaluation): ScoreSummary {
@@ -305,17 +460,10 @@ function summarize(e: Evaluation): ScoreSummary {
   };
 }
 
-function describeSplit(split: Record<string, unknown>): string {
-  return split.kind === 'stratified-kfold'
-    ? `stratified ${String(split.folds)}-fold cross-validation, seed ${String(split.seed)}; metrics are the mean over folds (± sample sd)`
-    : `time split: the latest ${Number(split.test_fraction) * 100}% of sessions (by Month, then file order) are the test set`;
-}
-
-function reportNotes(recipe: IntentRecipe): string[] {
+function recipeNotes(recipe: IntentRecipe): string[] {
   return [
-    `Model: ${recipe.members} wide-and-deep members (hidden ${recipe.hidden.join('×')}, ${recipe.activation}), logits averaged; positives weighted ${recipe.positiveWeight}; Platt calibration.`,
-    `Features: log1p of counts, durations and PageValues, a PageValues > 0 indicator, per-page ratios, one-hot Month/VisitorType/OperatingSystems/Browser/Region/TrafficType; piecewise-linear bins (${recipe.piecewiseLinear.bins}) on ${recipe.piecewiseLinear.features.length} numeric features.`,
-    `In each training part, the last ${recipe.validationFraction * 100}% of every month's sessions (file order; the set has no timestamps) pick each member's epoch count and fit the calibration${recipe.refit ? '; members are then refitted on the whole training part for those epochs' : ''}.`,
+    `Model: ${recipe.members} wide-and-deep members (hidden ${recipe.hidden.join('×')}, ${recipe.activation}), logits averaged; positives weighted ${recipe.positiveWeight}; Platt calibration; piecewise-linear bins (${recipe.piecewiseLinear.bins}) on ${recipe.piecewiseLinear.features.length} features.`,
+    `In each training part, the latest ${recipe.validationFraction * 100}% of rows by time pick each member's epoch count and fit the calibration${recipe.refit ? '; members are then refitted on the whole training part for those epochs' : ''}.`,
     'Baselines train on the same rows and features; logistic regression standardizes on its training rows and uses λ = 1 (scikit-learn C = 1).',
   ];
 }
