@@ -7,7 +7,8 @@
  * without session ids (Taobao UserBehavior) is sessionized exactly as the online store sessionizes it, and
  * serving later sees the same sessions training saw.
  *
- * Only events with an item take part (searches without an item do not). A repeat of the item just seen
+ * Only events with an item become steps, but every event counts for the session boundaries, as in the engine
+ * (a search keeps a session alive); sessions without any item are left out. A repeat of the item just seen
  * (a view then a cart of the same item) is one step: predicting "the item you are on" would be a free hit
  * for every ranker and says nothing about what comes next.
  */
@@ -58,6 +59,7 @@ export const LISTED_BAD_ROWS = 10;
 interface RawStep {
   ts: number;
   order: number;
+  /** −1 for an event without an item (it only keeps the session alive). */
   item: number;
   type: EventType;
 }
@@ -79,16 +81,16 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
         continue;
       }
       const e = record.event;
-      if (e.item === undefined || e.item === '') {
-        eventsWithoutItem++;
-        continue;
-      }
-      events++;
-      let item = itemIndex.get(e.item);
-      if (item === undefined) {
-        item = items.length;
-        itemIndex.set(e.item, item);
-        items.push(e.item);
+      let item = -1;
+      if (e.item === undefined || e.item === '') eventsWithoutItem++;
+      else {
+        events++;
+        item = itemIndex.get(e.item) ?? -1;
+        if (item < 0) {
+          item = items.length;
+          itemIndex.set(e.item, item);
+          items.push(e.item);
+        }
       }
       const key = sessionKey(e.subject, e.session);
       let lane = byKey.get(key);
@@ -125,6 +127,7 @@ function splitSessions(lanes: Iterable<{ subject: string; steps: RawStep[] }>, g
         sessions.push(current);
       }
       current.end = step.ts;
+      if (step.item < 0) continue;
       const last = current.items.length - 1;
       if (last >= 0 && current.items[last] === step.item) {
         current.types[last] = step.type;
@@ -136,5 +139,5 @@ function splitSessions(lanes: Iterable<{ subject: string; steps: RawStep[] }>, g
     }
   }
   sessions.sort((a, b) => a.start - b.start || a.order - b.order);
-  return sessions.map(({ order: _order, ...s }) => s);
+  return sessions.filter((s) => s.items.length > 0).map(({ order: _order, ...s }) => s);
 }
