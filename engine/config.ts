@@ -20,6 +20,8 @@ export const ApiKeySchema = z.object({
   id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore'),
   key: z.string().min(16, 'at least 16 characters').max(256),
   scopes: z.array(z.enum(SCOPES)).min(1),
+  /** requests per second this key may make (default IOB_RATE_LIMIT; 0 = unlimited) */
+  ratePerSecond: z.number().int().min(0).max(10_000_000).optional(),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
@@ -39,6 +41,8 @@ export const DEFAULTS = {
   snapshotIntervalMs: 60_000,
   /** daily forecast refresh time (UTC HH:MM), or `off` */
   forecastRefresh: '02:00',
+  /** requests per second per API key unless the key sets its own (0 = unlimited) */
+  rateLimit: 10_000,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -64,6 +68,7 @@ const ConfigSchema = z.object({
   natsReadyTimeoutMs: int(100, 300_000),
   snapshotIntervalMs: int(1000, 86_400_000),
   forecastRefresh: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'a UTC time HH:MM (daily) or off'),
+  rateLimit: int(0, 10_000_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = { [K in keyof Config]?: unknown };
@@ -87,6 +92,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   natsReadyTimeoutMs: 'IOB_NATS_READY_TIMEOUT_MS',
   snapshotIntervalMs: 'IOB_SNAPSHOT_INTERVAL_MS',
   forecastRefresh: 'IOB_FORECAST_REFRESH',
+  rateLimit: 'IOB_RATE_LIMIT',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {

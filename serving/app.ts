@@ -16,6 +16,7 @@ import type { ApiKey, Logger, Purpose, Scope } from '../engine/index.ts';
 import { createKeyring, type Principal } from './auth.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
+import { installRateLimits } from './rate-limit.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consent.ts';
@@ -58,6 +59,8 @@ export interface AppOptions {
   version?: string;
   /** Model registry root (models/registry.ts); serving follows its pointers. Absent: no model serves (503). */
   registry?: string;
+  /** Requests per second per API key for keys without their own `ratePerSecond` (default: unlimited). */
+  rateLimitPerSecond?: number;
   /** How often the registry pointer is polled besides fs.watch (default 1000 ms). */
   modelPollMs?: number;
   /** Called before the app is ready, to add hooks or routes (benchmarks add a baseline route here). */
@@ -139,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  await installRateLimits(app as unknown as FastifyInstance, options.apiKeys, options.rateLimitPerSecond ?? 0);
   const deps: RouteDeps = { engine: options.engine, metrics, maxBatch: options.maxBatch };
   await app.register(healthRoutes(deps));
   await app.register(eventsRoutes(deps));

@@ -11,8 +11,9 @@ export const TEST_KEYS: ApiKey[] = [
   { id: 'ingest', key: 'test-ingest-key-0123456789', scopes: ['ingest'] },
   { id: 'score', key: 'test-score-key-01234567890', scopes: ['score'] },
   { id: 'forecast', key: 'test-forecast-key-0123456789', scopes: ['forecast:read'] },
+  { id: 'consent', key: 'test-consent-key-0123456789', scopes: ['consent'] },
 ];
-export const bearer = (id: 'admin' | 'ingest' | 'score' | 'forecast') => ({ authorization: `Bearer ${TEST_KEYS.find((k) => k.id === id)!.key}` });
+export const bearer = (id: 'admin' | 'ingest' | 'score' | 'forecast' | 'consent') => ({ authorization: `Bearer ${TEST_KEYS.find((k) => k.id === id)!.key}` });
 
 export interface TestStack {
   engine: Engine;
@@ -27,7 +28,7 @@ export interface TestStack {
 export async function startTestStack(
   t: TestContext,
   overrides: Partial<Record<keyof Config, unknown>> = {},
-  appOptions: Partial<Pick<AppOptions, 'registry' | 'modelPollMs'>> = {},
+  appOptions: Partial<Pick<AppOptions, 'registry' | 'modelPollMs' | 'rateLimitPerSecond'>> = {},
 ): Promise<TestStack> {
   const nats = await startTestNats(t);
   const dataDir = tempDir(t, 'iob-data-');
