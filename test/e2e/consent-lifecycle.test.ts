@@ -25,10 +25,11 @@ const ADMIN_KEY = 'lifecycle-admin-key-0123456789';
 const EVENTS = 10_000;
 const BATCH = 999; // plus the bystander's event in the first batch: at most 1000 per request
 
+const PSEUDONYM_KEY = 'lifecycle-pseudonym-key-'.padEnd(40, 'k');
 const env = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   IOB_PORT: '0',
   IOB_LOG_LEVEL: 'debug',
-  IOB_PSEUDONYM_KEY: 'lifecycle-pseudonym-key-'.padEnd(40, 'k'),
+  IOB_PSEUDONYM_KEY: PSEUDONYM_KEY,
   IOB_API_KEYS: JSON.stringify([{ id: 'ops', key: ADMIN_KEY, scopes: ['admin'] }]),
   ...extra,
 });
@@ -134,7 +135,7 @@ test('grant → features on two processes → withdraw → erase: nothing person
     engine.child.kill('SIGTERM');
     assert.equal(await engine.exited, 0, engine.output().slice(-2000));
   }
-  const canaries = [SUBJECT, SESSION];
+  const canaries = [SUBJECT, SESSION, ADMIN_KEY, PSEUDONYM_KEY]; // no raw identifier, and no secret either
   assert.deepEqual(textHits([...responses, metrics, a.output(), b.output(), build.stdout, build.stderr].join('\n'), canaries), [], 'no response, metric or log line names the person');
   assert.deepEqual(scanForCanaries(dirA, canaries), [], 'data dir and NATS store of the first process');
   assert.deepEqual(scanForCanaries(dirB, canaries), [], 'data dir of the second process, the training file included');
