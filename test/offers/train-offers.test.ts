@@ -1,0 +1,139 @@
+/**
+ * `iob train offers` end to end on a small synthetic log: the metrics contract and the `--json` line, the
+ * registry entry that loads back and ranks, determinism, and clear errors for bad input.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { isIobError } from '../../engine/index.ts';
+import { OfferRanker, itemIndex, loadOffersModel } from '../../models/offers/index.ts';
+import { readPointer } from '../../models/registry.ts';
+import { offersMetricsJson, runTrainOffers, type TrainOffersOptions } from '../../training/offers/train-offers.ts';
+import { IOB_BIN } from '../helpers/cli-process.ts';
+import { CANONICAL_HEADER, SYNTHETIC_START, writeSyntheticLog } from './synthetic-log.ts';
+
+const run = promisify(execFile);
+const quiet = (): void => undefined;
+const FIXED = new Date('2026-11-29T00:00:00Z');
+
+async function workspace(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; events: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'offers-train-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const events = join(dir, 'events.csv');
+  await writeSyntheticLog(events);
+  return { dir, events };
+}
+
+const fast = (dir: string, events: string, more: Partial<TrainOffersOptions> = {}): TrainOffersOptions => ({
+  events,
+  epochs: 2,
+  dim: 8,
+  tuneRounds: 1,
+  dataDir: dir,
+  ...more,
+});
+
+const METRIC_KEYS = ['coverage', 'hr@10', 'hr@20', 'mrr@10', 'mrr@20', 'predictions'];
+
+test('metrics contract, registry entry that loads back and ranks, report on disk', async (t) => {
+  const { dir, events } = await workspace(t);
+  const lines: string[] = [];
+  const result = await runTrainOffers(fast(dir, events), (l) => lines.push(l), { now: () => FIXED });
+
+  const json = JSON.parse(offersMetricsJson(result)) as Record<string, any>;
+  assert.deepEqual(Object.keys(json), ['task', 'model', 'baselines', 'ablations', 'split', 'version']);
+  assert.equal(json.task, 'offers');
+  for (const m of [json.model, json.baselines.pop, json.baselines.sknn, json.ablations.session_only]) {
+    assert.deepEqual(Object.keys(m).sort(), METRIC_KEYS);
+    for (const k of ['hr@20', 'mrr@20', 'hr@10', 'mrr@10', 'coverage']) assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
+    assert.ok(m['hr@20'] >= m['hr@10'] && m['mrr@20'] >= m['mrr@10'] && m['hr@20'] >= m['mrr@20']);
+  }
+  assert.equal(json.model.predictions, json.split.predictions);
+  assert.ok(json.split.predictions > 50, `${json.split.predictions} predictions`);
+  // The synthetic log has strong sequential structure: the model must find it, POP cannot.
+  assert.ok(json.model['hr@20'] > json.baselines.pop['hr@20'] + 0.2, JSON.stringify(json));
+  assert.ok(lines.some((l) => /^validation \(/.test(l)), 'tuned on the validation slice');
+
+  const loaded = await loadOffersModel(result.paths.model!);
+  assert.equal(loaded.card.version, result.version);
+  assert.deepEqual(loaded.card.purposes, ['personalization']);
+  assert.deepEqual(loaded.card.metrics.model, result.model);
+  assert.deepEqual(loaded.card.metrics.baselines, result.baselines);
+  assert.match(loaded.card.training.dataHash, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(loaded.card.training.hyperparameters.item2vec && (loaded.card.training.hyperparameters.item2vec as { epochs: number }).epochs, 2);
+  assert.equal((await readPointer(join(dir, 'models'), 'offers'))?.version, result.version, 'the first version serves');
+  // Every item of the file is in the registered tables (the version learns from every session).
+  const index = itemIndex(loaded.tables);
+  assert.equal(loaded.tables.items.length, 48);
+  const ranker = new OfferRanker(loaded.tables, loaded.card.ranking);
+  const offers = ranker.rank({ session: [index.get('i3')!] }, 5);
+  assert.equal(offers.items.length, 5);
+  assert.ok(!offers.items.includes(index.get('i3')!));
+  // Item i3's cluster (i0–i11) is what the log ever follows it with.
+  assert.ok(offers.items.slice(0, 3).every((i) => Number(loaded.tables.items[i]!.slice(1)) < 12), offers.items.map((i) => loaded.tables.items[i]).join(','));
+  const html = await readFile(result.paths.report, 'utf8');
+  assert.match(html, /<svg/);
+  assert.match(html, /SKNN/);
+  assert.ok(html.includes(result.model['hr@20'].toFixed(4)));
+});
+
+test('deterministic: the same seed gives the same metrics, tables and version', async (t) => {
+  const { dir, events } = await workspace(t);
+  const a = await runTrainOffers(fast(dir, events, { registry: join(dir, 'a') }), quiet, { now: () => FIXED });
+  const b = await runTrainOffers(fast(dir, events, { registry: join(dir, 'b') }), quiet, { now: () => FIXED });
+  assert.equal(offersMetricsJson(a), offersMetricsJson(b));
+  assert.equal(a.version, b.version);
+  assert.deepEqual(await readFile(join(a.paths.model!, 'tables.bin')), await readFile(join(b.paths.model!, 'tables.bin')));
+});
+
+test('the --json line is the last line of stdout; bad input is a clear CLI error', async (t) => {
+  const { dir, events } = await workspace(t);
+  const args = ['train', 'offers', '--epochs', '1', '--dim', '8', '--tune-rounds', '0', '--no-register', '--data-dir', dir, '--json'];
+  const { stdout } = await run(process.execPath, [IOB_BIN, ...args, '--events', events], { maxBuffer: 1 << 24 });
+  const last = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
+  assert.equal(last.task, 'offers');
+  assert.equal(typeof last.model['hr@20'], 'number');
+  assert.equal(typeof last.baselines.sknn['mrr@20'], 'number');
+  assert.equal(last.version, 'unregistered');
+
+  const empty = join(dir, 'empty.csv');
+  await writeFile(empty, `${CANONICAL_HEADER}\n`);
+  const failed = await run(process.execPath, [IOB_BIN, ...args, '--events', empty]).then(
+    () => assert.fail('an empty file must fail'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(failed.code, 2);
+  assert.match(failed.stderr, /no events with an item/);
+});
+
+test('bad input: no test sessions, bad rows (listed or refused), invalid options', async (t) => {
+  const { dir } = await workspace(t);
+  const DAY = 86_400_000;
+  // The last day holds only one-item sessions: nothing to evaluate.
+  const noTest = join(dir, 'no-test.csv');
+  await writeFile(
+    noTest,
+    [CANONICAL_HEADER, `e1,${SYNTHETIC_START},u1,,view,a,,,`, `e2,${SYNTHETIC_START + 60_000},u1,,view,b,,,`, `e3,${SYNTHETIC_START + 3 * DAY},u1,,view,a,,,`].join('\n') + '\n',
+  );
+  await assert.rejects(runTrainOffers({ events: noTest, dataDir: dir, epochs: 1 }, quiet), (err: unknown) => {
+    assert.ok(isIobError(err));
+    assert.match(err.message, /no test sessions: the last 1 day\(s\) start 1 session\(s\).*none is left/);
+    return true;
+  });
+
+  const bad = join(dir, 'bad.csv');
+  const good = (await readFile(join(dir, 'events.csv'), 'utf8')).trim().split('\n');
+  good.splice(5, 0, 'x1,yesterday,u1,,view,a,,,');
+  await writeFile(bad, good.join('\n') + '\n');
+  const lines: string[] = [];
+  await runTrainOffers({ events: bad, dataDir: dir, epochs: 1, dim: 8, tuneRounds: 0, register: false }, (l) => lines.push(l));
+  assert.ok(lines.includes('  line 6, column ts: is not a timestamp: expected epoch milliseconds (integer) or ISO-8601 with a time zone'), lines.join('\n'));
+  await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, strict: true }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === 'line 6, column ts');
+
+  await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days');
+  await assert.rejects(runTrainOffers({ events: join(dir, 'missing.csv'), dataDir: dir }, quiet), /missing\.csv/);
+});
