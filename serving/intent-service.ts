@@ -10,6 +10,11 @@
  * - no consent record at all, or nothing held in the store → base rate, note `unknown_subject`.
  * Reasons name features and the direction they moved the score; they never carry feature values (those are
  * the subject's data; `GET /v1/features/:subject`, scope admin, shows them).
+ *
+ * Inputs of binned features are clamped to the range the model saw in training (the encoding's outer edges
+ * are the training minimum and maximum, so this changes nothing on training data): a network must not
+ * extrapolate linearly past its data. Example: models trained on event-time scoring points only ever saw
+ * `subject.last_event_age_s` = 0, while a visitor scored between events has an age of minutes or days.
  */
 import { IobError, isPurpose, type Logger, type Purpose } from '../engine/index.ts';
 import { loadIntentForward, type IntentForward } from '../models/intent/index.ts';
@@ -44,6 +49,9 @@ export interface ServedIntentModel {
   features: readonly string[];
   /** Per input: read from the session record (true) or the subject record (false). */
   fromSession: readonly boolean[];
+  /** Per input: the training range (±Infinity when the card has no bins for it). */
+  low: Float64Array;
+  high: Float64Array;
   purposes: readonly Purpose[];
   baseRate: number;
   /** Reused input row and contributions (requests run one at a time on the event loop). */
@@ -74,10 +82,18 @@ export async function loadServedIntentModel(dir: string, version: string, engine
   const purposes = card.purposes.filter(isPurpose);
   if (purposes.length !== card.purposes.length) throw new RangeError('model-card.json: purposes names a purpose the engine does not know');
   if (card.training.rows <= 0) throw new RangeError('model-card.json: training.rows must be positive (the base rate comes from it)');
+  const low = new Float64Array(card.features.length).fill(-Infinity);
+  const high = new Float64Array(card.features.length).fill(Infinity);
+  for (const { column, edges } of card.encoding.columns) {
+    low[column] = Math.max(low[column]!, edges[0]!);
+    high[column] = Math.min(high[column]!, edges[edges.length - 1]!);
+  }
   return {
     forward,
     version,
     features: card.features,
+    low,
+    high,
     fromSession: card.features.map((f) => !subjectNames.has(f)),
     purposes,
     baseRate: card.training.positives / card.training.rows,
@@ -125,7 +141,10 @@ export async function createIntentService(options: IntentServiceOptions): Promis
       const records = engine.subjectFeatures(subject, session);
       if (!holdsAnything(records.subject)) return baseAnswer(m, 'unknown_subject');
       const row = m.row;
-      for (let i = 0; i < row.length; i++) row[i] = (m.fromSession[i] ? records.session : records.subject)[m.features[i]!] ?? 0;
+      for (let i = 0; i < row.length; i++) {
+        const v = (m.fromSession[i] ? records.session : records.subject)[m.features[i]!] ?? 0;
+        row[i] = v < m.low[i]! ? m.low[i]! : v > m.high[i]! ? m.high[i]! : v;
+      }
       const score = m.forward.explain(row, m.contributions);
       return { score, modelVersion: m.version, personalized: true, reasons: topReasons(m, m.contributions) };
     },

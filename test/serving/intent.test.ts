@@ -225,3 +225,25 @@ test('no model promoted: 503 IOB_ERR_MODEL_UNAVAILABLE, then the first promotion
   }
   assert.equal((await intent(app, { subject: 'alice' })).json<IntentBody>().modelVersion, 'first');
 });
+
+test('inputs of binned features are clamped to the training range before the forward pass', async (t) => {
+  const registry = tempDir(t, 'iob-registry-');
+  const dir = await registerStoreIntentModel(registry, 'binned', { bins: 4, binned: 99, promote: true });
+  const { app, engine } = await startTestStack(t, {}, { registry, modelPollMs: 100 });
+  await grantPersonalization(engine, 'alice');
+  const start = Date.now() - 20 * 60_000;
+  await ingest(engine, Array.from({ length: 40 }, (_, i) => ({ id: `busy-${i}`, ts: start + i * 15_000, subject: 'alice', session: 's1', type: 'view', item: `sku-${i}` })));
+
+  const { card, forward } = await loadIntentForward(dir);
+  const records = engine.subjectFeatures('alice', 's1');
+  const raw = card.features.map((f) => (f.startsWith('session.') ? records.session[f] : records.subject[f])!);
+  const clamped = raw.map((v, i) => {
+    const edges = card.encoding.columns.find((c) => c.column === i)?.edges;
+    return edges ? Math.min(Math.max(v, edges[0]!), edges.at(-1)!) : v;
+  });
+  assert.notDeepEqual(raw, clamped, "forty views lie past the fixture's training range");
+  const body = (await intent(app, { subject: 'alice', session: 's1' })).json<IntentBody>();
+  assert.equal(body.personalized, true);
+  assert.equal(body.score, forward.score(clamped));
+  assert.notEqual(forward.score(raw), forward.score(clamped));
+});
