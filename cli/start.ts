@@ -3,11 +3,16 @@
  * generated behavior log pushed through the ingest boundary. SIGINT/SIGTERM shut down in order: stop
  * accepting HTTP, finish in-flight requests, drain NATS, stop the embedded broker.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { createCanonicalWriter } from '../datasets/canonical-file.ts';
 import { generateBehavior } from '../datasets/index.ts';
 import { createLogger, ensureDemoApiKey, loadConfig, startEngine, type Engine } from '../engine/index.ts';
+import { servingVersion } from '../models/registry.ts';
 import { buildApp } from '../serving/app.ts';
 import { scheduleForecastRefresh } from '../training/forecast/refresh.ts';
 import { configFlags, flagOverrides } from './flags.ts';
@@ -43,10 +48,12 @@ export function register(program: Command) {
         : scheduleForecastRefresh({ at: config.forecastRefresh, registryDir: join(config.dataDir, 'models'), demand: engine.features, store: engine.forecasts, log: log.child({ component: 'forecast-refresh' }) });
 
     let stopping = false;
+    let trainer: ChildProcess | undefined;
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
+      trainer?.kill();
       stopForecasts();
       await app.close();
       await engine.close();
@@ -75,6 +82,12 @@ export function register(program: Command) {
     if (opts.demo && !existsSync(marker)) {
       await loadDemo(engine, Number(opts.demoSubjects), Number(opts.demoDays), (msg) => process.stdout.write(msg + '\n'));
       writeFileSync(marker, new Date().toISOString() + '\n', { mode: 0o600 });
+    }
+    // The demo's intent model: trained on the demo log in a background process (TF.js never runs in this
+    // one), promoted when done; serving swaps to it without a restart. Until then POST /v1/intent is a 503.
+    if (opts.demo && (await servingVersion(registry, 'intent')) === undefined) {
+      const say = (msg: string) => process.stdout.write(msg + '\n');
+      trainer = await trainDemoIntent(config.dataDir, registry, engine.natsUrl, Number(opts.demoSubjects), Number(opts.demoDays), say);
     }
   });
 }
@@ -112,4 +125,31 @@ async function loadDemo(engine: Engine, subjects: number, days: number, say: (ms
   if (batch.length) await flush();
   if (lastSeq) await engine.waitForSeq(lastSeq, 120_000).catch(() => undefined);
   say(`demo data: ${accepted} accepted, ${duplicate} duplicate (already loaded), ${rejected} rejected in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const IOB_BIN = fileURLToPath(new URL('../bin/iob.mjs', import.meta.url));
+
+/**
+ * `iob train intent --events <demo log> --promote` in a low-priority child process; reports when it ends.
+ * The demo log (raw, if synthetic, ids) is written to a temp folder and removed afterwards, not kept in the
+ * data dir. The trainer gets the engine's NATS URL so it consults the consent registry and the erasure list.
+ */
+async function trainDemoIntent(dataDir: string, registry: string, natsUrl: string, subjects: number, days: number, say: (msg: string) => void): Promise<ChildProcess> {
+  const temp = mkdtempSync(join(tmpdir(), 'iob-demo-train-'));
+  const events = join(temp, 'demo-events.csv');
+  const writer = createCanonicalWriter(events);
+  for (const event of generateBehavior({ subjects, days, seed: 1 })) await writer.write(event);
+  await writer.close();
+  const logPath = join(dataDir, 'demo-train-intent.log');
+  const out = openSync(logPath, 'a', 0o600);
+  const args = ['train', 'intent', '--events', events, '--registry', registry, '--data-dir', dataDir, '--nats-url', natsUrl, '--promote', '--epochs', '8'];
+  const child = spawn(process.execPath, [IOB_BIN, ...args], { stdio: ['ignore', out, out] });
+  if (child.pid) setPriority(child.pid, 10);
+  say(`training the demo intent model in the background (log: ${logPath}); POST /v1/intent answers 503 IOB_ERR_MODEL_UNAVAILABLE until it is promoted`);
+  child.once('exit', (code, signal) => {
+    rmSync(temp, { recursive: true, force: true });
+    if (code === 0) say('demo intent model trained and promoted: POST /v1/intent now scores (iob models list shows it)');
+    else if (!signal) say(`demo intent training failed (exit ${code}); see ${logPath}`);
+  });
+  return child;
 }
