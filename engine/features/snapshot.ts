@@ -8,7 +8,7 @@
  * into plain byte buffers and lose the element type).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Packr } from 'msgpackr';
 import type { ObjectInfo, ObjectStore } from 'nats';
@@ -64,10 +64,12 @@ export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = 
 /**
  * Writes the snapshot atomically: to a temporary file beside `path`, flushed to disk, then renamed over it
  * (and the directory flushed), so a crash leaves either the old snapshot or the new one, never half of one.
+ * The folder is created when missing (a fresh data dir has none).
  */
 export async function writeSnapshot(path: string, store: FeatureStore): Promise<{ bytes: number; lastSeq: number }> {
   const data = encodeSnapshot(store);
   const lastSeq = store.lastSeq;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const file = await open(temp, 'w');
   try {
