@@ -87,9 +87,25 @@ export function eventIntentRows(events: readonly FeatureEvent[], testFraction: n
 
 /**
  * The recipe for event files. Store features are counts, sums, ages and spans with long tails: every one
- * gets a piecewise-linear encoding (quantile bins, so the tails cannot dominate after standardization).
- * Hyperparameters chosen on the validation slice of the Taobao sample's training period (see the notes in
- * train-intent.ts's report), never on its test period.
+ * gets a piecewise-linear encoding (quantile bins, fitted on training rows), beside its raw value.
+ *
+ * Chosen on the Taobao sample without looking at its test period: inside the training period, the latest
+ * 20% of rows (by session start) served as a tuning check, each recipe fitted on the rows before it (with its
+ * own validation slice), beside logistic regression fitted on the same rows (ROC-AUC / PR-AUC on the check):
+ *
+ *   logistic regression                                       0.5954 / 0.1119
+ *   8 bins, [32,16] elu, lr 1e-3, L2 1e-3 (first guess)       0.5678 / 0.1106
+ *   same, positives unweighted                                0.5642 / 0.0937
+ *   no bins, positives unweighted                             0.5739 / 0.1042
+ *   wide only (linear on raw + bins), L2 1e-2                 0.5942 / 0.1061
+ *   wide only, lr 5e-3                                        0.5974 / 0.1102
+ *   4 bins, [16], L2 1e-2, lr 1e-3                            0.5913 / 0.1087
+ *   4 bins, [16], L2 1e-2, lr 3e-3                            0.6016 / 0.1136
+ *   same, 5 members                                           0.6005 / 0.1115
+ *   4 bins, [32,16], L2 1e-2, lr 3e-3 (this recipe)           0.6101 / 0.1148
+ *
+ * Short-window features only (no 7d/30d) made logistic regression worse (0.5556), so every subject and
+ * session feature stays. Early stopping picks epochs 1–12: the signal is weak and the net fits it fast.
  */
 export function eventsRecipe(features: readonly string[]): IntentRecipe {
   return {
@@ -100,11 +116,11 @@ export function eventsRecipe(features: readonly string[]): IntentRecipe {
 
 export const EVENTS_RECIPE_BASE: IntentRecipe = {
   ...DEFAULT_INTENT_RECIPE,
-  piecewiseLinear: { features: [], bins: 8 },
+  piecewiseLinear: { features: [], bins: 4 },
   hidden: [32, 16],
   activation: 'elu',
   members: 3,
-  fit: { ...DEFAULT_INTENT_RECIPE.fit, maxEpochs: 30, batchSize: 256, patience: 5, l2: 1e-3 },
+  fit: { ...DEFAULT_INTENT_RECIPE.fit, maxEpochs: 40, batchSize: 256, learningRate: 3e-3, patience: 8, l2: 1e-2 },
 };
 
 /** sha256 of a file's bytes, streamed. */
