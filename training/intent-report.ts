@@ -4,6 +4,7 @@
  * held-out predictions.
  */
 import { calibrationCurve, prPoints, rocPoints, type BinaryMetrics } from './metrics.ts';
+import { REPORT_END, reportHead, type ReportHeader } from './report-page.ts';
 import { escapeHtml, lineChart, type Series } from './svg-plot.ts';
 
 export interface Evaluation {
@@ -17,14 +18,7 @@ export interface Evaluation {
   scores: Float32Array;
 }
 
-export interface IntentReport {
-  title: string;
-  version: string;
-  createdAt: string;
-  backend: string;
-  dataFile: string;
-  dataHash: string;
-  splitDescription: string;
+export interface IntentReport extends ReportHeader {
   notes: string[];
   evaluations: Evaluation[];
 }
@@ -84,23 +78,7 @@ export function renderIntentReport(r: IntentReport): string {
     })
     .join('\n');
   const binHeader = Array.from({ length: 10 }, (_, b) => `<th>${(b / 10).toFixed(1)}–${((b + 1) / 10).toFixed(1)}</th>`).join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.title)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:1150px;color:#222}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}
-th:first-child{text-align:left}small{color:#777}.plots{display:flex;flex-wrap:wrap;gap:1rem}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}
-</style></head><body>
-<h1>${escapeHtml(r.title)}</h1>
-<dl>
-<dt>version</dt><dd>${escapeHtml(r.version)}</dd>
-<dt>created</dt><dd>${escapeHtml(r.createdAt)}</dd>
-<dt>data</dt><dd>${escapeHtml(r.dataFile)} <small>sha256 ${escapeHtml(r.dataHash)}</small></dd>
-<dt>split</dt><dd>${escapeHtml(r.splitDescription)}</dd>
-<dt>TF.js backend</dt><dd>${escapeHtml(r.backend)}</dd>
-</dl>
-<h2>Held-out metrics</h2>
+  return `${reportHead(r)}<h2>Held-out metrics</h2>
 <table><thead><tr><th></th>${METRICS.map(([, label, better]) => `<th>${label} <small>(${better} is better)</small></th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
@@ -113,6 +91,5 @@ ${bins}
 </tbody></table>
 <h2>Notes</h2>
 <ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>
-</body></html>
-`;
+${REPORT_END}`;
 }

@@ -3,6 +3,7 @@
  * with the test-period metrics of the model beside POP and SKNN, the hit-rate curve over list lengths
  * 1…20, the validation tuning steps and the protocol's counts.
  */
+import { REPORT_END, reportHead, type ReportHeader } from '../report-page.ts';
 import { escapeHtml, lineChart } from '../svg-plot.ts';
 import type { RankingMetrics } from './protocol.ts';
 
@@ -13,14 +14,7 @@ export interface ReportedRanker {
   hitRateCurve: number[];
 }
 
-export interface OffersReport {
-  title: string;
-  version: string;
-  createdAt: string;
-  backend: string;
-  dataFile: string;
-  dataHash: string;
-  splitDescription: string;
+export interface OffersReport extends ReportHeader {
   counts: Record<string, number>;
   rankers: ReportedRanker[];
   tuning: Array<{ parameter: string; value: number; objective: number }>;
@@ -56,23 +50,7 @@ export function renderOffersReport(r: OffersReport): string {
         .map((t, i) => `<tr><th>${i + 1}</th><td>${escapeHtml(t.parameter)}</td><td>${t.value}</td><td>${t.objective.toFixed(4)}</td></tr>`)
         .join('')}</tbody></table>`
     : '<p>No tuning step improved on the defaults.</p>';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(r.title)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:1150px;color:#222}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}
-th:first-child{text-align:left}small{color:#777}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}
-</style></head><body>
-<h1>${escapeHtml(r.title)}</h1>
-<dl>
-<dt>version</dt><dd>${escapeHtml(r.version)}</dd>
-<dt>created</dt><dd>${escapeHtml(r.createdAt)}</dd>
-<dt>data</dt><dd>${escapeHtml(r.dataFile)} <small>sha256 ${escapeHtml(r.dataHash)}</small></dd>
-<dt>split</dt><dd>${escapeHtml(r.splitDescription)}</dd>
-<dt>TF.js backend</dt><dd>${escapeHtml(r.backend)}</dd>
-</dl>
-<h2>Next-item metrics, test period <small>(higher is better)</small></h2>
+  return `${reportHead(r)}<h2>Next-item metrics, test period <small>(higher is better)</small></h2>
 <table><thead><tr><th></th>${COLUMNS.map(([, label]) => `<th>${label}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
@@ -84,6 +62,5 @@ ${curve}
 ${tuning}
 <h2>Notes</h2>
 <ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>
-</body></html>
-`;
+${REPORT_END}`;
 }

@@ -13,9 +13,6 @@
  *
  * Deterministic for a seed and TF.js backend.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from '../../engine/config.ts';
@@ -30,6 +27,8 @@ import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
 import { DAY_MS, HISTORY_LENGTH, evaluateRanker, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { fileSha256 } from '../event-intent.ts';
+import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
 import { DEFAULT_COOC } from './tables.ts';
@@ -159,7 +158,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       say(`${key.padEnd(5)} HR@20 ${fmt(m['hr@20'])} MRR@20 ${fmt(m['mrr@20'])} HR@10 ${fmt(m['hr@10'])} MRR@10 ${fmt(m['mrr@10'])} coverage ${fmt(m.coverage)}`);
     }
     const metrics = (key: keyof typeof evaluations): RankingMetrics => rounded(evaluations[key].metrics);
-    const dataHash = await sha256File(options.events);
+    const dataHash = await fileSha256(options.events);
     const splitRecord: Record<string, unknown> = {
       kind: 'session-rec last days',
       test_days: options.testDays,
@@ -204,11 +203,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       say(describeRegistration(registry, TASK, registration));
     }
 
-    const reportsDir = resolve(options.reports ?? join(options.dataDir, 'reports'));
-    await mkdir(reportsDir, { recursive: true });
-    const reportPath = join(reportsDir, `offers-${version === 'unregistered' ? createdAt.toISOString().replace(/[:.]/g, '') : version}.html`);
-    await writeFile(
-      reportPath,
+    const reportPath = await writeReport(
+      options.reports ?? join(options.dataDir, 'reports'),
+      TASK,
+      version,
+      createdAt,
       renderOffersReport({
         title: 'Next-best offer — evaluation',
         version,
@@ -295,12 +294,6 @@ function tuningRecord(tuning: TuningResult | undefined, validation: SessionSplit
     validationMetrics: rounded(tuning.metrics),
     steps: tuning.steps.map((s) => ({ parameter: s.parameter, value: s.value, objective: round(s.objective, 4) })),
   };
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function rounded(m: RankingMetrics): RankingMetrics {
