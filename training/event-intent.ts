@@ -16,10 +16,12 @@
  *   the cut would take its label from the test period. Everything fitted (bin edges, standardization,
  *   early stopping, calibration) comes from the training rows; the recipe's validation slice is their
  *   latest sessions.
+ * - Consent: the model serves personalization, so with the consent registry's gate (`admits`) only events
+ *   admitted for personalization at their time enter: features, scoring points and labels alike.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { assignSessions, buildPointInTimeRows, DEFAULT_SESSION_GAP_MS, type Entity, type FeatureEvent, type LabelRow } from '../engine/index.ts';
+import { assignSessions, buildPointInTimeRows, DEFAULT_SESSION_GAP_MS, type Entity, type FeatureEvent, type LabelRow, type Purpose } from '../engine/index.ts';
 import type { Matrix } from '../models/matrix.ts';
 import { DEFAULT_INTENT_RECIPE, type IntentDataset, type IntentRecipe } from './intent-recipe.ts';
 import type { Fold } from './splits.ts';
@@ -33,11 +35,17 @@ export interface EventIntentRows {
   /** The test period starts here (epoch ms): the earliest start among the test sessions. */
   testFrom: number;
   sessions: { total: number; train: number; test: number; straddling: number };
+  /** Events the purpose gate kept out (0 without a gate). */
+  gated: number;
 }
 
+/** The consent registry's purpose gate (EventScope.admits). */
+export type PurposeGate = (sid: string, purpose: Purpose, ts: number) => boolean;
+
 /** Scoring points, labels and point-in-time features of pseudonymous feature events, split by time. */
-export function eventIntentRows(events: readonly FeatureEvent[], testFraction: number): EventIntentRows {
+export function eventIntentRows(allEvents: readonly FeatureEvent[], testFraction: number, admits?: PurposeGate): EventIntentRows {
   if (!(testFraction > 0 && testFraction < 1)) throw new RangeError('the test fraction must be in (0, 1)');
+  const events = admits ? allEvents.filter((e) => admits(e.sid, 'personalization', e.ts)) : allEvents;
   const sessions = assignSessions(events, DEFAULT_SESSION_GAP_MS);
   const sessionCount = sessions.start.length;
   const lastPurchase = new Float64Array(sessionCount).fill(-Infinity);
@@ -82,6 +90,7 @@ export function eventIntentRows(events: readonly FeatureEvent[], testFraction: n
     fold: { train: Uint32Array.from(trainRows), test: Uint32Array.from(testRows) },
     testFrom,
     sessions: { total: sessionCount, train, test, straddling },
+    gated: allEvents.length - events.length,
   };
 }
 

@@ -91,6 +91,22 @@ test('label rule: a later purchase in the same session → 1; in another session
   assert.equal(value(5, 'session.event_count'), 1, "c's s2 point reads session s2, not s1");
 });
 
+test('with the consent gate, only events admitted for personalization enter: features, scoring points and labels', () => {
+  const events: FeatureEvent[] = [
+    { ts: T0, sid: 'yes', type: 'view' },
+    { ts: T0 + MIN, sid: 'yes', type: 'purchase' },
+    { ts: T0, sid: 'no', type: 'view' },
+    { ts: T0 + MIN, sid: 'no', type: 'view' },
+    { ts: T0 + 2 * MIN, sid: 'no', type: 'purchase' },
+  ];
+  const asked: string[] = [];
+  const rows = eventIntentRows(events, 0.2, (sid, purpose) => (asked.push(purpose), sid === 'yes'));
+  assert.deepEqual(new Set(asked), new Set(['personalization']));
+  assert.equal(rows.gated, 3);
+  assert.deepEqual(Array.from(rows.dataset.labels), [1], "only 'yes' has a scoring point");
+  assert.equal(eventIntentRows(events, 0.2).dataset.labels.length, 3, 'without a gate every subject counts');
+});
+
 test('time split: sessions starting in the last 20% of start times are the test set; sessions straddling the cut are in neither part', () => {
   const events: FeatureEvent[] = [];
   for (let k = 0; k < 10; k++) {
@@ -129,8 +145,8 @@ test('real Taobao sample through `iob train intent --events --json`: the JSON li
   assert.equal(json.split.unit, 'session');
   assert.equal(json.split.rows, 65_027 - 1_395, 'every non-purchase event of the sample is a scoring point');
   assert.equal(json.split.train_rows + json.split.test_rows + json.split.excluded_rows, json.split.rows);
-  assert.match(run.stderr, /\(0 bad rows skipped, 0 of erased subjects excluded\)/);
-  assert.match(run.stderr, /erasure list was not consulted/);
+  assert.match(run.stderr, /\(0 bad rows skipped, 0 of erased subjects excluded, consent registry not consulted\)/);
+  assert.match(run.stderr, /warning: no NATS_URL/);
   {
     assert.equal(await servingVersion(registry, 'intent'), json.version, 'the first version serves');
     const { card, forward } = await loadIntentForward(join(registry, 'intent', json.version));
