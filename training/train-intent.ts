@@ -304,17 +304,19 @@ async function onlineShoppersSource(options: ParsedOptions, file: string, say: (
 async function eventsSource(options: ParsedOptions, file: string, say: (line: string) => void): Promise<IntentSource> {
   const scope = await openEventScope({ dataDir: options.dataDir, natsUrl: options.natsUrl }, say);
   let read: Awaited<ReturnType<typeof readFeatureEvents>>;
+  let rows: ReturnType<typeof eventIntentRows>;
   try {
     read = await readFeatureEvents(file, scope, { strict: options.strict, say });
+    rows = eventIntentRows(read.events, TEST_FRACTION, scope.admits);
   } finally {
     await scope.close();
   }
-  const rows = eventIntentRows(read.events, TEST_FRACTION);
   const { dataset, fold, sessions, testFrom } = rows;
   const counts = requireBothClasses(dataset.labels, 'train intent');
   const n = dataset.labels.length;
   say(
-    `data: ${read.events.length} events (${read.badRows} bad rows skipped, ${read.excludedEvents} of erased subjects excluded), ${sessions.total} sessions; ` +
+    `data: ${read.events.length} events (${read.badRows} bad rows skipped, ${read.excludedEvents} of erased subjects excluded, ` +
+      `${scope.admits ? `${rows.gated} without personalization consent left out` : 'consent registry not consulted'}), ${sessions.total} sessions; ` +
       `${n} scoring points, ${counts.positives} followed by a purchase in their session (${percent(counts.positives, n)}); ${dataset.features.length} store features`,
   );
   const testFromIso = new Date(testFrom).toISOString();
@@ -354,7 +356,8 @@ async function eventsSource(options: ParsedOptions, file: string, say: (line: st
     notes: [
       'Scoring points: every non-purchase event; label 1 when a purchase of the same session (session id, else the 30-minute inactivity gap) follows later.',
       `Features: the online store's subject and session views at each point's time (buildPointInTimeRows, the store's own code): ${dataset.features.join(', ')}.`,
-      `Erasure list: ${scope.erasuresChecked ? `consulted (${read.excludedEvents} events excluded)` : 'not consulted (no NATS_URL)'}; ${read.badRows} bad rows skipped.`,
+      `Erasure list: ${scope.erasuresChecked ? `consulted (${read.excludedEvents} events excluded)` : 'not consulted (no NATS_URL)'}; ` +
+        `consent: ${scope.admits ? `only events admitted for personalization (${rows.gated} left out)` : 'registry not consulted (no NATS_URL)'}; ${read.badRows} bad rows skipped.`,
     ],
     registers: 'evaluated',
     fittedOn: (fitted) => ({
