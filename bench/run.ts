@@ -7,6 +7,7 @@ import { benchFeatures } from './features.bench.ts';
 import { benchForecast } from './forecast.bench.ts';
 import { benchIngest, type BenchReport } from './ingest.bench.ts';
 import { benchIntent } from './intent.bench.ts';
+import { benchRecovery } from './recovery.bench.ts';
 
 export type { BenchReport };
 
@@ -18,6 +19,7 @@ export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Reco
   intent: (say, a) => benchIntent({ seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), iterations: +(a.iterations ?? 150_000), rounds: +(a.rounds ?? 2) }, say),
   forecast: (say, a) =>
     benchForecast({ series: +(a.series ?? 10_000), days: +(a.days ?? 730), horizon: +(a.horizon ?? 28), maxEpochs: +(a.maxEpochs ?? 30), seconds: +(a.seconds ?? 5), connections: +(a.connections ?? 10) }, say),
+  recovery: (say, a) => benchRecovery({ events: +(a.events ?? 1e6), kills: +(a.kills ?? 10), seed: +(a.seed ?? 11), publishRate: +(a.rate ?? 10_000) }, say),
   consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20), erasureEvents: Number(args.erasure_events ?? 10_000) }, say),
 };
 

@@ -1,13 +1,17 @@
 /**
  * Kill the engine process (SIGKILL) while it consumes, restart it on the same data dir: after catching
- * up, every subject's and item's features equal those of an uninterrupted consumer of the same stream.
+ * up, every subject's, session's, item's and category's features equal those of an uninterrupted consumer
+ * of the same stream. The second test is the CI size of `npm run bench -- recovery` (bench/recovery.bench.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runCrashRecovery } from '../../bench/recovery.bench.ts';
 import { generateBehavior } from '../../datasets/index.ts';
-import { createLogger, loadConfig, startEngine } from '../../engine/index.ts';
+import { createLogger, loadConfig, readSnapshot, startEngine } from '../../engine/index.ts';
 import { startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
+import { compareStores } from '../helpers/feature-parity.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
 
 test('a consumer killed mid-stream and restarted ends with the features of an uninterrupted run', async (t) => {
@@ -54,6 +58,12 @@ test('a consumer killed mid-stream and restarted ends with the features of an un
   engine = await startEngineProcess([], env);
   const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${engine.url}/metrics`)).text())?.[1] ?? -1);
   await waitUntil(async () => (await metric('iob_consumer_last_sequence')) === events.length, 30_000, 'the restarted engine to catch up');
+  assert.match(engine.output(), /feature store restored from snapshot/, 'the restart resumed from a periodic snapshot');
+  // SIGTERM writes the final snapshot: the state compared, every entity at one fixed time.
+  engine.child.kill('SIGTERM');
+  assert.equal(await engine.exited, 0);
+  const restarted = await readSnapshot(join(env.IOB_DATA_DIR, 'snapshots', 'features.msgpack'));
+  assert.ok(restarted, 'a snapshot was written on SIGTERM');
 
   const reference = await startEngine({
     config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: key, consumerName: 'reference' }),
@@ -62,18 +72,25 @@ test('a consumer killed mid-stream and restarted ends with the features of an un
   defer(t, () => reference.close());
   await reference.waitForSeq(events.length, 30_000);
 
-  const subjects = [...new Set(events.map((e) => e.subject))];
-  let compared = 0;
-  for (const subject of subjects) {
-    const res = await fetch(`${engine.url}/v1/features/${subject}`, { headers: { authorization: `Bearer ${apiKey}` } });
-    const served = ((await res.json()) as { subject: Record<string, number> }).subject;
-    const expected = reference.features.readRecord('subject', reference.pseudonymize('subject', subject));
-    // last_event_age_s depends on the read time; the rest must match exactly.
-    for (const [name, value] of Object.entries(expected)) {
-      if (name === 'subject.last_event_age_s') continue;
-      assert.equal(served[name], value, `${subject} ${name}`);
-    }
-    if (expected['subject.view_count_30d']! > 0) compared++;
-  }
-  assert.ok(compared > subjects.length / 2, `profiles were built and compared (${compared})`);
+  const parity = compareStores(restarted, reference.features);
+  assert.deepEqual(parity.mismatches, []);
+  assert.equal(parity.lost, 0);
+  assert.equal(parity.doubleCounted, 0);
+  const subjects = new Set(events.map((e) => e.subject)).size;
+  assert.ok(parity.profiles > subjects / 2, `profiles were built and compared (${parity.profiles} of ${subjects})`);
+});
+
+test('recovery bench at CI size: SIGKILL 3 times while consuming a live stream, no event lost or double-counted, features equal', async () => {
+  const r = await runCrashRecovery({ events: 8000, kills: 3, publishRate: 400, seed: 5, timeoutMs: 60_000 });
+  assert.equal(r.kills, 3);
+  assert.equal(r.streamLastSeq, 8000);
+  assert.ok(r.restarts.some((x) => x.restoredSeq > 0), 'some restart resumed from a snapshot, not from the start');
+  for (const x of r.restarts) assert.ok(x.restoredSeq <= x.killedAtSeq, `resumed at ${x.restoredSeq}, killed at ${x.killedAtSeq}`);
+  assert.equal(r.exitCode, 0, 'SIGTERM exits 0');
+  assert.equal(r.snapshotSeq, r.streamLastSeq, 'the final snapshot covers the whole stream');
+  assert.deepEqual(r.parity.mismatches, []);
+  assert.equal(r.parity.lost, 0);
+  assert.equal(r.parity.doubleCounted, 0);
+  assert.deepEqual(r.applied, { restarted: r.applied.reference, reference: r.applied.reference });
+  assert.ok(r.parity.profiles > 100 && r.parity.compared.item > 100, `profiles and items compared (${r.parity.profiles}, ${r.parity.compared.item})`);
 });
