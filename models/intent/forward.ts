@@ -66,12 +66,16 @@ export class IntentForward {
   private readonly entryWidth: number;
   /** Bin groups of the piecewise-linear encoding, with prefix sums of their kernel rows. */
   private readonly groups: BinGroup[];
+  /** Per raw feature: the group whose base/slope rows cover its raw term and bins, or -1. */
+  private readonly fusedGroup: Int32Array;
   /** Per raw feature f: Σ over its network inputs c of kernel row c · mean[c] ([inputs × entryWidth]). */
   private readonly meanShare: Float64Array;
   // Scratch buffers, allocated once: scoring a row allocates nothing. (Not re-entrant; JS is single-threaded.)
   /** Per raw feature f: its share of the entry pre-activation, Σ over its inputs c of kernel row c · x[c]. */
   private readonly partials: Float64Array;
   private readonly touched: Uint8Array;
+  /** Per raw feature: covered by its fused rows in this row (the bin loop skips it). */
+  private readonly done: Uint8Array;
   private readonly entry: Float64Array;
   private readonly acts: Float64Array[];
   private readonly grads: Float64Array[];
@@ -155,9 +159,29 @@ export class IntentForward {
       for (let b = 0; b < bins; b++) {
         for (let j = 0; j < entryWidth; j++) prefix[(b + 1) * entryWidth + j] = prefix[b * entryWidth + j]! + this.entryKernel[(col + b) * entryWidth + j]!;
       }
-      this.groups.push({ column, firstInput: col, lo: Float64Array.from(edges.slice(0, -1)), hi: Float64Array.from(edges.slice(1)), prefix });
+      this.groups.push({ column, firstInput: col, lo: Float64Array.from(edges.slice(0, -1)), hi: Float64Array.from(edges.slice(1)), prefix, base: undefined, slope: undefined });
       col += bins;
     }
+    // A feature binned once whose value lies in bin k: its raw term x·K_raw is linear in the same fraction,
+    // x = lo_k + frac·(hi_k − lo_k), so raw + bins = (prefix_k + lo_k·K_raw) + frac·(K_bin k + (hi_k − lo_k)·K_raw):
+    // one base row and one slope row per bin, precomputed.
+    this.fusedGroup = new Int32Array(this.inputs).fill(-1);
+    this.groups.forEach((g, index) => {
+      if (g.hi.length === 0 || this.groups.some((o) => o !== g && o.column === g.column)) return;
+      const bins = g.hi.length;
+      const rawRow = g.column * entryWidth;
+      g.base = new Float64Array(bins * entryWidth);
+      g.slope = new Float64Array(bins * entryWidth);
+      for (let k = 0; k < bins; k++) {
+        const width = g.hi[k]! - g.lo[k]!;
+        for (let j = 0; j < entryWidth; j++) {
+          const kRaw = this.entryKernel[rawRow + j]!;
+          g.base[k * entryWidth + j] = g.prefix[k * entryWidth + j]! + g.lo[k]! * kRaw;
+          g.slope[k * entryWidth + j] = this.entryKernel[(g.firstInput + k) * entryWidth + j]! + width * kRaw;
+        }
+      }
+      this.fusedGroup[g.column] = index;
+    });
     const sources = encodedSources(this.inputs, encoding);
     this.meanShare = new Float64Array(this.inputs * entryWidth);
     for (let c = 0; c < width; c++) {
@@ -168,6 +192,7 @@ export class IntentForward {
     }
     this.partials = new Float64Array(this.inputs * entryWidth);
     this.touched = new Uint8Array(this.inputs);
+    this.done = new Uint8Array(this.inputs);
     this.entry = new Float64Array(entryWidth);
     this.entryGrad = new Float64Array(entryWidth);
     const depth = Math.max(0, arch.hidden.length);
@@ -256,9 +281,38 @@ export class IntentForward {
     const touched = this.touched;
     const out = this.entry;
     out.set(this.entryBias);
+    const fused = this.fusedGroup;
+    const done = this.done;
     // Each share is added to the entry as it is written (one pass over the rows).
     for (let f = 0; f < this.inputs; f++) {
       const x = raw[f]!;
+      const gi = fused[f]!;
+      if (gi >= 0) {
+        const g = this.groups[gi]!;
+        const bins = g.hi.length;
+        if (x >= g.lo[0]! && x < g.hi[bins - 1]!) {
+          done[f] = 1;
+          let k = 0;
+          while (x >= g.hi[k]!) k++;
+          const frac = (x - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
+          if (k === 0 && frac === 0 && g.lo[0] === 0) {
+            touched[f] = 0;
+            continue;
+          }
+          touched[f] = 1;
+          const at = f * ew;
+          const base = g.base!;
+          const slope = g.slope!;
+          const from = k * ew;
+          for (let j = 0; j < ew; j++) {
+            const p = base[from + j]! + frac * slope[from + j]!;
+            partials[at + j] = p;
+            out[j]! += p;
+          }
+          continue;
+        }
+      }
+      done[f] = 0;
       if (x === 0) {
         touched[f] = 0;
         continue;
@@ -272,6 +326,7 @@ export class IntentForward {
       }
     }
     for (const g of this.groups) {
+      if (done[g.column]) continue;
       const v = raw[g.column]!;
       const bins = g.hi.length;
       let k = 0;
@@ -365,6 +420,9 @@ interface BinGroup {
   hi: Float64Array;
   /** [bins + 1 × entryWidth]: row b is the sum of the kernel rows of bins 0 … b−1 */
   prefix: Float64Array;
+  /** [bins × entryWidth] fused rows (see the constructor); absent when the column is binned twice */
+  base: Float64Array | undefined;
+  slope: Float64Array | undefined;
 }
 
 /** out[u] = activation(bias[u] + Σ input[i]·W[i][u]), one register-held dot product per unit. */
