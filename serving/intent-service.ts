@@ -16,7 +16,7 @@
  * extrapolate linearly past its data. Example: models trained on event-time scoring points only ever saw
  * `subject.last_event_age_s` = 0, while a visitor scored between events has an age of minutes or days.
  */
-import { IobError, isPurpose, type Logger, type Purpose } from '../engine/index.ts';
+import { IobError, isPurpose, SESSION_VIEW, SUBJECT_VIEW, type Logger, type ModelEntry, type Purpose } from '../engine/index.ts';
 import { loadIntentForward, type IntentForward } from '../models/intent/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
@@ -26,6 +26,16 @@ export const INTENT_TASK = 'intent';
 export const MAX_REASONS = 3;
 
 export type IntentNote = 'no_consent' | 'unknown_subject';
+
+/**
+ * The intent model in the record of processing: it serves personalization and may read the subject and
+ * session views (a version whose card names anything else fails to load).
+ */
+export const INTENT_MODEL_DECLARATION: ModelEntry = {
+  name: 'purchase intent (POST /v1/intent)',
+  purpose: 'personalization',
+  features: [...SUBJECT_VIEW.features, ...SESSION_VIEW.features].map((f) => f.name),
+};
 
 export interface IntentReason {
   feature: string;

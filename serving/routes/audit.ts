@@ -4,6 +4,7 @@ import { buildProcessingRecord } from '../../engine/index.ts';
 import { AuditPageSchema, AuditQuerySchema } from '../schemas.ts';
 import { ENDPOINTS, type EndpointDeclaration } from '../endpoints.ts';
 import type { RouteDeps } from '../app.ts';
+import { INTENT_MODEL_DECLARATION } from '../intent-service.ts';
 import { endpoint } from '../endpoints.ts';
 
 export const auditRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
@@ -22,5 +23,5 @@ export const auditRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
 
 export function processingRecord() {
   const endpoints = Object.entries(ENDPOINTS).map(([key, d]) => ({ endpoint: key, ...(d as EndpointDeclaration) }));
-  return buildProcessingRecord({ endpoints });
+  return buildProcessingRecord({ endpoints, models: [INTENT_MODEL_DECLARATION] });
 }

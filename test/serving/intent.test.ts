@@ -114,6 +114,11 @@ test('POST /v1/intent: personalized with consent, base rate without, never a 5xx
     assert.deepEqual(error.problems.map((p) => p.path), [path]);
   }
 
+  const record = (await app.inject({ method: 'GET', url: '/v1/processing-record', headers: bearer('admin') })).json<{ models: Array<{ name: string; purpose: string; features: string[] }> }>();
+  const declared = record.models.find((m) => m.name.startsWith('purchase intent'));
+  assert.equal(declared?.purpose, 'personalization');
+  for (const f of card.features) assert.ok(declared!.features.includes(f), `${f} is declared`);
+
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> }>();
   assert.ok(doc.paths['/v1/intent']?.post?.requestBody);
   assert.ok(doc.paths['/v1/intent']!.post!.responses['503']);
