@@ -3,8 +3,8 @@
  *
  *   items.json    the item ids, in table order (JSON array of strings)
  *   tables.json   the manifest of tables.bin: per table its name, dtype, shape, byte offset
- *   tables.bin    the tables, little-endian, each 4-byte aligned: vectors (float32 items × dim), neighbors
- *                 (int32 items × k) and their scores (float32), popularity (float32), co-occurrence rows
+ *   tables.bin    the tables, little-endian, each 4-byte aligned: vectors (float32 items × dim), popularity
+ *                 (float32 per item), and the neighbour and co-occurrence rows, each as compressed rows
  *                 (uint32 offsets, uint32 columns, float32 weights)
  *
  * Loading reads the arrays as views of one buffer (no per-item objects), checks every shape against the
@@ -33,9 +33,10 @@ const CTOR = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array } a
 function entriesOf(t: OfferTables): Array<[string, DType, Float32Array | Int32Array | Uint32Array]> {
   return [
     ['vectors', 'float32', t.vectors],
-    ['neighbors', 'int32', t.neighbors],
-    ['neighborScores', 'float32', t.neighborScores],
     ['popularity', 'float32', t.popularity],
+    ['neighbors.offsets', 'uint32', t.neighbors.offsets],
+    ['neighbors.columns', 'uint32', t.neighbors.columns],
+    ['neighbors.weights', 'float32', t.neighbors.weights],
     ['cooc.offsets', 'uint32', t.cooc.offsets],
     ['cooc.columns', 'uint32', t.cooc.columns],
     ['cooc.weights', 'float32', t.cooc.weights],
@@ -94,8 +95,7 @@ export async function loadOffersModel(dir: string): Promise<LoadedOffersModel> {
     dim: card.tables.dim,
     vectors: get('vectors', Float32Array),
     neighborCount: card.tables.neighborCount,
-    neighbors: get('neighbors', Int32Array),
-    neighborScores: get('neighborScores', Float32Array),
+    neighbors: { offsets: get('neighbors.offsets', Uint32Array), columns: get('neighbors.columns', Uint32Array), weights: get('neighbors.weights', Float32Array) },
     popularity: get('popularity', Float32Array),
     cooc: { offsets: get('cooc.offsets', Uint32Array), columns: get('cooc.columns', Uint32Array), weights: get('cooc.weights', Float32Array) },
   };

@@ -120,8 +120,8 @@ export class OfferRanker {
         this.candidate(j);
         this.cooc[j]! += context * weights[p]!;
       }
-      const nb = tables.neighborCount;
-      for (let p = item * nb; p < (item + 1) * nb; p++) if (tables.neighbors[p]! >= 0) this.candidate(tables.neighbors[p]!);
+      const nb = tables.neighbors;
+      for (let p = nb.offsets[item]!; p < nb.offsets[item + 1]!; p++) this.candidate(nb.columns[p]!);
     };
     for (let age = 0, r = 1; age < sessionItems.length; age++, r *= params.sessionDecay) {
       seed(sessionItems[sessionItems.length - 1 - age]!, r, this.session, age < params.sessionSeeds ? r : 0);

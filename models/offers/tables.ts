@@ -2,7 +2,8 @@
  * What a trained offers model is at serving time: tables over the training vocabulary, all typed arrays.
  *
  * - `vectors`: item embeddings (item2vec), `dim` floats per item, L2-normalized (cosine = dot product);
- * - `neighbors`: each item's `neighborCount` nearest items by cosine (precomputed; −1 pads short rows);
+ * - `neighbors`: each item's nearest items by cosine (precomputed, up to `neighborCount`, best first; items
+ *   too rare for a meaningful vector have none), as compressed rows with the cosine as weight;
  * - `cooc`: each item's strongest co-occurring items in training sessions (compressed rows), weights
  *   normalized by both items' frequencies;
  * - `popularity`: training steps per item.
@@ -22,9 +23,9 @@ export interface OfferTables {
   items: string[];
   dim: number;
   vectors: Float32Array;
+  /** The most neighbours any item has. */
   neighborCount: number;
-  neighbors: Int32Array;
-  neighborScores: Float32Array;
+  neighbors: SparseRows;
   cooc: SparseRows;
   popularity: Float32Array;
 }
@@ -56,11 +57,12 @@ export function checkTables(t: OfferTables): void {
     throw new RangeError(`offers tables: ${what}`);
   };
   if (t.vectors.length !== n * t.dim) fail(`vectors hold ${t.vectors.length} floats, expected ${n} × ${t.dim}`);
-  if (t.neighbors.length !== n * t.neighborCount || t.neighborScores.length !== n * t.neighborCount) fail('neighbor rows do not match the item count');
   if (t.popularity.length !== n) fail('popularity does not match the item count');
-  const { offsets, columns, weights } = t.cooc;
-  if (offsets.length !== n + 1 || offsets[n] !== columns.length || columns.length !== weights.length) fail('co-occurrence rows do not match the item count');
-  for (let r = 0; r < n; r++) if (offsets[r + 1]! < offsets[r]!) fail('co-occurrence offsets decrease');
-  for (const c of columns) if (c >= n) fail('co-occurrence names an item past the table');
-  for (const c of t.neighbors) if (c >= n || c < -1) fail('a neighbor row names an item past the table');
+  for (const [what, rows] of [['co-occurrence', t.cooc], ['neighbor', t.neighbors]] as const) {
+    const { offsets, columns, weights } = rows;
+    if (offsets.length !== n + 1 || offsets[0] !== 0 || offsets[n] !== columns.length || columns.length !== weights.length) fail(`${what} rows do not match the item count`);
+    for (let r = 0; r < n; r++) if (offsets[r + 1]! < offsets[r]!) fail(`${what} offsets decrease`);
+    for (const c of columns) if (c >= n) fail(`a ${what} row names an item past the table`);
+  }
+  for (let r = 0; r < n; r++) if (t.neighbors.offsets[r + 1]! - t.neighbors.offsets[r]! > t.neighborCount) fail(`an item has more than ${t.neighborCount} neighbors`);
 }

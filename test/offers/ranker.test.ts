@@ -16,8 +16,7 @@ function tables(): OfferTables {
     dim: 2,
     vectors: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1, s, s, s, s]),
     neighborCount: 1,
-    neighbors: Int32Array.from([2, 3, 0, 1, 5, 4]),
-    neighborScores: Float32Array.from([1, 1, 1, 1, 1, 1]),
+    neighbors: sparseRows([[[2, 1]], [[3, 1]], [[0, 1]], [[1, 1]], [[5, 1]], [[4, 1]]]),
     // 0 → 1 (strong), 0 → 3 (weak)
     cooc: sparseRows([[[1, 1], [3, 0.5]], [], [], [], [], []]),
     popularity: Float32Array.from([10, 5, 1, 1, 2, 50]),

@@ -39,14 +39,13 @@ export async function fitOffers(
   const sequences = tableSequences(train, vocabulary);
   const fitted = await fitItem2Vec(tf, sequences, vocabulary.counts, hyper.item2vec, seed, onEpoch);
   const eligible = Int32Array.from(vocabulary.counts.keys()).filter((i) => vocabulary.counts[i]! >= hyper.neighborMinCount);
-  const { neighbors, scores } = nearestNeighbors(tf, fitted.vectors, hyper.item2vec.dim, hyper.neighbors, eligible);
+  const neighbors = nearestNeighbors(tf, fitted.vectors, hyper.item2vec.dim, hyper.neighbors, eligible);
   const tables: OfferTables = {
     items: Array.from(vocabulary.logIndex, (i) => itemIds[i]!),
     dim: hyper.item2vec.dim,
     vectors: fitted.vectors,
     neighborCount: hyper.neighbors,
     neighbors,
-    neighborScores: scores,
     cooc: buildCooccurrence(sequences, vocabulary.counts, hyper.cooc),
     popularity: vocabulary.counts,
   };

@@ -81,15 +81,14 @@ export function buildCooccurrence(sequences: readonly Int32Array[], counts: Floa
 /**
  * Each eligible item's `k` nearest eligible items by cosine (vectors are L2-normalized), in blocks of rows
  * through TF.js (matMul + topk): O(m² · dim) work that plain loops take a minute over at 30k items. Rows
- * of items that are not eligible (too rare for their vector to mean much) stay empty (−1).
+ * of items that are not eligible (too rare for their vector to mean much) stay empty.
  */
-export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: number, k: number, eligible: Int32Array): { neighbors: Int32Array; scores: Float32Array } {
+export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: number, k: number, eligible: Int32Array): SparseRows {
   const n = vectors.length / dim;
   const m = eligible.length;
   const take = Math.min(k, m - 1);
-  const neighbors = new Int32Array(n * k).fill(-1);
-  const scores = new Float32Array(n * k);
-  if (take <= 0) return { neighbors, scores };
+  const out: Array<Array<readonly [number, number]>> = Array.from({ length: n }, () => []);
+  if (take <= 0) return sparseRows(out);
   const rows = new Float32Array(m * dim);
   eligible.forEach((item, r) => rows.set(vectors.subarray(item * dim, (item + 1) * dim), r * dim));
   const all = tf.tensor2d(rows, [m, dim]);
@@ -105,13 +104,10 @@ export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: numb
       tf.dispose([best.values, best.indices]);
       for (let r = 0; r < count; r++) {
         const self = eligible[start + r]!;
-        let c = 0;
-        for (let p = 0; p <= take && c < take; p++) {
+        const row = out[self]!;
+        for (let p = 0; p <= take && row.length < take; p++) {
           const j = eligible[indices[r * (take + 1) + p]!]!;
-          if (j === self) continue;
-          neighbors[self * k + c] = j;
-          scores[self * k + c] = values[r * (take + 1) + p]!;
-          c++;
+          if (j !== self) row.push([j, values[r * (take + 1) + p]!]);
         }
       }
     }
@@ -119,5 +115,5 @@ export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: numb
     all.dispose();
     transposed.dispose();
   }
-  return { neighbors, scores };
+  return sparseRows(out);
 }
