@@ -7,6 +7,7 @@ import { benchFeatures } from './features.bench.ts';
 import { benchForecast } from './forecast.bench.ts';
 import { benchIngest, type BenchReport } from './ingest.bench.ts';
 import { benchIntent } from './intent.bench.ts';
+import { benchOutage } from './outage.bench.ts';
 import { benchRecovery } from './recovery.bench.ts';
 
 export type { BenchReport };
@@ -20,6 +21,7 @@ export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Reco
   forecast: (say, a) =>
     benchForecast({ series: +(a.series ?? 10_000), days: +(a.days ?? 730), horizon: +(a.horizon ?? 28), maxEpochs: +(a.maxEpochs ?? 30), seconds: +(a.seconds ?? 5), connections: +(a.connections ?? 10) }, say),
   recovery: (say, a) => benchRecovery({ events: +(a.events ?? 1e6), kills: +(a.kills ?? 10), seed: +(a.seed ?? 11), publishRate: +(a.rate ?? 10_000) }, say),
+  outage: (say, a) => benchOutage({ outageMs: +(a.seconds ?? 10) * 1000, batch: +(a.batch ?? 50), postsPerSecond: +(a.posts ?? 50) }, say),
   consent: (say, args) => benchConsent({ subjects: Number(args.subjects ?? 100_000), rounds: Number(args.rounds ?? 20), erasureEvents: Number(args.erasure_events ?? 10_000) }, say),
 };
 
