@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { isIobError } from '../../engine/index.ts';
-import { OfferRanker, itemIndex, loadOffersModel } from '../../models/offers/index.ts';
+import { OfferRanker, itemIndex, loadOffersModel, loadServingOffersModel } from '../../models/offers/index.ts';
 import { readPointer } from '../../models/registry.ts';
 import { offersMetricsJson, runTrainOffers, type TrainOffersOptions } from '../../training/offers/train-offers.ts';
 import { IOB_BIN } from '../helpers/cli-process.ts';
@@ -66,6 +66,7 @@ test('metrics contract, registry entry that loads back and ranks, report on disk
   assert.match(loaded.card.training.dataHash, /^sha256:[0-9a-f]{64}$/);
   assert.equal(loaded.card.training.hyperparameters.item2vec && (loaded.card.training.hyperparameters.item2vec as { epochs: number }).epochs, 2);
   assert.equal((await readPointer(join(dir, 'models'), 'offers'))?.version, result.version, 'the first version serves');
+  assert.deepEqual((await loadServingOffersModel(join(dir, 'models')))?.tables, loaded.tables);
   // Every item of the file is in the registered tables (the version learns from every session).
   const index = itemIndex(loaded.tables);
   assert.equal(loaded.tables.items.length, 48);
@@ -75,6 +76,13 @@ test('metrics contract, registry entry that loads back and ranks, report on disk
   assert.ok(!offers.items.includes(index.get('i3')!));
   // Item i3's cluster (i0–i11) is what the log ever follows it with.
   assert.ok(offers.items.slice(0, 3).every((i) => Number(loaded.tables.items[i]!.slice(1)) < 12), offers.items.map((i) => loaded.tables.items[i]).join(','));
+  // A damaged version fails to load, naming what is wrong, instead of ranking with garbage.
+  const bin = await readFile(join(result.paths.model!, 'tables.bin'));
+  await writeFile(join(result.paths.model!, 'tables.bin'), bin.subarray(0, bin.length - 8));
+  await assert.rejects(loadOffersModel(result.paths.model!), /does not fit tables\.bin/);
+  await writeFile(join(result.paths.model!, 'tables.bin'), bin);
+  await writeFile(join(result.paths.model!, 'items.json'), JSON.stringify(loaded.tables.items.slice(1)));
+  await assert.rejects(loadOffersModel(result.paths.model!), /items\.json lists 47 items, the card 48/);
   const html = await readFile(result.paths.report, 'utf8');
   assert.match(html, /<svg/);
   assert.match(html, /SKNN/);
