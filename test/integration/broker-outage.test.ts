@@ -6,8 +6,9 @@ import { buildApp } from '../../serving/app.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
 import { bearer, grantPersonalization, TEST_KEYS } from '../helpers/engine.ts';
 import { defer, tempDir } from '../helpers/nats.ts';
+import { registerStoreIntentModel } from '../models/store-intent-model.ts';
 
-test('broker outage: readiness turns false, ingest answers 503 with Retry-After, and both recover', async (t) => {
+test('broker outage: readiness turns false, ingest answers 503 with Retry-After, scoring answers from memory, and all recover', async (t) => {
   const storeDir = tempDir(t, 'iob-nats-');
   let server = await startNatsServer({ storeDir });
   const port = server.port;
@@ -15,7 +16,9 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   const config = loadConfig({}, { natsUrl: server.url, dataDir: tempDir(t), apiKeys: TEST_KEYS, logLevel: 'warn' });
   const log = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
   const engine = await startEngine({ config, log });
-  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: 100, bodyLimitBytes: 1 << 20 });
+  const registry = tempDir(t, 'iob-registry-');
+  await registerStoreIntentModel(registry, 'v1', { seed: 1, promote: true });
+  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: 100, bodyLimitBytes: 1 << 20, registry, modelPollMs: 100 });
   defer(t, async () => {
     await app.close();
     await engine.close();
@@ -24,7 +27,12 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   const post = (id: string) =>
     app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [{ id, ts: Date.now(), subject: 'u1', type: 'view' }] } });
 
+  const score = () => app.inject({ method: 'POST', url: '/v1/intent', headers: bearer('score'), payload: { subject: 'u1' } });
   assert.equal((await post('before')).statusCode, 200);
+  await engine.waitForSeq(1, 10_000);
+  const scoredBefore = await score();
+  assert.equal(scoredBefore.statusCode, 200, scoredBefore.body);
+  assert.equal(scoredBefore.json().personalized, true);
   await server.stop();
   await waitUntil(() => !engine.isReady(), 5000, 'the engine to notice the outage');
 
@@ -36,6 +44,11 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   assert.equal(during.json().code, 'IOB_ERR_UNAVAILABLE');
   assert.equal(during.headers['retry-after'], '1');
   assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness is not readiness');
+  // Scoring reads the model and the features from memory: it keeps answering, with the same score.
+  const scoredDuring = await score();
+  assert.equal(scoredDuring.statusCode, 200, scoredDuring.body);
+  assert.equal(scoredDuring.json().score, scoredBefore.json().score);
+  assert.equal(scoredDuring.json().personalized, true);
 
   server = await startNatsServer({ storeDir, port });
   await waitUntil(() => engine.isReady(), 10_000, 'the engine to reconnect');
