@@ -43,6 +43,10 @@ export const DEFAULTS = {
   forecastRefresh: '02:00',
   /** requests per second per API key unless the key sets its own (0 = unlimited) */
   rateLimit: 10_000,
+  /** 1: one engine consumes everything; N > 1: workers share N partitions of the stream (needs the server mapping) */
+  partitions: 1,
+  /** how long a worker's partition lease lives without renewal; a dead worker's partitions move after it */
+  leaseTtlMs: 5000,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -69,6 +73,10 @@ const ConfigSchema = z.object({
   snapshotIntervalMs: int(1000, 86_400_000),
   forecastRefresh: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'a UTC time HH:MM (daily) or off'),
   rateLimit: int(0, 10_000_000),
+  partitions: int(1, 1024),
+  leaseTtlMs: int(1000, 600_000),
+  /** a worker's name in leases (default: host name and process id) */
+  workerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, dash, underscore (≤ 64)').optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = { [K in keyof Config]?: unknown };
@@ -93,6 +101,9 @@ export const ENV_VARS: Record<keyof Config, string> = {
   snapshotIntervalMs: 'IOB_SNAPSHOT_INTERVAL_MS',
   forecastRefresh: 'IOB_FORECAST_REFRESH',
   rateLimit: 'IOB_RATE_LIMIT',
+  partitions: 'IOB_PARTITIONS',
+  leaseTtlMs: 'IOB_LEASE_TTL_MS',
+  workerId: 'IOB_WORKER_ID',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {

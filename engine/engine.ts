@@ -3,6 +3,8 @@
  * ingest boundary (HTTP callers use `ingest`, NATS producers the boundary worker) and the consumer that
  * keeps the engine's state. One object with an ordered shutdown.
  */
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -14,6 +16,10 @@ import { openForecastStore, type ForecastStore } from './forecast-store.ts';
 import { admittedAt, allowedAt, type ConsentRecord } from './consent/consent-record.ts';
 import type { Purpose } from './purposes.ts';
 import { sessionKey } from './features/sessions.ts';
+import { DEFAULT_VIEWS, type Entity } from './features/definitions.ts';
+import { startPartitionedState, type PartitionedState } from './cluster/partitioned-state.ts';
+import { partitionMapping } from './event-log.ts';
+import { IobError } from './errors.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
 import { FeatureStore } from './features/online-store.ts';
@@ -32,6 +38,8 @@ export interface EngineStats {
   ingest: Readonly<IngestCounters>;
   consumer: ConsumerStats;
   boundaryMessages: number;
+  /** on a partitioned deployment: how many partitions, and which this worker owns */
+  partitions?: { total: number; owned: number[]; worker: string };
 }
 
 export interface Engine {
@@ -39,8 +47,13 @@ export interface Engine {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  /** The online feature store: the engine state the consumer keeps. */
+  /**
+   * The online feature store: the engine state the consumer keeps. On a partitioned deployment it holds
+   * the aggregate views (items, categories, demand histories) of the whole stream, and `partitioned` holds
+   * the personal state of the partitions this worker leases.
+   */
   readonly features: FeatureStore;
+  readonly partitioned?: PartitionedState;
   /**
    * The current features of a subject and of one of its sessions (raw ids, pseudonymized here); without
    * a session id, the subject's derived session (events that carried none).
@@ -79,8 +92,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
 
   let embedded: NatsServer | undefined;
   let natsUrl = config.natsUrl;
+  const partitions = config.partitions;
   if (!natsUrl) {
-    embedded = await startNatsServer({ storeDir: join(config.dataDir, 'nats'), readyTimeoutMs: config.natsReadyTimeoutMs });
+    const args = partitions > 1 ? ['-c', writeMappingConfig(config.dataDir, partitions)] : [];
+    embedded = await startNatsServer({ storeDir: join(config.dataDir, 'nats'), readyTimeoutMs: config.natsReadyTimeoutMs, args });
     natsUrl = embedded.url;
     log.info({ port: embedded.port }, 'embedded nats-server started');
   }
@@ -117,6 +132,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     maxAgeMs: config.retentionDays * 86_400_000,
     duplicateWindowMs: config.duplicateWindowMs,
     replicas: config.streamReplicas,
+    partitions,
   });
 
   const consent = await openConsentRegistry(js, { replicas: config.streamReplicas });
@@ -124,7 +140,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   await consent.synced();
   const erasures = await openErasureList(js, { replicas: config.streamReplicas });
   const forecasts = await openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) });
-  const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm });
+  const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm, partitions });
 
   const boundary = createBoundary({
     pseudonymize,
@@ -141,23 +157,27 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   // purpose; the subject's record is looked up once per event.
   let record: ConsentRecord | undefined;
   let appliedAt = 0;
-  const storeOptions = { admits: (_sid: string, purpose: Purpose, ts: number) => admittedAt(record, purpose, ts, appliedAt) };
+  const admits = (_sid: string, purpose: Purpose, ts: number) => admittedAt(record, purpose, ts, appliedAt);
+  const gate = (store: FeatureStore): EventSink => ({
+    get lastSeq() {
+      return store.lastSeq;
+    },
+    apply(event, seq) {
+      record = consent.get(event.sid);
+      appliedAt = Date.now();
+      store.apply(event, seq);
+    },
+    skip: (seq) => store.skip(seq),
+  });
+  // Partitioned: this store keeps the aggregate entities of the whole stream; personal state lives in the
+  // partitions this worker leases (cluster/partitioned-state.ts).
+  const storeOptions = partitions > 1 ? { admits, views: DEFAULT_VIEWS.filter((v) => !isPersonalEntity(v.entity)) } : { admits };
   const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
   });
   const features = restored ?? new FeatureStore(storeOptions);
-  const gatedSink: EventSink = {
-    get lastSeq() {
-      return features.lastSeq;
-    },
-    apply(event, seq) {
-      record = consent.get(event.sid);
-      appliedAt = Date.now();
-      features.apply(event, seq);
-    },
-    skip: (seq) => features.skip(seq),
-  };
+  const gatedSink = gate(features);
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
@@ -167,20 +187,42 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);
   snapshotTimer.unref();
 
+  const workerId = config.workerId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${process.pid}`;
+  const partitioned =
+    partitions > 1 && consume
+      ? await startPartitionedState(js, jsm, {
+          partitions,
+          workerId,
+          leaseTtlMs: config.leaseTtlMs,
+          replicas: config.streamReplicas,
+          consumerName: config.consumerName,
+          snapshotIntervalMs: config.snapshotIntervalMs,
+          storeOptions: { admits, views: DEFAULT_VIEWS.filter((v) => isPersonalEntity(v.entity)), histories: [] },
+          sinkFor: gate,
+          log: log.child({ component: 'partitions', worker: workerId }),
+        })
+      : undefined;
+  /** The store holding a person's state here (undefined: another worker's partition). */
+  const personal = (sid: string): FeatureStore | undefined => (partitions > 1 ? partitioned?.storeFor(sid) : features);
+
   // Derived data follows consent: withdrawal of personalization purges the person's profile at once,
   // on every replica (each one watches the registry).
   consent.onChange((sid, before, after) => {
     const now = Date.now();
-    if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) features.purge('subject', sid);
+    if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) personal(sid)?.purge('subject', sid);
   });
   subjects.addHolder({
     name: 'features',
-    export: (sid) => ({ subject: features.readRecord('subject', sid), session: features.readRecord('session', sessionKey(sid)) }),
-    purge: (sid) => (features.purge('subject', sid) ? 1 : 0),
+    export: (sid) => {
+      const store = personal(sid);
+      return store ? { subject: store.readRecord('subject', sid), session: store.readRecord('session', sessionKey(sid)) } : { heldBy: 'another worker' };
+    },
+    purge: (sid) => (personal(sid)?.purge('subject', sid) ? 1 : 0),
   });
   const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
+  const durable = partitions > 1 ? `${config.consumerName}-aggregates-${workerId}` : config.consumerName;
   const consumer: StreamConsumer | undefined = consume
-    ? await startStreamConsumer(js, jsm, { durable: config.consumerName, sink: gatedSink, log: log.child({ component: 'consumer' }) })
+    ? await startStreamConsumer(js, jsm, { durable, sink: gatedSink, log: log.child({ component: 'consumer' }) })
     : undefined;
 
   const emptyConsumerStats: ConsumerStats = { lastSeq: 0, applied: 0, duplicatesSkipped: 0, undecodable: 0, lag: 0, throughput: 0 };
@@ -189,6 +231,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     (closing ??= (async () => {
       await worker.stop().catch((err) => log.warn({ err }, 'boundary worker stop'));
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
+      // Hands the partitions back (each snapshotted to the object store) for the other workers to take.
+      await partitioned?.close().catch((err) => log.warn({ err }, 'partition release'));
       clearInterval(snapshotTimer);
       if (consumer) await snapshot().catch((err) => log.error({ err }, 'final feature snapshot failed'));
       publisher.close();
@@ -207,11 +251,17 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     js,
     jsm,
     features,
+    ...(partitioned ? { partitioned } : {}),
     snapshot,
     subjectFeatures(subject, session) {
       const sid = pseudonymize('subject', subject);
       const ssid = session === undefined ? undefined : pseudonymize('session', session);
-      return { subject: features.readRecord('subject', sid), session: features.readRecord('session', sessionKey(sid, ssid)) };
+      const store = personal(sid);
+      if (!store) {
+        const owner = partitioned?.ownerOf(sid);
+        throw new IobError('IOB_ERR_WRONG_WORKER', `this subject's partition is held by ${owner ? `worker ${owner}` : 'no worker yet (being taken over)'}`);
+      }
+      return { subject: store.readRecord('subject', sid), session: store.readRecord('session', sessionKey(sid, ssid)) };
     },
     pseudonymize,
     consent,
@@ -226,9 +276,24 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       ingest: ingestor.counters,
       consumer: consumer?.stats() ?? emptyConsumerStats,
       boundaryMessages: worker.received,
+      ...(partitioned ? { partitions: { total: partitions, owned: partitioned.owned(), worker: workerId } } : {}),
     }),
-    waitForSeq: (seq, timeoutMs) => (consumer ? consumer.waitFor(seq, timeoutMs) : Promise.reject(new Error('this engine does not consume'))),
+    async waitForSeq(seq, timeoutMs) {
+      if (!consumer) throw new Error('this engine does not consume');
+      await consumer.waitFor(seq, timeoutMs);
+      await partitioned?.waitFor(seq, timeoutMs);
+    },
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+const isPersonalEntity = (entity: Entity) => entity === 'subject' || entity === 'session';
+
+/** The embedded server's config for a partitioned stream: the subject mapping (event-log.ts). */
+function writeMappingConfig(dataDir: string, partitions: number): string {
+  const [from, to] = partitionMapping(partitions);
+  const path = join(dataDir, 'nats-partitions.conf');
+  writeFileSync(path, `mappings = {\n  "${from}": "${to}"\n}\n`, { mode: 0o600 });
+  return path;
 }

@@ -16,7 +16,34 @@ import type { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export const EVENTS_STREAM = 'IOB_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'iob.events.';
+/** Where the engine publishes an event; on a partitioned deployment the server maps it (see below). */
 export const eventSubject = (sid: string) => EVENTS_SUBJECT_PREFIX + sid;
+
+/**
+ * Partitioned deployments (IOB_PARTITIONS = N > 1) let nats-server map `iob.events.<sid>` onto
+ * `iob.events.<p>.<sid>` with its `partition(N, 1)` subject mapping, so each worker consumes its partitions
+ * with a filter. The server hashes the token with FNV-1a (32 bit) modulo N; the engine computes the same to
+ * find where a person's messages are stored (tested against a real server).
+ */
+export function partitionOf(sid: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  const bytes = Buffer.from(sid, 'utf8');
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193) >>> 0;
+  return h % partitions;
+}
+
+/** The subject a person's events are stored under. */
+export const storedSubject = (sid: string, partitions: number) =>
+  partitions > 1 ? `${EVENTS_SUBJECT_PREFIX}${partitionOf(sid, partitions)}.${sid}` : EVENTS_SUBJECT_PREFIX + sid;
+
+/** What a partition's consumer filters on. */
+export const partitionSubject = (partition: number) => `${EVENTS_SUBJECT_PREFIX}${partition}.*`;
+
+/** The server mapping a partitioned deployment needs (nats-server config `mappings { … }`). */
+export const partitionMapping = (partitions: number): [from: string, to: string] => [
+  `${EVENTS_SUBJECT_PREFIX}*`,
+  `${EVENTS_SUBJECT_PREFIX}{{partition(${partitions},1)}}.{{wildcard(1)}}`,
+];
 
 /** Records (shared structures) would make messages depend on each other; every message stands alone. */
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -27,13 +54,15 @@ export interface EventStreamOptions {
   maxAgeMs: number;
   duplicateWindowMs: number;
   replicas: number;
+  /** > 1: the stream holds the server-mapped subjects `iob.events.<p>.<sid>` (default 1) */
+  partitions?: number;
 }
 
 /** Creates IOB_EVENTS, or brings an existing one's limits in line with the configuration. */
 export async function ensureEventStream(jsm: JetStreamManager, options: EventStreamOptions): Promise<void> {
   const wanted: Partial<StreamConfig> = {
     name: EVENTS_STREAM,
-    subjects: [`${EVENTS_SUBJECT_PREFIX}*`],
+    subjects: [(options.partitions ?? 1) > 1 ? `${EVENTS_SUBJECT_PREFIX}*.*` : `${EVENTS_SUBJECT_PREFIX}*`],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
@@ -46,6 +75,12 @@ export async function ensureEventStream(jsm: JetStreamManager, options: EventStr
   try {
     const info = await jsm.streams.info(EVENTS_STREAM);
     const c = info.config;
+    if (c.subjects?.join() !== wanted.subjects!.join()) {
+      throw new Error(
+        `${EVENTS_STREAM} holds subjects ${c.subjects?.join(', ')} but IOB_PARTITIONS asks for ${wanted.subjects!.join(', ')}: ` +
+          'the partition layout of an existing stream cannot change in place (replay into a new stream, or keep the setting)',
+      );
+    }
     if (c.max_age !== wanted.max_age || c.duplicate_window !== wanted.duplicate_window || c.num_replicas !== wanted.num_replicas) {
       await jsm.streams.update(EVENTS_STREAM, { ...c, ...wanted });
     }

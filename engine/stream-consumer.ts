@@ -32,6 +32,11 @@ export interface StreamConsumer {
   stats(): ConsumerStats;
   /** Resolves once the sink reflects `seq` (or rejects after timeoutMs). */
   waitFor(seq: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once the sink has applied everything this consumer's filter matches up to stream sequence
+   * `seq` (a filtered consumer may never see `seq` itself): nothing pending, and all delivered applied.
+   */
+  waitForFiltered(seq: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -150,6 +155,19 @@ export async function startStreamConsumer(
         }, timeoutMs);
         waiters.add(waiter);
       });
+    },
+    async waitForFiltered(seq, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (sink.lastSeq >= seq) return;
+        const info = await consumer.info();
+        if (info.num_pending === 0 && info.delivered.stream_seq <= sink.lastSeq && info.delivered.stream_seq >= 0) {
+          const stream = await jsm.streams.info(EVENTS_STREAM);
+          if (stream.state.last_seq >= seq) return;
+        }
+        if (Date.now() > deadline) throw new Error(`consumer ${durable} did not catch up to sequence ${seq} within ${timeoutMs} ms (at ${sink.lastSeq})`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
     },
     async stop() {
       clearInterval(ackTimer);

@@ -1,13 +1,13 @@
 /**
- * One person's events in IOB_EVENTS, found by their subject `iob.events.<sid>`: read for an export,
- * purged (subject-filtered purge) for an erasure.
+ * One person's events in IOB_EVENTS, found by their subject (`iob.events.<sid>`, or `iob.events.<p>.<sid>`
+ * when partitioned): read for an export, purged (subject-filtered purge) for an erasure.
  */
 import type { JetStreamClient, JetStreamManager } from 'nats';
-import { EVENTS_STREAM, decodeEvent, eventSubject } from './event-log.ts';
+import { EVENTS_STREAM, decodeEvent, storedSubject } from './event-log.ts';
 import type { StoredEvent } from './event-schema.ts';
 
-export async function readSubjectEvents(js: JetStreamClient, jsm: JetStreamManager, sid: string): Promise<(StoredEvent & { seq: number })[]> {
-  const subject = eventSubject(sid);
+export async function readSubjectEvents(js: JetStreamClient, jsm: JetStreamManager, sid: string, partitions = 1): Promise<(StoredEvent & { seq: number })[]> {
+  const subject = storedSubject(sid, partitions);
   const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: subject });
   const expected = info.state.subjects?.[subject] ?? 0;
   const out: (StoredEvent & { seq: number })[] = [];
@@ -23,7 +23,7 @@ export async function readSubjectEvents(js: JetStreamClient, jsm: JetStreamManag
 }
 
 /** Removes every stored event of the subject; returns how many were purged. */
-export async function purgeSubjectEvents(jsm: JetStreamManager, sid: string): Promise<number> {
-  const response = await jsm.streams.purge(EVENTS_STREAM, { filter: eventSubject(sid) });
+export async function purgeSubjectEvents(jsm: JetStreamManager, sid: string, partitions = 1): Promise<number> {
+  const response = await jsm.streams.purge(EVENTS_STREAM, { filter: storedSubject(sid, partitions) });
   return response.purged;
 }

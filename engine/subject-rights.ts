@@ -66,9 +66,11 @@ export interface SubjectRightsDeps {
   erasures: ErasureList;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** IOB_PARTITIONS: where a person's events are stored (event-log.ts storedSubject) */
+  partitions?: number;
 }
 
-export function createSubjectRights({ pseudonymize, registry, audit, erasures, js, jsm }: SubjectRightsDeps): SubjectRights {
+export function createSubjectRights({ pseudonymize, registry, audit, erasures, js, jsm, partitions = 1 }: SubjectRightsDeps): SubjectRights {
   const holders: SubjectDataHolder[] = [];
   const view = (sid: string): ConsentView => {
     const record = registry.get(sid);
@@ -104,7 +106,7 @@ export function createSubjectRights({ pseudonymize, registry, audit, erasures, j
     },
     async export(subject, actor) {
       const sid = pseudonymize('subject', subject);
-      const [events, history] = await Promise.all([readSubjectEvents(js, jsm, sid), registry.history(sid)]);
+      const [events, history] = await Promise.all([readSubjectEvents(js, jsm, sid, partitions), registry.history(sid)]);
       const derived: Record<string, unknown> = {};
       for (const h of holders) derived[h.name] = h.export(sid);
       await audit.append({ actor, action: 'subject.export', sid, details: { events: events.length } });
@@ -121,7 +123,7 @@ export function createSubjectRights({ pseudonymize, registry, audit, erasures, j
     async erase(subject, actor) {
       const started = Date.now();
       const sid = pseudonymize('subject', subject);
-      const purged: Record<string, number> = { events: await purgeSubjectEvents(jsm, sid) };
+      const purged: Record<string, number> = { events: await purgeSubjectEvents(jsm, sid, partitions) };
       for (const h of holders) purged[h.name] = h.purge(sid);
       const hadConsent = registry.get(sid) !== undefined && registry.get(sid)!.erasedAt === undefined;
       await registry.erase(sid);

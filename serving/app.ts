@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     return503OnClosing: true,
     // Subject ids may be 256 characters, more once percent-encoded; the route schemas bound the decoded length.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     // Router errors happen before any hook: answer them from the catalogue too (the default body quotes
     // the path, and with it a raw identifier).
     frameworkErrors: (err, req, reply) => sendError(reply, req, routerError(err)),

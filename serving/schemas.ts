@@ -42,7 +42,14 @@ export const IngestResponseSchema = z.object({
 });
 
 export const HealthSchema = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() });
-export const ReadySchema = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+export const ReadySchema = z.object({
+  ready: z.boolean(),
+  checks: z.record(z.string(), z.boolean()),
+  partitions: z
+    .object({ total: z.number().int(), owned: z.array(z.number().int()), worker: z.string() })
+    .optional()
+    .describe('partitioned deployment: the stream partitions this worker leases'),
+});
 
 const purposeFlags = Object.fromEntries(PURPOSE_IDS.map((p) => [p, z.boolean().optional().describe(PURPOSES[p].description)])) as {
   [P in (typeof PURPOSE_IDS)[number]]: z.ZodOptional<z.ZodBoolean>;

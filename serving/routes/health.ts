@@ -14,7 +14,8 @@ export const healthRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       schema: { summary: 'Readiness: false while the event store is unreachable', tags: ['operations'], response: { 200: ReadySchema, 503: ReadySchema } },
       handler: async (_req, reply) => {
         const nats = deps.engine.isReady();
-        return reply.code(nats ? 200 : 503).send({ ready: nats, checks: { nats } });
+        const partitions = deps.engine.stats().partitions;
+        return reply.code(nats ? 200 : 503).send({ ready: nats, checks: { nats }, ...(partitions ? { partitions } : {}) });
       },
     });
     app.get('/metrics', {

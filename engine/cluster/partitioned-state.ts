@@ -1,0 +1,114 @@
+/**
+ * A worker's share of the personal state on a partitioned deployment: one FeatureStore (subject and
+ * session views) per partition it leases, each fed by its own durable consumer filtered to
+ * `iob.events.<p>.*`, and snapshotted to the NATS object store (IOB_SNAPSHOTS, `features-p<p>`) — so the
+ * worker that takes a partition over restores the last snapshot and replays only what came after it.
+ *
+ * Aggregate state (item and category views, demand histories) is not partitioned: every worker keeps it
+ * for the whole stream (engine.ts), as the small global table every ranking and forecast reads.
+ */
+import type { JetStreamClient, JetStreamManager, ObjectStore } from 'nats';
+import { partitionOf, partitionSubject } from '../event-log.ts';
+import type { Logger } from '../logger.ts';
+import { FeatureStore, type FeatureStoreOptions } from '../features/online-store.ts';
+import { snapshotFromObjectStore, snapshotToObjectStore } from '../features/snapshot.ts';
+import { startStreamConsumer, type EventSink, type StreamConsumer } from '../stream-consumer.ts';
+import { startPartitionLeases, type PartitionLeases } from './partition-leases.ts';
+
+export const SNAPSHOTS_BUCKET = 'IOB_SNAPSHOTS';
+
+export interface PartitionedStateOptions {
+  partitions: number;
+  workerId: string;
+  leaseTtlMs: number;
+  replicas: number;
+  consumerName: string;
+  snapshotIntervalMs: number;
+  /** the options of every partition's store (its views, the purpose gate) */
+  storeOptions: FeatureStoreOptions;
+  /** wraps a store into what its consumer applies events to (the purpose gate) */
+  sinkFor(store: FeatureStore): EventSink;
+  log: Logger;
+}
+
+export interface PartitionedState {
+  readonly partitions: number;
+  /** the store holding `sid`'s state, when this worker owns its partition */
+  storeFor(sid: string): FeatureStore | undefined;
+  /** the worker owning `sid`'s partition, as last read from the leases */
+  ownerOf(sid: string): string | undefined;
+  owned(): number[];
+  stores(): FeatureStore[];
+  /** resolves once every owned partition has applied what it holds up to stream sequence `seq` */
+  waitFor(seq: number, timeoutMs?: number): Promise<void>;
+  leases: PartitionLeases;
+  close(): Promise<void>;
+}
+
+interface Partition {
+  store: FeatureStore;
+  consumer: StreamConsumer;
+}
+
+const snapshotName = (p: number) => `features-p${p}`;
+
+export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamManager, options: PartitionedStateOptions): Promise<PartitionedState> {
+  const { partitions, log } = options;
+  const os: ObjectStore = await js.views.os(SNAPSHOTS_BUCKET, { replicas: options.replicas });
+  const held = new Map<number, Partition>();
+
+  const snapshot = async (p: number, part: Partition) => {
+    const info = await snapshotToObjectStore(os, snapshotName(p), part.store);
+    log.debug({ partition: p, lastSeq: part.store.lastSeq, bytes: info.size }, 'partition snapshot written');
+  };
+
+  const leases = await startPartitionLeases(
+    js,
+    { partitions, workerId: options.workerId, ttlMs: options.leaseTtlMs, replicas: options.replicas, log },
+    {
+      async acquire(p) {
+        const restored = await snapshotFromObjectStore(os, snapshotName(p), options.storeOptions).catch((err) => {
+          log.warn({ partition: p, err: { message: (err as Error).message } }, 'partition snapshot unreadable; replaying the partition');
+          return undefined;
+        });
+        const store = restored ?? new FeatureStore(options.storeOptions);
+        const consumer = await startStreamConsumer(js, jsm, {
+          durable: `${options.consumerName}-p${p}`,
+          filterSubject: partitionSubject(p),
+          sink: options.sinkFor(store),
+          log: log.child({ partition: p }),
+        });
+        held.set(p, { store, consumer });
+        log.info({ partition: p, fromSeq: store.lastSeq }, restored ? 'partition restored from snapshot; replaying after it' : 'partition replayed from the stream');
+      },
+      async release(p, lost) {
+        const part = held.get(p);
+        held.delete(p);
+        if (!part) return;
+        await part.consumer.stop();
+        if (!lost) await snapshot(p, part);
+      },
+    },
+  );
+
+  const timer = setInterval(() => {
+    for (const [p, part] of held) void snapshot(p, part).catch((err) => log.warn({ err, partition: p }, 'partition snapshot failed'));
+  }, options.snapshotIntervalMs);
+  timer.unref();
+
+  return {
+    partitions,
+    storeFor: (sid) => held.get(partitionOf(sid, partitions))?.store,
+    ownerOf: (sid) => leases.ownerOf(partitionOf(sid, partitions)),
+    owned: () => [...held.keys()].sort((a, b) => a - b),
+    stores: () => [...held.values()].map((x) => x.store),
+    async waitFor(seq, timeoutMs) {
+      await Promise.all([...held.values()].map((x) => x.consumer.waitForFiltered(seq, timeoutMs)));
+    },
+    leases,
+    async close() {
+      clearInterval(timer);
+      await leases.close();
+    },
+  };
+}
