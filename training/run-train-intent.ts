@@ -15,6 +15,7 @@ import { metricsJson, runTrainIntent } from './train-intent.ts';
 const program = new Command('run-train-intent')
   .option('--events <file>', 'canonical event file')
   .option('--strict', 'refuse an event file with bad rows')
+  .option('--nats-url <url>', 'NATS, for the erasure list and the consent registry (NATS_URL)')
   .option('--format <format>', 'input format of --data: online-shoppers')
   .option('--data <file>', 'input file')
   .option('--cv <k>', 'stratified k-fold cross-validation')
@@ -28,13 +29,14 @@ const program = new Command('run-train-intent')
   .option('--json', 'print the metrics as JSON on the last line of stdout')
   .parse();
 
-const o = program.opts<{ events?: string; strict?: boolean; epochs?: string; format?: string; data?: string; cv?: string; seed: string; registry?: string; reports?: string; dataDir?: string; promote?: boolean; register: boolean; json?: boolean }>();
+const o = program.opts<{ events?: string; strict?: boolean; natsUrl?: string; epochs?: string; format?: string; data?: string; cv?: string; seed: string; registry?: string; reports?: string; dataDir?: string; promote?: boolean; register: boolean; json?: boolean }>();
 // With --json, stdout carries only the JSON line; the narrative goes to stderr.
 const say = (line: string): void => void (o.json ? process.stderr : process.stdout).write(`${line}\n`);
 const result = await runTrainIntent(
   {
     events: o.events,
     strict: o.strict === true,
+    natsUrl: o.natsUrl,
     epochs: o.epochs,
     format: o.format as 'online-shoppers' | undefined,
     data: o.data,
