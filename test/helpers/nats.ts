@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { findNatsServer, NATS_INSTALL_HINT, startNatsServer, type NatsServer } from '../../engine/index.ts';
 
-type HasAfter = TestContext | { after(fn: () => unknown): void };
+export type HasAfter = TestContext | { after(fn: () => unknown): void };
 const stacks = new WeakMap<object, (() => unknown)[]>();
 
 /**
