@@ -169,9 +169,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     },
     skip: (seq) => store.skip(seq),
   });
-  // Partitioned: this store keeps the aggregate entities of the whole stream; personal state lives in the
-  // partitions this worker leases (cluster/partitioned-state.ts).
-  const storeOptions = partitions > 1 ? { admits, views: DEFAULT_VIEWS.filter((v) => !isPersonalEntity(v.entity)) } : { admits };
+  // Partitioned: this store keeps the aggregate entities of the whole stream and no one's personal state
+  // (which lives in the partitions this worker leases, cluster/partitioned-state.ts); it still declares every
+  // view, so feature names resolve the same on every deployment.
+  const storeOptions = partitions > 1 ? { admits, ownsSubject: () => false } : { admits };
   const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;

@@ -77,7 +77,7 @@ export interface IntentService {
   close(): void;
 }
 
-type ScoringEngine = Pick<ServingEngine, 'subjectFeatures' | 'pseudonymize' | 'consent' | 'features'>;
+type ScoringEngine = Pick<ServingEngine, 'subjectFeatures' | 'pseudonymize' | 'consent' | 'features' | 'subjects'>;
 
 /** Loads a version folder and binds its card's features to the store's records; throws naming what is wrong. */
 export async function loadServedIntentModel(dir: string, version: string, engine: Pick<ScoringEngine, 'features'>): Promise<ServedIntentModel> {
@@ -136,6 +136,25 @@ export async function createIntentService(options: IntentServiceOptions): Promis
     : undefined;
 
   const current = () => watch?.current()?.model;
+  // A person's export names the model versions that may use their data, and for which purposes; scores
+  // are computed per request and never stored, so an erasure has nothing to purge here.
+  engine.subjects.addHolder({
+    name: 'models',
+    export: (sid) => {
+      const m = current();
+      if (!m) return [];
+      const consented = m.purposes.every((p) => engine.consent.allowed(sid, p));
+      return [
+        {
+          task: INTENT_TASK,
+          version: m.version,
+          purposes: m.purposes,
+          use: consented ? 'scores purchase intent on request from the features above; no score is stored' : 'not used for this person: no consent for its purposes',
+        },
+      ];
+    },
+    purge: () => 0,
+  });
 
   return {
     current,

@@ -252,3 +252,14 @@ test('inputs of binned features are clamped to the training range before the for
   assert.equal(body.score, forward.score(clamped));
   assert.notEqual(forward.score(raw), forward.score(clamped));
 });
+
+test("a person's export names the model version that uses their data and its purposes; an erasure has no stored score to purge", async (t) => {
+  const { app } = await stackWithModel(t);
+  const alice = (await app.inject({ url: '/v1/subjects/alice/export', headers: bearer('admin') })).json();
+  assert.deepEqual(alice.models.map((m: { task: string; version: string; purposes: string[] }) => [m.task, m.version, m.purposes]), [['intent', 'v1', ['personalization']]]);
+  assert.match(alice.models[0].use, /on request/);
+  const bob = (await app.inject({ url: '/v1/subjects/bob/export', headers: bearer('admin') })).json();
+  assert.match(bob.models[0].use, /not used/, 'without consent the model does not use the person');
+  const receipt = (await app.inject({ method: 'DELETE', url: '/v1/subjects/alice', headers: bearer('admin') })).json();
+  assert.equal(receipt.purged.models, 0);
+});
