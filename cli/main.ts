@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { isIobError } from '../engine/index.ts';
 import * as bench from './bench.ts';
+import * as catalog from './catalog.ts';
 import * as convert from './convert.ts';
 import * as features from './features.ts';
 import * as forecast from './forecast.ts';
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('IoB engine: consented behavior events in, features and scores out')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [start, ingest, generate, convert, features, train, trainOffers, models, forecast, privacy, bench]) command.register(program);
+  for (const command of [start, ingest, generate, convert, features, train, trainOffers, catalog, models, forecast, privacy, bench]) command.register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

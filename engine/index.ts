@@ -22,6 +22,7 @@ export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type Consent
 export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditAction } from './audit-log.ts';
 export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView, type SubjectDataHolder, type ErasureReceipt } from './subject-rights.ts';
 export { openErasureList, ERASURE_BUCKET, type ErasureList } from './erasure-list.ts';
+export { openCatalogStore, catalogKey, CatalogEntrySchema, CATALOG_BUCKET, type CatalogEntry, type CatalogStore, type CatalogLoadReport } from './catalog.ts';
 export { readSubjectEvents, purgeSubjectEvents } from './subject-events.ts';
 export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';
 // Feature store: declarative views, the online store, snapshots, point-in-time training rows (engine/features).

@@ -1,0 +1,113 @@
+/**
+ * The offer catalog (issue 6): what may be offered. One entry per item:
+ * `id, category, price?, margin?, in_stock, eligible_from?, eligible_until?, tags?`. Items seen only in
+ * events are valid offers with unknown price, so only `id` is required; `in_stock` defaults to true.
+ *
+ * Shared across replicas in the NATS KV bucket IOB_CATALOG, one key per item (the id, base64url: item ids
+ * may hold characters KV keys may not). Loading a catalog replaces it: entries not in the new file are
+ * deleted, so the bucket always equals the last file loaded.
+ */
+import type { JetStreamClient, KV } from 'nats';
+import { z } from 'zod';
+
+export const CATALOG_BUCKET = 'IOB_CATALOG';
+const MAX_ID = 128;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const CatalogEntrySchema = z
+  .object({
+    id: z.string().min(1).max(MAX_ID),
+    category: z.string().min(1).max(MAX_ID).optional(),
+    price: z.number().nonnegative().finite().optional(),
+    /** Share of the price the shop keeps (0–1), for ranking by business value. */
+    margin: z.number().min(0).max(1).optional(),
+    in_stock: z.boolean().default(true),
+    eligible_from: isoTime.optional(),
+    eligible_until: isoTime.optional(),
+    tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+  })
+  .strict()
+  .refine((e) => e.eligible_from === undefined || e.eligible_until === undefined || Date.parse(e.eligible_from) <= Date.parse(e.eligible_until), {
+    message: 'eligible_until is before eligible_from',
+    path: ['eligible_until'],
+  });
+
+export type CatalogEntry = z.output<typeof CatalogEntrySchema>;
+
+export interface CatalogLoadReport {
+  items: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
+export interface CatalogStore {
+  /** Replaces the catalog with `entries` (ids must be unique); returns what changed. */
+  replace(entries: readonly CatalogEntry[]): Promise<CatalogLoadReport>;
+  get(id: string): Promise<CatalogEntry | undefined>;
+  ids(): Promise<string[]>;
+}
+
+export function catalogKey(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function idOfKey(key: string): string {
+  return Buffer.from(key, 'base64url').toString('utf8');
+}
+
+/** How many KV writes are in flight at once while loading. */
+const CONCURRENCY = 256;
+
+export async function openCatalogStore(js: JetStreamClient, options: { replicas?: number } = {}): Promise<CatalogStore> {
+  const kv: KV = await js.views.kv(CATALOG_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const keys = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const k of await kv.keys()) out.push(k);
+    return out;
+  };
+  return {
+    async replace(entries) {
+      const existing = new Set(await keys());
+      const report: CatalogLoadReport = { items: entries.length, added: 0, updated: 0, unchanged: 0, removed: 0 };
+      const keep = new Set<string>();
+      const queue = [...entries];
+      const worker = async (): Promise<void> => {
+        for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+          const key = catalogKey(e.id);
+          keep.add(key);
+          const value = JSON.stringify(e);
+          if (existing.has(key)) {
+            const current = await kv.get(key);
+            if (current && dec.decode(current.value) === value) {
+              report.unchanged++;
+              continue;
+            }
+            report.updated++;
+          } else report.added++;
+          await kv.put(key, enc.encode(value));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
+      for (const key of existing) {
+        if (!keep.has(key)) {
+          await kv.delete(key);
+          report.removed++;
+        }
+      }
+      return report;
+    },
+    async get(id) {
+      const entry = await kv.get(catalogKey(id));
+      if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return undefined;
+      return CatalogEntrySchema.parse(JSON.parse(dec.decode(entry.value)));
+    },
+    async ids() {
+      return (await keys()).map(idOfKey).sort();
+    },
+  };
+}
