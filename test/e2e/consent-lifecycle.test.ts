@@ -1,6 +1,7 @@
 /**
  * A person's whole lifecycle across two real `iob start` processes sharing one nats-server: grant →
- * 10 000 events build personalized features in both → withdraw → both stop serving them → erase → the
+ * 10 000 events build personalized features and scores in both → withdraw → both purge the features and
+ * answer non-personalized → erase → the
  * export is empty, the stream holds none of the person's messages, a later training-set build leaves the
  * person out, the audit log has every request, and no raw identifier is left anywhere (logs, data dirs,
  * NATS store, responses, the training file).
@@ -16,6 +17,7 @@ import { EVENTS_STREAM } from '../../engine/index.ts';
 import { scanForCanaries, textHits } from '../helpers/canary-scan.ts';
 import { IOB_BIN, startEngineProcess, waitUntil, type RunningEngine } from '../helpers/cli-process.ts';
 import { defer, tempDir } from '../helpers/nats.ts';
+import { registerStoreIntentModel } from '../models/store-intent-model.ts';
 
 const run = promisify(execFile);
 const SUBJECT = 'canary-lifecycle-person-93b1e7';
@@ -44,16 +46,19 @@ async function call(engine: RunningEngine, method: string, path: string, body?: 
   return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
+const intent = async (engine: RunningEngine) => (await call(engine, 'POST', '/v1/intent', { subject: SUBJECT, session: SESSION })).json() as { personalized: boolean; note?: string };
 const features = async (engine: RunningEngine) => (await call(engine, 'GET', `/v1/features/${SUBJECT}?session=${SESSION}`)).json();
 const viewsSeen = async (engine: RunningEngine) => (await features(engine)).subject['subject.view_count_24h'] as number;
 
 test('grant → features on two processes → withdraw → erase: nothing personal is left, and nothing identifying anywhere', async (t) => {
   const dirA = tempDir(t, 'iob-life-a-');
   const dirB = tempDir(t, 'iob-life-b-');
-  const a = await startEngineProcess([], env({ IOB_DATA_DIR: dirA, NATS_URL: '' }));
+  const registry = tempDir(t, 'iob-life-models-');
+  await registerStoreIntentModel(registry, 'v1', { seed: 3, promote: true });
+  const a = await startEngineProcess(['--registry', registry], env({ IOB_DATA_DIR: dirA, NATS_URL: '' }));
   defer(t, () => a.child.kill('SIGKILL'));
   assert.ok(a.natsUrl, 'the first process runs the embedded nats-server');
-  const b = await startEngineProcess([], env({ IOB_DATA_DIR: dirB, NATS_URL: a.natsUrl, IOB_CONSUMER_NAME: 'engine-b' }));
+  const b = await startEngineProcess(['--registry', registry], env({ IOB_DATA_DIR: dirB, NATS_URL: a.natsUrl, IOB_CONSUMER_NAME: 'engine-b' }));
   defer(t, () => b.child.kill('SIGKILL'));
   const responses: string[] = [];
 
@@ -77,6 +82,10 @@ test('grant → features on two processes → withdraw → erase: nothing person
   const views = (EVENTS / 4) * 3;
   for (const engine of [a, b]) await waitUntil(async () => (await viewsSeen(engine)) === views, 30_000, 'both processes to build the profile');
   assert.equal((await features(b)).session['session.event_count'], EVENTS, 'the second process holds the session too');
+  for (const engine of [a, b]) {
+    await waitUntil(async () => (await call(engine, 'POST', '/v1/intent', { subject: SUBJECT, session: SESSION })).status === 200, 20_000, 'the model to serve');
+    assert.equal((await intent(engine)).personalized, true, 'with consent, a personalized score');
+  }
 
   // Withdraw on the first process: both stop serving the profile.
   const withdrawnAt = performance.now();
@@ -85,6 +94,9 @@ test('grant → features on two processes → withdraw → erase: nothing person
   responses.push(withdraw.text);
   for (const engine of [a, b]) {
     await waitUntil(async () => (await viewsSeen(engine)) === 0, 5000, 'the profile to be purged');
+    const answer = await intent(engine);
+    assert.equal(answer.personalized, false, 'after withdrawal, a non-personalized answer');
+    assert.equal(answer.note, 'no_consent');
     const after = await features(engine);
     assert.ok(Object.values(after.subject).every((v) => v === 0) && Object.values(after.session).every((v) => v === 0), 'every personal feature is gone');
   }
