@@ -47,7 +47,7 @@ test('metrics contract, registry entry that loads back and ranks, report on disk
   const json = JSON.parse(offersMetricsJson(result)) as Record<string, any>;
   assert.deepEqual(Object.keys(json), ['task', 'model', 'baselines', 'ablations', 'split', 'version']);
   assert.equal(json.task, 'offers');
-  for (const m of [json.model, json.baselines.pop, json.baselines.sknn, json.ablations.session_only]) {
+  for (const m of [json.model, json.baselines.pop, json.baselines.sknn, json.ablations.session_only, json.ablations.without_embeddings]) {
     assert.deepEqual(Object.keys(m).sort(), METRIC_KEYS);
     for (const k of ['hr@20', 'mrr@20', 'hr@10', 'mrr@10', 'coverage']) assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
     assert.ok(m['hr@20'] >= m['hr@10'] && m['mrr@20'] >= m['mrr@10'] && m['hr@20'] >= m['mrr@20']);

@@ -65,8 +65,11 @@ export interface TrainOffersResult {
   task: 'offers';
   model: RankingMetrics;
   baselines: { pop: RankingMetrics; sknn: RankingMetrics };
-  /** The model without the subject's earlier sessions (session context only): how much history adds. */
-  ablations: { session_only: RankingMetrics };
+  /**
+   * The model without the subject's earlier sessions (session context only), and without the item2vec
+   * similarity (co-occurrence, repeats and popularity only): what history and the embeddings add.
+   */
+  ablations: { session_only: RankingMetrics; without_embeddings: RankingMetrics };
   split: Record<string, unknown>;
   version: string;
   paths: { report: string; model?: string };
@@ -147,9 +150,10 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
 
     // 2. The test period: model, POP and SKNN on the same split.
     const fitted = await fitOffers(tf, split.train, log.items, hyper, options.seed, tick);
-    const evaluations: Record<'model' | 'session_only' | 'pop' | 'sknn', RankerEvaluation> = {
+    const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'pop' | 'sknn', RankerEvaluation> = {
       model: evaluateRanker(modelRanker(fitted, params), split),
       session_only: evaluateRanker(modelRanker(fitted, params, false), split),
+      without_embeddings: evaluateRanker(modelRanker(fitted, { ...params, weights: { ...params.weights, similarity: 0 } }), split),
       pop: evaluateRanker(popRanker(split.train, log.items.length), split),
       sknn: evaluateRanker(sknnRanker(split.train, log.items.length), split),
     };
@@ -195,7 +199,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           hyperparameters: { ...hyper, historyLength: HISTORY_LENGTH, sessionGapMs: log.gapMs, item2vecPairs: all.pairs, item2vecLosses: all.losses.map((l) => round(l, 4)) },
           tuning: tuningRecord(tuning, validation, options.tuneRounds),
         },
-        metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only') } },
+        metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings') } },
       };
       const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
       const registration = await registerAndMaybePromote(registry, TASK, version, (dir) => saveOffersModel(dir, all.tables, card), options.promote);
@@ -222,6 +226,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         rankers: [
           { key: 'model', label: 'model (item2vec + co-occurrence + session + history)', ...evaluations.model },
           { key: 'session_only', label: 'model without subject history', ...evaluations.session_only },
+          { key: 'no_embeddings', label: 'model without item2vec similarity', ...evaluations.without_embeddings },
           { key: 'sknn', label: 'SKNN (500 recent candidates, 100 neighbours, cosine)', ...evaluations.sknn },
           { key: 'pop', label: 'POP (most popular training items)', ...evaluations.pop },
         ],
@@ -240,7 +245,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       task: TASK,
       model: metrics('model'),
       baselines: { pop: metrics('pop'), sknn: metrics('sknn') },
-      ablations: { session_only: metrics('session_only') },
+      ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings') },
       split: splitRecord,
       version,
       paths: { report: reportPath, ...(modelDir ? { model: modelDir } : {}) },
