@@ -1,7 +1,8 @@
 /**
  * `iob start` — the main job: engine (embedded nats-server unless NATS_URL), HTTP API, and with --demo a
  * generated behavior log pushed through the ingest boundary. SIGINT/SIGTERM shut down in order: stop
- * accepting HTTP, finish in-flight requests, drain NATS, stop the embedded broker.
+ * accepting HTTP, finish in-flight requests, let the consumer apply the rest of the stream, write the final
+ * snapshot, drain NATS, stop the embedded broker, exit 0 (test/e2e/graceful-shutdown.test.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createCanonicalWriter } from '../datasets/canonical-file.ts';
 import { generateBehavior } from '../datasets/index.ts';
-import { createLogger, ensureDemoApiKey, loadConfig, startEngine, type Engine } from '../engine/index.ts';
+import { createLogger, ensureDemoApiKey, EVENTS_STREAM, loadConfig, startEngine, type Engine, type Logger } from '../engine/index.ts';
 import { servingVersion } from '../models/registry.ts';
 import { buildApp } from '../serving/app.ts';
 import { scheduleForecastRefresh } from '../training/forecast/refresh.ts';
@@ -56,6 +57,7 @@ export function register(program: Command) {
       trainer?.kill();
       stopForecasts();
       await app.close();
+      await drainConsumer(engine, log);
       await engine.close();
       log.info('stopped');
       process.exit(0);
@@ -90,6 +92,22 @@ export function register(program: Command) {
       trainer = await trainDemoIntent(config.dataDir, registry, engine.natsUrl, Number(opts.demoSubjects), Number(opts.demoDays), say);
     }
   });
+}
+
+/**
+ * Shutdown's drain: once HTTP has stopped, wait (bounded) until the engine state reflects the stream's last
+ * sequence, so the final snapshot covers every accepted event. Without the broker there is nothing to wait
+ * for; what is not applied is replayed from the stream on the next start.
+ */
+async function drainConsumer(engine: Engine, log: Logger, timeoutMs = 30_000): Promise<void> {
+  if (!engine.isReady()) return;
+  try {
+    const last = (await engine.jsm.streams.info(EVENTS_STREAM)).state.last_seq;
+    await engine.waitForSeq(last, timeoutMs);
+    log.info({ lastSeq: last }, 'consumer drained');
+  } catch (err) {
+    log.warn({ err: { message: (err as Error).message } }, 'consumer did not drain; the next start replays the rest from the stream');
+  }
 }
 
 /** Pushes a generated log through the same boundary HTTP uses, in batches. */
