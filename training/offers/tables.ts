@@ -80,7 +80,7 @@ export function buildCooccurrence(sequences: readonly Int32Array[], counts: Floa
 
 /**
  * Each eligible item's `k` nearest eligible items by cosine (vectors are L2-normalized), in blocks of rows
- * through TF.js (matMul + topk): O(m² · dim) work that plain loops take a minute over at 30k items. Rows
+ * through TF.js (matMul + topk): O(m² · dim) work that plain loops took minutes over at 33k items. Rows
  * of items that are not eligible (too rare for their vector to mean much) stay empty.
  */
 export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: number, k: number, eligible: Int32Array): SparseRows {
