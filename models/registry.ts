@@ -203,3 +203,16 @@ export async function registerAndMaybePromote(
 export function describeRegistration(root: string, task: string, r: Registration): string {
   return `registered ${task} ${r.version} in ${root}${r.promoted ? ' (now serving)' : `; serving stays ${r.previouslyServing} (promote with: iob models promote ${task} ${r.version})`}`;
 }
+
+/**
+ * Loads the version the task's pointer names with `load`; `undefined` when none has been promoted. Serving
+ * calls this at start and when SERVING.json changes, and keeps what it has if this throws (including when
+ * the folder's card names another version).
+ */
+export async function loadServingVersion<T extends { card: { version: string } }>(root: string, task: string, load: (dir: string) => Promise<T>): Promise<T | undefined> {
+  const version = await servingVersion(root, task);
+  if (version === undefined) return undefined;
+  const loaded = await load(versionDir(root, task, version));
+  if (loaded.card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${loaded.card.version}`);
+  return loaded;
+}

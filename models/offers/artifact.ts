@@ -13,7 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_CARD_FILE } from '../model-card.ts';
-import { servingVersion, versionDir } from '../registry.ts';
+import { loadServingVersion } from '../registry.ts';
 import { parseOffersCard, type OffersModelCard } from './card.ts';
 import { checkTables, type OfferTables } from './tables.ts';
 
@@ -105,14 +105,7 @@ export async function loadOffersModel(dir: string): Promise<LoadedOffersModel> {
   return { card, tables };
 }
 
-/**
- * The version the registry's pointer names, loaded; `undefined` when none has been promoted. Serving calls
- * this at start and when SERVING.json changes, and keeps its current tables if this throws.
- */
-export async function loadServingOffersModel(registryRoot: string): Promise<LoadedOffersModel | undefined> {
-  const version = await servingVersion(registryRoot, 'offers');
-  if (version === undefined) return undefined;
-  const loaded = await loadOffersModel(versionDir(registryRoot, 'offers', version));
-  if (loaded.card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${loaded.card.version}`);
-  return loaded;
+/** The serving offers version of a registry, loaded (see `loadServingVersion`). */
+export function loadServingOffersModel(registryRoot: string): Promise<LoadedOffersModel | undefined> {
+  return loadServingVersion(registryRoot, 'offers', loadOffersModel);
 }
