@@ -93,7 +93,8 @@ export function nearestNeighbors(tf: typeof TF, vectors: Float32Array, dim: numb
   eligible.forEach((item, r) => rows.set(vectors.subarray(item * dim, (item + 1) * dim), r * dim));
   const all = tf.tensor2d(rows, [m, dim]);
   const transposed = tf.transpose(all);
-  const BLOCK = 512;
+  // Rows per block: a block's similarity matrix stays under 16M floats (64 MB) however large the vocabulary.
+  const BLOCK = Math.max(16, Math.min(512, Math.floor((1 << 24) / m)));
   try {
     for (let start = 0; start < m; start += BLOCK) {
       const count = Math.min(BLOCK, m - start);
