@@ -57,6 +57,7 @@ test('metrics contract, registry entry that loads back and ranks, report on disk
   // The synthetic log has strong sequential structure: the model must find it, POP cannot.
   assert.ok(json.model['hr@20'] > json.baselines.pop['hr@20'] + 0.2, JSON.stringify(json));
   assert.ok(lines.some((l) => /^validation \(/.test(l)), 'tuned on the validation slice');
+  assert.ok(lines.some((l) => /^warning: only \d+ predictions in the test period/.test(l)), 'a small test period is flagged');
 
   const loaded = await loadOffersModel(result.paths.model!);
   assert.equal(loaded.card.version, result.version);

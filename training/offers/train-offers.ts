@@ -36,6 +36,8 @@ import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
 export const OFFERS_PURPOSES = ['personalization'] as const;
 const TASK = 'offers';
+/** Below this many test predictions the run warns that its comparisons are noisy. */
+const FEW_PREDICTIONS = 1000;
 
 export const trainOffersOptionsSchema = z.object({
   events: z.string().min(1),
@@ -119,6 +121,12 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     `data: ${log.events} item events in ${log.sessions.length} sessions, ${log.items.length} items; ` +
       `test: ${split.counts.testSessions} sessions (${split.counts.predictions} predictions) from the last ${options.testDays} day(s); training: ${split.counts.trainSessions} sessions, ${split.counts.trainItems} items`,
   );
+
+  const fewPredictions =
+    split.counts.predictions < FEW_PREDICTIONS
+      ? `only ${split.counts.predictions} predictions in the test period: differences of a few points between rankers are noise (a longer log or more --test-days gives more)`
+      : undefined;
+  if (fewPredictions) say(`warning: ${fewPredictions}`);
 
   const hyper: OffersHyperparameters = {
     item2vec: { ...DEFAULT_ITEM2VEC, epochs: options.epochs, dim: options.dim },
@@ -237,6 +245,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           'Ranking parameters: coordinate ascent on the validation slice (the D days before the test period), objective = the smaller of the ratios to SKNN on HR@20 and MRR@20.',
           `History: up to ${HISTORY_LENGTH} of the subject's items from earlier sessions (all before the session started), what the online state holds when serving. The "without subject history" row shows the model on the session alone.`,
           'Neither the model nor the baselines list the item being viewed (after collapsing repeats it is never the next step).',
+          ...(fewPredictions ? [`Warning: ${fewPredictions}.`] : []),
         ],
       }),
     );
