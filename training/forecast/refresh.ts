@@ -197,6 +197,9 @@ export function scheduleForecastRefresh(options: {
   let stopped = false;
   const run = async (why: string) => {
     try {
+      if ((await servingVersion(options.registryDir, FORECAST_TASK)) === undefined) {
+        return options.log.info({ why }, 'forecast refresh skipped: no forecast model serves yet (iob train forecast … --promote)');
+      }
       const set = seriesFromDemandHistory(options.demand);
       if (set.series.length === 0) return options.log.info({ why }, 'forecast refresh skipped: no demand history yet');
       const result = await refreshForecasts(set, options.registryDir, options.store);
