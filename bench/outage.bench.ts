@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
-import { createPseudonymizer, decodeEvent, EVENTS_STREAM, startNatsServer, type NatsServer } from '../engine/index.ts';
-import { startEngineProcess, waitUntil } from '../test/helpers/cli-process.ts';
+import { createPseudonymizer, startNatsServer, type NatsServer } from '../engine/index.ts';
+import { readMetric, startEngineProcess, waitUntil } from '../test/helpers/cli-process.ts';
+import { storedEventIds } from '../test/helpers/stream-ids.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
 export interface BrokerOutageOptions {
@@ -153,30 +153,13 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Bro
     posting = false;
     await Promise.all([loader, prober]);
 
-    // Read the stream back; event ids are stored as keyed hashes.
-    const nc = await connect({ servers: server.url });
-    let caughtUp = false;
-    const inStream = new Set<string>();
-    let streamMessages = 0;
-    try {
-      const jsm = await nc.jetstreamManager();
-      const last = (await jsm.streams.info(EVENTS_STREAM)).state.last_seq;
-      caughtUp = await waitUntil(async () => {
-        const text = await (await fetch(`${engine.url}/metrics`)).text();
-        return Number(/^iob_consumer_last_sequence (\d+)/m.exec(text)?.[1] ?? -1) >= last;
-      }, timeoutMs, `the engine consumer to reach ${last}`).then(() => true, () => false);
-      if (last > 0) {
-        const consumer = await nc.jetstream().consumers.get(EVENTS_STREAM);
-        const messages = await consumer.consume();
-        for await (const m of messages) {
-          inStream.add(decodeEvent(m.data).eid);
-          streamMessages++;
-          if (m.seq >= last) break;
-        }
-      }
-    } finally {
-      await nc.close();
-    }
+    // The consumer catches up in place; then the stream is read back (event ids are stored as keyed hashes).
+    const jsLast = (await storedEventIds(server.url)).last;
+    const caughtUp = await waitUntil(async () => (await readMetric(engine.url, 'iob_consumer_last_sequence')) >= jsLast, timeoutMs, `the engine consumer to reach ${jsLast}`).then(
+      () => true,
+      () => false,
+    );
+    const { eids: inStream, messages: streamMessages } = await storedEventIds(server.url);
     const pseudonymize = createPseudonymizer(PSEUDONYM_KEY);
     const ackedMissing = acked.filter((id) => !inStream.has(pseudonymize('event', id))).length;
     return {

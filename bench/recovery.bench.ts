@@ -16,7 +16,7 @@ import { Writable } from 'node:stream';
 import { generateBehavior } from '../datasets/generate.ts';
 import { Rng } from '../datasets/random.ts';
 import { createLogger, loadConfig, readSnapshot, startEngine, startNatsServer, type Engine } from '../engine/index.ts';
-import { startEngineProcess, waitUntil, type RunningEngine } from '../test/helpers/cli-process.ts';
+import { readMetric, startEngineProcess, waitUntil, type RunningEngine } from '../test/helpers/cli-process.ts';
 import { compareStores, type ParityReport } from '../test/helpers/feature-parity.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
@@ -83,10 +83,7 @@ function* eventBatches(events: number, seed: number, batch: number): Generator<R
   if (out.length) yield out;
 }
 
-async function lastSequence(engine: RunningEngine): Promise<number> {
-  const text = await (await fetch(`${engine.url}/metrics`)).text();
-  return Number(/^iob_consumer_last_sequence (\d+)/m.exec(text)?.[1] ?? -1);
-}
+const lastSequence = (engine: RunningEngine) => readMetric(engine.url, 'iob_consumer_last_sequence');
 
 export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<CrashRecoveryResult> {
   const { events, kills, seed = 11, publishRate = 0, snapshotIntervalMs = 1000, timeoutMs = 600_000 } = options;

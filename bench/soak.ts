@@ -95,7 +95,7 @@ try {
     { method: 'POST', path: '/v1/intent', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: JSON.stringify({ subject: pick() }) }) },
     { method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/v1/features/${pick()}` }) },
   ];
-  const load = (seconds: number, overallRate?: number) =>
+  const load = (seconds: number, overallRate?: number): Promise<AutocannonResult> =>
     autocannon({ url: engine.url, connections, duration: seconds, headers, requests, ...(overallRate ? { overallRate } : {}) });
 
   let rate = flags.rate ? Number(flags.rate) : 0;
@@ -111,7 +111,7 @@ try {
     // RSS: the mean of samples every 2 s over the window (one sample lands anywhere in a GC cycle).
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(rss()), 2000);
-    const r = await load(windowSeconds, rate).finally(() => clearInterval(sampler));
+    const r = await Promise.resolve(load(windowSeconds, rate)).finally(() => clearInterval(sampler));
     samples.push(rss());
     const row = { minute: +((w * windowSeconds) / 60).toFixed(2), rssMb: +(samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(1), p99Ms: r.latency.p99, p50Ms: r.latency.p50, rps: Math.round(r.requests.average), errors: r.errors, non2xx: r.non2xx };
     rows.push(row);

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { runCrashRecovery } from '../../bench/recovery.bench.ts';
 import { generateBehavior } from '../../datasets/index.ts';
 import { createLogger, loadConfig, readSnapshot, startEngine } from '../../engine/index.ts';
-import { startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
+import { readMetric, startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
 import { compareStores } from '../helpers/feature-parity.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
 
@@ -56,8 +56,7 @@ test('a consumer killed mid-stream and restarted ends with the features of an un
   await engine.exited;
 
   engine = await startEngineProcess([], env);
-  const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${engine.url}/metrics`)).text())?.[1] ?? -1);
-  await waitUntil(async () => (await metric('iob_consumer_last_sequence')) === events.length, 30_000, 'the restarted engine to catch up');
+  await waitUntil(async () => (await readMetric(engine.url, 'iob_consumer_last_sequence')) === events.length, 30_000, 'the restarted engine to catch up');
   assert.match(engine.output(), /feature store restored from snapshot/, 'the restart resumed from a periodic snapshot');
   // SIGTERM writes the final snapshot: the state compared, every entity at one fixed time.
   engine.child.kill('SIGTERM');

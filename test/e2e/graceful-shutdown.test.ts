@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
 import { connect } from 'nats';
-import { createLogger, createPseudonymizer, decodeEvent, EVENTS_STREAM, loadConfig, readSnapshot, startEngine } from '../../engine/index.ts';
-import { startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
+import { createLogger, createPseudonymizer, EVENTS_STREAM, loadConfig, readSnapshot, startEngine } from '../../engine/index.ts';
+import { readMetric, startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
+import { storedEventIds } from '../helpers/stream-ids.ts';
 
 const API_KEY = 'shutdown-admin-key-0123456789';
 const KEY = 's'.repeat(32);
@@ -48,11 +49,10 @@ test('SIGTERM during ingest: in-flight requests finish, new ones are refused, th
   const nc = await connect({ servers: nats.url });
   defer(t, () => nc.close());
   const jsm = await nc.jetstreamManager();
-  const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${engine.url}/metrics`)).text())?.[1] ?? -1);
 
   const warm = await post(0);
   assert.ok('status' in warm && warm.status === 200 && warm.accepted === 1000);
-  await waitUntil(async () => (await metric('iob_consumer_last_sequence')) === 1000, 30_000, 'the warm-up batch to be applied');
+  await waitUntil(async () => (await readMetric(engine.url, 'iob_consumer_last_sequence')) === 1000, 30_000, 'the warm-up batch to be applied');
 
   const publisher = await startEngine({
     config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: KEY, logLevel: 'warn' }),
@@ -100,13 +100,7 @@ test('SIGTERM during ingest: in-flight requests finish, new ones are refused, th
 
   // The stream: events answered `accepted` are there; a refused request (no report) left nothing; events
   // answered `failed` (an ack the paused process saw too late) may be there or not: clients retry them, ids dedupe.
-  const last = await streamLast();
-  const stored = new Set<string>();
-  const messages = await (await nc.jetstream().consumers.get(EVENTS_STREAM)).consume();
-  for await (const m of messages) {
-    stored.add(decodeEvent(m.data).eid);
-    if (m.seq >= last) break;
-  }
+  const { eids: stored, last } = await storedEventIds(nats.url);
   const pseudonymize = createPseudonymizer(KEY);
   const all = [...outcomes.map((o, i) => [burst[i]!, o] as const), ...late.map((o, i) => [100 + i, o] as const)];
   let acceptedEvents = 1000 + backlog;

@@ -58,3 +58,9 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A gauge or counter from a running engine's /metrics (-1 when absent). */
+export async function readMetric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
+}
