@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { isIobError } from '../../engine/index.ts';
-import { OfferRanker, itemIndex, loadOffersModel, loadServingOffersModel } from '../../models/offers/index.ts';
+import { DEFAULT_RANKING, OfferRanker, itemIndex, loadOffersModel, loadServingOffersModel } from '../../models/offers/index.ts';
 import { readPointer } from '../../models/registry.ts';
 import { offersMetricsJson, runTrainOffers, type TrainOffersOptions } from '../../training/offers/train-offers.ts';
 import { IOB_BIN } from '../helpers/cli-process.ts';
@@ -144,5 +144,15 @@ test('bad input: no test sessions, bad rows (listed or refused), invalid options
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, strict: true }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === 'line 6, column ts');
 
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days');
+
+  // A small log: too few validation predictions to tune on, so the defaults are kept and the card says why.
+  const small = join(dir, 'small.csv');
+  await writeSyntheticLog(small, { subjects: 6, days: 3 });
+  const said: string[] = [];
+  const result = await runTrainOffers({ events: small, dataDir: dir, epochs: 1, dim: 8 }, (l) => said.push(l));
+  assert.ok(said.some((l) => /^too few validation predictions before the test period \(\d+ < 200\): default ranking parameters$/.test(l)), said.join('\n'));
+  const card = (await loadOffersModel(result.paths.model!)).card;
+  assert.equal(card.training.tuning.tuned, false);
+  assert.deepEqual(card.ranking, DEFAULT_RANKING);
   await assert.rejects(runTrainOffers({ events: join(dir, 'missing.csv'), dataDir: dir }, quiet), /missing\.csv/);
 });

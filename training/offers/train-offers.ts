@@ -38,6 +38,8 @@ export const OFFERS_PURPOSES = ['personalization'] as const;
 const TASK = 'offers';
 /** Below this many test predictions the run warns that its comparisons are noisy. */
 const FEW_PREDICTIONS = 1000;
+/** Below this many validation predictions tuning would fit noise: the default ranking is kept. */
+const MIN_VALIDATION_PREDICTIONS = 200;
 
 export const trainOffersOptionsSchema = z.object({
   events: z.string().min(1),
@@ -135,7 +137,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     neighborMinCount: 2,
   };
   const validation = splitAt(split.train, split.cutoff - options.testDays * DAY_MS);
-  const tuneOn = options.tuneRounds > 0 && validation.counts.predictions > 0 && validation.train.length > 0;
+  const tuneOn = options.tuneRounds > 0 && validation.counts.predictions >= MIN_VALIDATION_PREDICTIONS && validation.train.length > 0;
   const fits = (tuneOn ? 1 : 0) + 1 + (options.register ? 1 : 0);
   const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
   const tick = (): void => progress?.increment(1);
@@ -153,7 +155,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           `tuned model ${fmt(tuning.metrics['hr@20'])} / ${fmt(tuning.metrics['mrr@20'])} after ${tuning.evaluations} evaluations`,
       );
     } else {
-      say(options.tuneRounds === 0 ? 'tuning off: default ranking parameters' : 'no validation sessions before the test period: default ranking parameters');
+      say(
+        options.tuneRounds === 0
+          ? 'tuning off: default ranking parameters'
+          : `too few validation predictions before the test period (${validation.counts.predictions} < ${MIN_VALIDATION_PREDICTIONS}): default ranking parameters`,
+      );
     }
 
     // 2. The test period: model, POP and SKNN on the same split.
@@ -297,7 +303,9 @@ function reportBadRows(log: SessionLog, say: (line: string) => void): void {
 }
 
 function tuningRecord(tuning: TuningResult | undefined, validation: SessionSplit, rounds: number): Record<string, unknown> {
-  if (tuning === undefined) return { tuned: false, reason: rounds === 0 ? 'tuning off' : 'no validation sessions' };
+  if (tuning === undefined) {
+    return { tuned: false, reason: rounds === 0 ? 'tuning off' : `${validation.counts.predictions} validation predictions (fewer than ${MIN_VALIDATION_PREDICTIONS})` };
+  }
   return {
     tuned: true,
     on: `validation slice: sessions starting in the period before the test period (${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions), model fitted on the sessions before it`,
