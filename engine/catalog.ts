@@ -111,3 +111,111 @@ export async function openCatalogStore(js: JetStreamClient, options: { replicas?
     },
   };
 }
+
+/**
+ * A process's view of the shared catalog: every serving process watches IOB_CATALOG into a local map
+ * (like the consent registry), so a ranking reads entries without I/O and follows `iob catalog load` or
+ * `PUT /v1/catalog` made through any replica. `version` changes on every applied entry, so callers can
+ * cache what they derive from the catalog (per-category item lists).
+ */
+export interface CatalogView {
+  get(id: string): CatalogEntry | undefined;
+  readonly size: number;
+  /** bumped on every change seen by the watch */
+  readonly version: number;
+  entries(): IterableIterator<CatalogEntry>;
+  /** Adds or replaces the given entries (others stay); resolves once written to KV. */
+  upsert(entries: readonly CatalogEntry[]): Promise<{ added: number; updated: number; unchanged: number }>;
+  /** Makes the catalog equal to `entries` (like `iob catalog load`). */
+  replace(entries: readonly CatalogEntry[]): Promise<CatalogLoadReport>;
+  /** Resolves once the watch has delivered the bucket's contents at open. */
+  synced(): Promise<void>;
+  /** Resolves once the local map holds `id` with exactly `entry` (tests, propagation checks). */
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function watchCatalog(js: JetStreamClient, options: { replicas?: number; onBadEntry?: (key: string) => void } = {}): Promise<CatalogView> {
+  const kv: KV = await js.views.kv(CATALOG_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
+  const store = await openCatalogStore(js, options);
+  const local = new Map<string, CatalogEntry>();
+  const dec = new TextDecoder();
+  const enc = new TextEncoder();
+  let version = 0;
+  const waiters = new Set<() => void>();
+  let initialized!: () => void;
+  const ready = new Promise<void>((r) => (initialized = r));
+  const watcher = await kv.watch({ initializedFn: () => initialized() });
+  const loop = (async () => {
+    for await (const e of watcher) {
+      const id = idOfKey(e.key);
+      if (e.operation === 'PUT' && e.value.length > 0) {
+        const parsed = CatalogEntrySchema.safeParse(safeJson(dec.decode(e.value)));
+        if (parsed.success) local.set(id, parsed.data);
+        else {
+          local.delete(id);
+          options.onBadEntry?.(e.key);
+        }
+      } else local.delete(id);
+      version++;
+      for (const w of waiters) w();
+    }
+  })();
+  return {
+    get: (id) => local.get(id),
+    get size() {
+      return local.size;
+    },
+    get version() {
+      return version;
+    },
+    entries: () => local.values(),
+    async upsert(entries) {
+      const report = { added: 0, updated: 0, unchanged: 0 };
+      for (const e of entries) {
+        const key = catalogKey(e.id);
+        const value = JSON.stringify(e);
+        const current = await kv.get(key);
+        if (current && current.operation === 'PUT' && current.value.length > 0) {
+          if (dec.decode(current.value) === value) {
+            report.unchanged++;
+            continue;
+          }
+          report.updated++;
+        } else report.added++;
+        await kv.put(key, enc.encode(value));
+      }
+      return report;
+    },
+    replace: (entries) => store.replace(entries),
+    synced: () => ready,
+    waitFor(predicate, timeoutMs = 5000) {
+      if (predicate()) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!predicate()) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error('catalog watch: condition not reached in time'));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    async close() {
+      watcher.stop();
+      await loop.catch(() => undefined);
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

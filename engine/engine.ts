@@ -13,9 +13,11 @@ import { startBoundaryWorker, type BoundaryWorker } from './boundary-worker.ts';
 import { openConsentRegistry, type ConsentRegistry } from './consent/consent-registry.ts';
 import { openErasureList, type ErasureList } from './erasure-list.ts';
 import { openForecastStore, type ForecastStore } from './forecast-store.ts';
+import { watchCatalog, type CatalogView } from './catalog.ts';
 import { admittedAt, allowedAt, type ConsentRecord } from './consent/consent-record.ts';
 import type { Purpose } from './purposes.ts';
 import { sessionKey } from './features/sessions.ts';
+import { RecentItemsState } from './recent-items.ts';
 import { DEFAULT_VIEWS, type Entity } from './features/definitions.ts';
 import { startPartitionedState, type PartitionedState } from './cluster/partitioned-state.ts';
 import { partitionMapping } from './event-log.ts';
@@ -55,6 +57,11 @@ export interface Engine {
   readonly features: FeatureStore;
   readonly partitioned?: PartitionedState;
   /**
+   * Online offers state (recent items, session categories) of the subjects whose personal state this
+   * process holds; personalization-gated like the personal views (engine/recent-items.ts).
+   */
+  readonly recentItems: RecentItemsState;
+  /**
    * The current features of a subject and of one of its sessions (raw ids, pseudonymized here); without
    * a session id, the subject's derived session (events that carried none).
    */
@@ -68,6 +75,8 @@ export interface Engine {
   readonly erasures: ErasureList;
   /** The published demand forecasts (aggregate only), followed from NATS in every process. */
   readonly forecasts: ForecastStore;
+  /** The shared offer catalog (NATS KV IOB_CATALOG), followed into a local map in every process. */
+  readonly catalog: CatalogView;
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   /** True while the broker is reachable. */
   isReady(): boolean;
@@ -140,6 +149,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   await consent.synced();
   const erasures = await openErasureList(js, { replicas: config.streamReplicas });
   const forecasts = await openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) });
+  const catalog = await watchCatalog(js, { replicas: config.streamReplicas, onBadEntry: () => log.warn('catalog entry fails validation; ignored') });
+  await catalog.synced();
   const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm, partitions });
 
   const boundary = createBoundary({
@@ -158,13 +169,15 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   let record: ConsentRecord | undefined;
   let appliedAt = 0;
   const admits = (_sid: string, purpose: Purpose, ts: number) => admittedAt(record, purpose, ts, appliedAt);
-  const gate = (store: FeatureStore): EventSink => ({
+  const recentItems = new RecentItemsState();
+  const gate = (store: FeatureStore, alsoApply?: (event: Parameters<EventSink['apply']>[0]) => void): EventSink => ({
     get lastSeq() {
       return store.lastSeq;
     },
     apply(event, seq) {
       record = consent.get(event.sid);
       appliedAt = Date.now();
+      if (alsoApply && seq > store.lastSeq) alsoApply(event);
       store.apply(event, seq);
     },
     skip: (seq) => store.skip(seq),
@@ -178,7 +191,11 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     return undefined;
   });
   const features = restored ?? new FeatureStore(storeOptions);
-  const gatedSink = gate(features);
+  // The offers state rides on the main consumer, for the subjects whose personal state this process holds,
+  // through the same personalization gate as the subject and session views.
+  const gatedSink = gate(features, (event) => {
+    if (personal(event.sid) && admits(event.sid, 'personalization', event.ts)) recentItems.apply(event);
+  });
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
@@ -210,8 +227,12 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   // on every replica (each one watches the registry).
   consent.onChange((sid, before, after) => {
     const now = Date.now();
-    if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) personal(sid)?.purge('subject', sid);
+    if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) {
+      personal(sid)?.purge('subject', sid);
+      recentItems.purge(sid);
+    }
   });
+  subjects.addHolder({ name: 'recentItems', export: (sid) => recentItems.export(sid), purge: (sid) => recentItems.purge(sid) });
   subjects.addHolder({
     name: 'features',
     export: (sid) => {
@@ -240,6 +261,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       await consent.close();
       await erasures.close();
       await forecasts.close();
+      await catalog.close();
       // Draining needs the broker; when it is gone, close at once instead of waiting on reconnects.
       if (connected) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => undefined);
       if (!nc.isClosed()) await nc.close();
@@ -252,6 +274,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     js,
     jsm,
     features,
+    recentItems,
     ...(partitioned ? { partitioned } : {}),
     snapshot,
     subjectFeatures(subject, session) {
@@ -270,6 +293,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     subjects,
     erasures,
     forecasts,
+    catalog,
     ingest: (events) => ingestor.ingest(events),
     isReady: () => connected && !nc.isClosed(),
     stats: () => ({

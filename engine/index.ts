@@ -22,7 +22,8 @@ export { openConsentRegistry, CONSENT_BUCKET, type ConsentRegistry, type Consent
 export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditAction } from './audit-log.ts';
 export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView, type SubjectDataHolder, type ErasureReceipt } from './subject-rights.ts';
 export { openErasureList, ERASURE_BUCKET, type ErasureList } from './erasure-list.ts';
-export { openCatalogStore, catalogKey, CatalogEntrySchema, CATALOG_BUCKET, type CatalogEntry, type CatalogStore, type CatalogLoadReport } from './catalog.ts';
+export { openCatalogStore, watchCatalog, catalogKey, CatalogEntrySchema, CATALOG_BUCKET, type CatalogEntry, type CatalogStore, type CatalogLoadReport, type CatalogView } from './catalog.ts';
+export { RecentItemsState, RECENT_ITEMS, type RecentItem, type SubjectOffersState } from './recent-items.ts';
 export { readSubjectEvents, purgeSubjectEvents } from './subject-events.ts';
 export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';
 // Feature store: declarative views, the online store, snapshots, point-in-time training rows (engine/features).
