@@ -37,13 +37,15 @@ export interface CrashRecoveryOptions {
 }
 
 export interface RestartFigures {
-  /** the killed process had applied up to this sequence */
-  killedAtSeq: number;
+  /** the killed process had applied at least this sequence (its last reading before the kill) */
+  observedSeq: number;
+  /** the stream's head when the process was restarted: what it had to catch up with */
+  headAtRestart: number;
   /** the restarted process resumed after this sequence (its last snapshot; 0 without one) */
   restoredSeq: number;
   /** spawn → HTTP listening */
   startupMs: number;
-  /** spawn → applied again up to killedAtSeq (the final restart: up to the end of the stream) */
+  /** spawn → applied up to headAtRestart (headAtRestart − restoredSeq events read again or for the first time) */
   catchUpMs: number;
 }
 
@@ -149,19 +151,23 @@ export async function runCrashRecovery(options: CrashRecoveryOptions): Promise<C
     const targets = Array.from({ length: kills }, () => Math.floor(events * (0.05 + 0.9 * rng.float()))).sort((a, b) => a - b);
     const restarts: RestartFigures[] = [];
     for (const target of targets) {
-      let killedAtSeq = 0;
-      await waitUntil(async () => (killedAtSeq = await lastSequence(engine)) >= target || publishError !== undefined, timeoutMs, `the engine to reach sequence ${target}`);
+      let observedSeq = 0;
+      await waitUntil(async () => (observedSeq = await lastSequence(engine)) >= target || publishError !== undefined, timeoutMs, `the engine to reach sequence ${target}`);
       if (publishError) throw publishError;
       engine.child.kill('SIGKILL');
       await engine.exited;
+      const headAtRestart = streamLastSeq;
       const spawnedAt = (lastSpawnAt = performance.now());
       engine = await startEngineProcess([], env, timeoutMs);
       const startupMs = performance.now() - spawnedAt;
       const restoredSeq = Number(/"lastSeq":(\d+)[^\n]*feature store restored from snapshot/.exec(engine.output())?.[1] ?? 0);
-      await waitUntil(async () => (await lastSequence(engine)) >= killedAtSeq, timeoutMs, `the restarted engine to catch up to ${killedAtSeq}`);
-      const figures = { killedAtSeq, restoredSeq, startupMs: Math.round(startupMs), catchUpMs: Math.round(performance.now() - spawnedAt) };
+      await waitUntil(async () => (await lastSequence(engine)) >= headAtRestart, timeoutMs, `the restarted engine to catch up to ${headAtRestart}`);
+      const figures = { observedSeq, headAtRestart, restoredSeq, startupMs: Math.round(startupMs), catchUpMs: Math.round(performance.now() - spawnedAt) };
       restarts.push(figures);
-      say(`  kill ${restarts.length}: at seq ${killedAtSeq}, resumed after ${restoredSeq} (replayed ${killedAtSeq - restoredSeq}), listening in ${figures.startupMs} ms, caught up in ${figures.catchUpMs} ms`);
+      say(
+        `  kill ${restarts.length}: applied ≥ ${observedSeq} when killed; restarted with the stream at ${headAtRestart}, resumed after ${restoredSeq} ` +
+          `(${headAtRestart - restoredSeq} to apply), listening in ${figures.startupMs} ms, caught up in ${figures.catchUpMs} ms`,
+      );
     }
     await publishing;
     if (publishError) throw publishError;
