@@ -30,6 +30,7 @@ export const ERRORS = {
   IOB_ERR_FORECAST_NOT_FOUND: { status: 404, message: 'no forecast for that item or category' },
   IOB_ERR_FORECASTS_UNAVAILABLE: { status: 503, message: 'no forecasts have been published yet' },
   IOB_ERR_MODEL_UNAVAILABLE: { status: 503, message: 'no model version is serving for this route yet; train and promote one' },
+  IOB_ERR_OFFERS_UNAVAILABLE: { status: 503, message: 'no offers model version is serving yet, so there is nothing to rank; train and promote one' },
   IOB_ERR_WRONG_WORKER: { status: 421, message: "this worker does not hold the subject's partition" },
 } as const satisfies Record<string, { status: number; message: string }>;
 

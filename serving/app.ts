@@ -25,6 +25,8 @@ import { subjectRoutes } from './routes/subjects.ts';
 import { healthRoutes } from './routes/health.ts';
 import { intentRoutes } from './routes/intent.ts';
 import { createIntentService } from './intent-service.ts';
+import { createOffersService } from './offers-service.ts';
+import { offersRoutes } from './routes/offers.ts';
 import { forecastRoutes } from './routes/forecasts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 
@@ -153,7 +155,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(dashboardRoutes());
   const intent = await createIntentService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs });
   app.addHook('onClose', async () => intent.close());
-  await app.register(intentRoutes(intent));
+  const offers = await createOffersService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs });
+  app.addHook('onClose', async () => offers.close());
+  await app.register(intentRoutes(intent, { offers }));
+  await app.register(offersRoutes(offers, options.engine));
   await options.extend?.(app as unknown as FastifyInstance);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -23,6 +23,8 @@ export const ENDPOINTS = {
   'GET /v1/audit': { scope: 'admin', data: 'audit log (pseudonymous ids, API key ids)' },
   'GET /v1/processing-record': { scope: 'admin', data: 'none' },
   'POST /v1/intent': { scope: 'score', purpose: 'personalization', data: "one subject's online features, read to score purchase intent (only with personalization consent)" },
+  'POST /v1/offers': { scope: 'score', purpose: 'personalization', data: "one subject's recent items and session categories, read to rank offers (only with personalization consent)" },
+  'PUT /v1/catalog': { scope: 'admin', data: 'none: the offer catalog (items, categories, prices, stock)' },
   'GET /v1/models': { scope: 'admin', data: 'none: which model versions serve, and load failures' },
   'GET /v1/forecasts': { scope: 'forecast:read', purpose: 'forecasting', data: 'none: units per item or category summed over everyone' },
   'GET /v1/forecasts/series': { scope: 'forecast:read', purpose: 'forecasting', data: 'none: units per item or category summed over everyone' },

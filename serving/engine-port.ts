@@ -2,7 +2,7 @@
  * What the HTTP layer needs from the engine, and nothing more. The engine's `Engine` satisfies it;
  * serving never reaches past this port into engine internals.
  */
-import type { AuditLog, ConsentRegistry, FeatureStore, Pseudonymizer, EngineStats, ForecastStore, IngestReport, SubjectRights } from '../engine/index.ts';
+import type { AuditLog, CatalogView, ConsentRegistry, FeatureStore, Pseudonymizer, EngineStats, ForecastStore, IngestReport, RecentItemsState, SubjectRights } from '../engine/index.ts';
 
 export interface ServingEngine {
   ingest(events: readonly unknown[]): Promise<IngestReport>;
@@ -19,4 +19,8 @@ export interface ServingEngine {
   readonly consent: Pick<ConsentRegistry, 'allowed' | 'get'>;
   /** the online store's feature names, which models bind their inputs to when a version loads */
   readonly features: Pick<FeatureStore, 'featureNames'>;
+  /** online offers state (recent items, session categories), personalization-gated (POST /v1/offers) */
+  readonly recentItems: Pick<RecentItemsState, 'get'>;
+  /** the shared catalog's local view; PUT /v1/catalog writes through it */
+  readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size' | 'upsert' | 'replace'>;
 }

@@ -3,7 +3,7 @@
  * turns them into the OpenAPI document, so docs and behaviour cannot drift apart.
  */
 import { z } from 'zod';
-import { BehaviorEventSchema, PURPOSE_IDS, PURPOSES, TimestampSchema } from '../engine/index.ts';
+import { BehaviorEventSchema, CatalogEntrySchema, PURPOSE_IDS, PURPOSES, TimestampSchema } from '../engine/index.ts';
 
 export const ProblemSchema = z.object({
   path: z.string().describe('dotted path of the field, e.g. events.3.ts'),
@@ -210,12 +210,60 @@ export const IntentResponseSchema = z.object({
 
 const LoadFailureSchema = z.object({ version: z.string(), message: z.string(), at: z.string() });
 
+const ServingStatusSchema = z.object({
+  task: z.string(),
+  serving: z.string().nullable().describe('the version answering requests'),
+  loadedAt: z.string().nullable(),
+  pointer: z.string().nullable().describe('the version SERVING.json names; differs from `serving` when it failed to load'),
+  failure: LoadFailureSchema.nullable().describe('the last version that failed to load, while no later one has loaded'),
+});
+
 export const ModelsStatusSchema = z.object({
-  intent: z.object({
-    task: z.string(),
-    serving: z.string().nullable().describe('the version answering requests'),
-    loadedAt: z.string().nullable(),
-    pointer: z.string().nullable().describe('the version SERVING.json names; differs from `serving` when it failed to load'),
-    failure: LoadFailureSchema.nullable().describe('the last version that failed to load, while no later one has loaded'),
-  }),
+  intent: ServingStatusSchema,
+  offers: ServingStatusSchema.optional(),
+});
+
+export const OffersRequestSchema = z.object({
+  subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
+  session: z.string().min(1).max(256).optional().describe("raw session id; default: the session of the subject's most recent item"),
+  k: z.number().int().min(1).max(100).optional().describe('how many offers (1–100, default 10)'),
+  exclude: z.array(z.string().min(1).max(128)).max(1000).optional().describe('item ids never to offer (e.g. the cart)'),
+  context: z
+    .object({
+      explore: z.literal('epsilon').optional().describe('ε-greedy exploration: each slot is the best remaining offer with probability 1 − ε, else a uniform draw from the candidate pool'),
+      epsilon: z.number().min(0).max(1).optional().describe('ε (default 0.1)'),
+    })
+    .strict()
+    .optional(),
+});
+
+export const OffersResponseSchema = z.object({
+  offers: z.array(
+    z.object({
+      item: z.string(),
+      score: z.number().describe('ranking score (higher is better; not a probability)'),
+      reason: z.enum(['similar_to_viewed', 'bought_together', 'trending_in_category', 'popular']).describe('what contributed most to the offer'),
+      propensity: z.number().min(0).max(1).optional().describe('with exploration: the probability this item had of being shown in this slot, for off-policy evaluation'),
+    }),
+  ),
+  personalized: z.boolean().describe("true when the subject's recent items or session categories were used (personalization consent)"),
+  modelVersion: z.string().describe('the registry offers version that ranked'),
+  note: z
+    .enum(['no_consent', 'unknown_subject', 'unknown_items'])
+    .optional()
+    .describe('why the answer is the popular fallback: no personalization consent (or Sec-GPC: 1), nothing held about the subject, or none of its items known to the model'),
+});
+
+export const CatalogPutSchema = z.object({
+  items: z.array(CatalogEntrySchema).min(1).max(10_000).describe('catalog entries, validated like `iob catalog load` (problems name `items.<row>.<field>`)'),
+  mode: z.enum(['upsert', 'replace']).default('upsert').describe('upsert: add or update these entries; replace: the catalog becomes exactly these entries'),
+});
+
+export const CatalogPutResponseSchema = z.object({
+  mode: z.enum(['upsert', 'replace']),
+  items: z.number().int(),
+  added: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  removed: z.number().int(),
 });

@@ -15,6 +15,11 @@
  * co-occurring items and precomputed embedding neighbours, the session and history items, and the most
  * popular items as a fallback. The item being viewed (the session's newest) and `exclude` are never
  * offered. Each offer carries the reason that contributed most to its score.
+ *
+ * Serving adds two optional inputs (evaluation passes neither, so its numbers are unchanged):
+ * `categoryItems`, items trending in the session's categories (from the catalog), which join the candidates
+ * and add `categoryWeight · log(1 + pop_j) / log(1 + max pop)` (reason `trending_in_category`); and `allow`,
+ * the business filter (stock, eligibility, already purchased), applied to candidates before top-k.
  */
 import type { OfferTables } from './tables.ts';
 import { topK } from './top-k.ts';
@@ -50,8 +55,8 @@ export const DEFAULT_RANKING: RankingParams = {
   popularCandidates: 50,
 };
 
-export type OfferReason = 'viewed_together' | 'similar_to_viewed' | 'viewed_before' | 'popular';
-const REASONS: readonly OfferReason[] = ['viewed_together', 'similar_to_viewed', 'viewed_before', 'viewed_before', 'popular'];
+export type OfferReason = 'viewed_together' | 'similar_to_viewed' | 'viewed_before' | 'popular' | 'trending_in_category';
+const REASONS: readonly OfferReason[] = ['viewed_together', 'similar_to_viewed', 'viewed_before', 'viewed_before', 'popular', 'trending_in_category'];
 
 export interface RankingContext {
   /** Table indices of the session's items, oldest first; the last is the item being viewed. */
@@ -60,6 +65,11 @@ export interface RankingContext {
   history?: readonly number[];
   /** Table indices never to offer. */
   exclude?: ReadonlySet<number>;
+  /** Serving: items trending in the session's categories (extra candidates, scored with categoryWeight). */
+  categoryItems?: readonly number[];
+  categoryWeight?: number;
+  /** Serving: business filter; a candidate it rejects is never offered. */
+  allow?: (item: number) => boolean;
 }
 
 export interface RankedOffers {
@@ -78,6 +88,7 @@ export class OfferRanker {
   private readonly session: Float32Array;
   private readonly history: Float32Array;
   private readonly isCandidate: Uint8Array;
+  private readonly inCategory: Uint8Array;
   private readonly touched: number[] = [];
   private readonly query: Float32Array;
 
@@ -96,6 +107,7 @@ export class OfferRanker {
     this.session = new Float32Array(n);
     this.history = new Float32Array(n);
     this.isCandidate = new Uint8Array(n);
+    this.inCategory = new Uint8Array(n);
     this.query = new Float32Array(tables.dim);
   }
 
@@ -130,12 +142,18 @@ export class OfferRanker {
       seed(historyItems[historyItems.length - 1 - age]!, r, this.history, age < params.historySeeds ? params.historyContext * r : 0);
     }
     for (const item of this.popular) this.candidate(item);
+    for (const item of context.categoryItems ?? []) {
+      if (item < 0 || item >= this.n) continue;
+      this.candidate(item);
+      this.inCategory[item] = 1;
+    }
+    const wCategory = context.categoryWeight ?? 0;
 
     let norm = 0;
     for (let d = 0; d < dim; d++) norm += q[d]! * q[d]!;
     norm = Math.sqrt(norm) || 1;
     const viewing = sessionItems[sessionItems.length - 1];
-    const parts = new Float64Array(5);
+    const parts = new Float64Array(6);
     const components = (j: number): Float64Array => {
       let dot = 0;
       for (let d = 0, o = j * dim; d < dim; d++) dot += q[d]! * vectors[o + d]!;
@@ -144,14 +162,16 @@ export class OfferRanker {
       parts[2] = w.session * this.session[j]!;
       parts[3] = w.history * this.history[j]!;
       parts[4] = w.popularity * this.popNorm[j]!;
+      parts[5] = this.inCategory[j] ? wCategory * this.popNorm[j]! : 0;
       return parts;
     };
-    const candidates = this.touched.filter((j) => j !== viewing && !context.exclude?.has(j));
+    const allow = context.allow;
+    const candidates = this.touched.filter((j) => j !== viewing && !context.exclude?.has(j) && (allow === undefined || allow(j)));
     const best = topK(
       candidates,
       (j) => {
         const p = components(j);
-        return p[0]! + p[1]! + p[2]! + p[3]! + p[4]!;
+        return p[0]! + p[1]! + p[2]! + p[3]! + p[4]! + p[5]!;
       },
       k,
       tables.popularity,
@@ -160,6 +180,7 @@ export class OfferRanker {
       const p = components(j);
       let arg = 4;
       for (let c = 0; c < 4; c++) if (p[c]! > p[arg]!) arg = c;
+      if (p[5]! > p[arg]!) arg = 5;
       return REASONS[arg]!;
     });
     this.reset();
@@ -178,6 +199,7 @@ export class OfferRanker {
       this.cooc[j] = 0;
       this.session[j] = 0;
       this.history[j] = 0;
+      this.inCategory[j] = 0;
     }
     this.touched.length = 0;
   }

@@ -6,8 +6,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponseSchema, IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
 import type { IntentService } from '../intent-service.ts';
+import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
-export const intentRoutes = (intent: IntentService): FastifyPluginAsyncZod =>
+export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/intent', {
       config: endpoint('POST /v1/intent'),
@@ -33,6 +34,6 @@ export const intentRoutes = (intent: IntentService): FastifyPluginAsyncZod =>
         tags: ['operations'],
         response: { 200: ModelsStatusSchema },
       },
-      handler: async () => ({ intent: intent.status() }),
+      handler: async () => ({ intent: intent.status(), ...(others.offers ? { offers: others.offers.status() } : {}) }),
     });
   };

@@ -1,0 +1,226 @@
+/**
+ * Next-best offers for `POST /v1/offers` (issue 6): the registry's serving offers version (followed like
+ * intent, models/registry-watch.ts), the shared catalog (a local map of NATS KV IOB_CATALOG) and the
+ * subject's online offers state (recent items and session categories, engine/recent-items.ts), ranked by
+ * the same code evaluation measures (models/offers/ranker.ts). No TF.js here.
+ *
+ * - Candidates: the recent items' co-occurring items and precomputed neighbours, the items trending in the
+ *   session's categories (catalog categories, ordered by the model's popularity), the most popular items.
+ * - Filters: out of stock, outside `eligible_from`/`eligible_until` now, already purchased (a purchase
+ *   among the recent items), the caller's `exclude`. Items the catalog does not list are valid offers with
+ *   unknown price (the issue: items seen only in events).
+ * - Reasons: the ranker's strongest component, named in the API's terms: co-occurrence in training
+ *   sessions → `bought_together`, embedding similarity and items seen again → `similar_to_viewed`,
+ *   category → `trending_in_category`, popularity → `popular`.
+ * - Consent per request (purpose `personalization`, `Sec-GPC: 1` opts out): without it, or for a subject
+ *   or items the model does not know, the popular fallback with `personalized: false` and a `note`.
+ * - Exploration (`context.explore: 'epsilon'`): each slot is the greedy choice with probability 1 − ε,
+ *   else a uniform draw from the rest of the candidate pool; every offer carries the probability it had of
+ *   being shown in its slot (`propensity`), for off-policy evaluation.
+ * - A decayed subject vector is not kept per subject: the ranker forms it per request from the recent items
+ *   and the version's item vectors (q = Σ r_i v_i), so it always matches the serving version.
+ */
+import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, type Logger, type Purpose, type RecentItemsState } from '../engine/index.ts';
+import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
+import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
+import type { ServingEngine } from './engine-port.ts';
+
+export const OFFERS_TASK = 'offers';
+export const MAX_OFFERS = 100;
+export const DEFAULT_OFFERS = 10;
+export const DEFAULT_EPSILON = 0.1;
+/** Items per category kept as `trending_in_category` candidates. */
+const CATEGORY_CANDIDATES = 20;
+/** Weight of the category component, relative to the card's popularity weight. */
+const CATEGORY_WEIGHT_FACTOR = 4;
+
+export type OfferReasonCode = 'similar_to_viewed' | 'bought_together' | 'trending_in_category' | 'popular';
+const REASON_CODE: Record<OfferReason, OfferReasonCode> = {
+  viewed_together: 'bought_together',
+  similar_to_viewed: 'similar_to_viewed',
+  viewed_before: 'similar_to_viewed',
+  popular: 'popular',
+  trending_in_category: 'trending_in_category',
+};
+
+export type OffersNote = 'no_consent' | 'unknown_subject' | 'unknown_items';
+
+export interface OffersRequest {
+  subject: string;
+  session?: string;
+  k?: number;
+  exclude?: readonly string[];
+  context?: { explore?: 'epsilon'; epsilon?: number };
+}
+
+export interface Offer {
+  item: string;
+  score: number;
+  reason: OfferReasonCode;
+  propensity?: number;
+}
+
+export interface OffersAnswer {
+  offers: Offer[];
+  personalized: boolean;
+  modelVersion: string;
+  note?: OffersNote;
+}
+
+export interface ServedOffersModel {
+  version: string;
+  tables: OfferTables;
+  ranker: OfferRanker;
+  index: Map<string, number>;
+  purposes: readonly Purpose[];
+  categoryWeight: number;
+  /** per catalog category, its items in this version by popularity (rebuilt when the catalog changes) */
+  byCategory?: { catalogVersion: number; items: Map<string, number[]> };
+}
+
+export interface OffersService {
+  offers(request: OffersRequest, optedOut: boolean, now?: number): OffersAnswer;
+  status(): ServingModelStatus;
+  current(): ServedOffersModel | undefined;
+  close(): void;
+}
+
+export type OffersEngine = Pick<ServingEngine, 'pseudonymize' | 'consent'> & {
+  readonly recentItems: Pick<RecentItemsState, 'get'>;
+  readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size'>;
+};
+
+export async function loadServedOffersModel(dir: string, version: string): Promise<ServedOffersModel> {
+  const { card, tables } = await loadOffersModel(dir);
+  if (card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${card.version}`);
+  const purposes = card.purposes.filter(isPurpose);
+  if (purposes.length !== card.purposes.length) throw new RangeError('model-card.json: purposes names a purpose the engine does not know');
+  const ranker = new OfferRanker(tables, card.ranking);
+  const categoryWeight = CATEGORY_WEIGHT_FACTOR * Math.max(card.ranking.weights.popularity, 0.05);
+  return { version, tables, ranker, index: new Map(tables.items.map((id, i) => [id, i])), purposes, categoryWeight };
+}
+
+export interface OffersServiceOptions {
+  engine: OffersEngine;
+  registry?: string;
+  log: Logger;
+  pollMs?: number;
+  /** random source for exploration (tests pass a seeded one) */
+  random?: () => number;
+}
+
+export async function createOffersService(options: OffersServiceOptions): Promise<OffersService> {
+  const { engine, log } = options;
+  const random = options.random ?? Math.random;
+  const watch: ServingModelWatch<ServedOffersModel> | undefined = options.registry
+    ? await watchServingModel({
+        root: options.registry,
+        task: OFFERS_TASK,
+        pollMs: options.pollMs,
+        load: (dir, version) => loadServedOffersModel(dir, version),
+        onEvent: (e) =>
+          e.type === 'loaded'
+            ? log.info({ task: e.task, version: e.version, previous: e.previous, ms: e.ms }, 'model version loaded')
+            : log.error({ task: e.task, version: e.version, reason: e.message, keeping: e.keeping }, 'model version failed to load; the previous version keeps serving'),
+      })
+    : undefined;
+  const current = () => watch?.current()?.model;
+
+  const categoryItems = (m: ServedOffersModel): Map<string, number[]> => {
+    const version = engine.catalog.version;
+    if (m.byCategory?.catalogVersion === version) return m.byCategory.items;
+    const items = new Map<string, number[]>();
+    for (const e of engine.catalog.entries()) {
+      if (e.category === undefined) continue;
+      const j = m.index.get(e.id);
+      if (j === undefined) continue;
+      let list = items.get(e.category);
+      if (!list) items.set(e.category, (list = []));
+      list.push(j);
+    }
+    const pop = m.tables.popularity;
+    for (const [c, list] of items) items.set(c, list.sort((a, b) => pop[b]! - pop[a]! || a - b).slice(0, CATEGORY_CANDIDATES));
+    m.byCategory = { catalogVersion: version, items };
+    return items;
+  };
+
+  return {
+    current,
+    status: () => watch?.status() ?? { task: OFFERS_TASK, serving: null, loadedAt: null, pointer: null, failure: null },
+    close: () => watch?.close(),
+    offers(request, optedOut, now = Date.now()) {
+      const m = current();
+      if (!m) throw new IobError('IOB_ERR_OFFERS_UNAVAILABLE');
+      const k = request.k ?? DEFAULT_OFFERS;
+      if (!Number.isInteger(k) || k < 1 || k > MAX_OFFERS) {
+        throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: 'k', reason: 'out_of_range', message: `k must be an integer from 1 to ${MAX_OFFERS}` }]);
+      }
+      const sid = engine.pseudonymize('subject', request.subject);
+      let allowed = !optedOut;
+      for (let i = 0; allowed && i < m.purposes.length; i++) allowed = engine.consent.allowed(sid, m.purposes[i]!);
+
+      const exclude = new Set<number>();
+      for (const id of request.exclude ?? []) {
+        const j = m.index.get(id);
+        if (j !== undefined) exclude.add(j);
+      }
+      const catalog = engine.catalog;
+      const items = m.tables.items;
+      const purchased = new Set<number>();
+      const eligible = (entry: CatalogEntry | undefined): boolean =>
+        entry === undefined ||
+        (entry.in_stock &&
+          (entry.eligible_from === undefined || Date.parse(entry.eligible_from) <= now) &&
+          (entry.eligible_until === undefined || Date.parse(entry.eligible_until) >= now));
+      const allow = (j: number) => !purchased.has(j) && eligible(catalog.size === 0 ? undefined : catalog.get(items[j]!));
+
+      let note: OffersNote | undefined;
+      const session: number[] = [];
+      const history: number[] = [];
+      let categories: readonly string[] = [];
+      const state = allowed ? engine.recentItems.get(sid) : undefined;
+      if (!allowed) note = engine.consent.get(sid) ? 'no_consent' : 'unknown_subject';
+      else if (!state || state.items.length + state.sessions.size === 0) note = 'unknown_subject';
+      else {
+        const key = request.session !== undefined ? sessionKey(sid, engine.pseudonymize('session', request.session)) : (state.items.at(-1)?.session ?? sessionKey(sid));
+        for (const r of state.items) {
+          const j = m.index.get(r.item);
+          if (j === undefined) continue;
+          if (r.type === 'purchase') purchased.add(j);
+          (r.session === key ? session : history).push(j);
+        }
+        categories = state.sessions.get(key) ?? [];
+        if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
+      }
+      const personalized = note === undefined;
+      const byCategory = personalized && categories.length > 0 ? categoryItems(m) : undefined;
+      const fromCategories: number[] = [];
+      for (const c of categories) for (const j of byCategory?.get(c) ?? []) fromCategories.push(j);
+
+      const explore = request.context?.explore === 'epsilon';
+      const epsilon = request.context?.epsilon ?? DEFAULT_EPSILON;
+      const pool = explore ? Math.min(MAX_OFFERS * 2, Math.max(3 * k, k + 20)) : k;
+      const ranked = m.ranker.rank(
+        personalized
+          ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight }
+          : { session: [], exclude, allow },
+        pool,
+      );
+      const offers: Offer[] = [];
+      if (!explore) {
+        for (let i = 0; i < ranked.items.length; i++) offers.push({ item: items[ranked.items[i]!]!, score: ranked.scores[i]!, reason: REASON_CODE[ranked.reasons[i]!] });
+      } else {
+        // ε-greedy per slot over the remaining pool (best first): greedy with 1 − ε, uniform with ε.
+        const left = ranked.items.map((_, i) => i);
+        while (offers.length < k && left.length > 0) {
+          const pick = random() < epsilon ? Math.floor(random() * left.length) : 0;
+          const i = left[pick]!;
+          const propensity = (pick === 0 ? 1 - epsilon : 0) + epsilon / left.length;
+          left.splice(pick, 1);
+          offers.push({ item: items[ranked.items[i]!]!, score: ranked.scores[i]!, reason: REASON_CODE[ranked.reasons[i]!], propensity });
+        }
+      }
+      return { offers, personalized, modelVersion: m.version, ...(note ? { note } : {}) };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Next-best offers (scope `score`, purpose `personalization`) and the catalog they come from (scope
+ * `admin`). The ranking is serving/offers-service.ts; this file is the HTTP contract.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IobError } from '../../engine/index.ts';
+import { CatalogPutResponseSchema, CatalogPutSchema, ErrorResponseSchema, OffersRequestSchema, OffersResponseSchema } from '../schemas.ts';
+import { endpoint } from '../endpoints.ts';
+import type { ServingEngine } from '../engine-port.ts';
+import type { OffersService } from '../offers-service.ts';
+
+export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog'>): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post('/v1/offers', {
+      config: endpoint('POST /v1/offers'),
+      schema: {
+        summary: 'Next-best offers for a subject in a session',
+        description:
+          "Ranks the serving offers model's items for the subject from its recent items and the session's categories (in memory, pure TypeScript): " +
+          'candidates from the recent items\' neighbours and co-occurring items, items trending in the session\'s categories, and the most popular items; ' +
+          'filtered by the catalog (out of stock, not eligible now), recent purchases and `exclude`. Each offer names its reason. ' +
+          'Consent is checked on every request: without `personalization` (or with `Sec-GPC: 1`), or for a subject or items the model does not know, the answer is the popular fallback with `personalized: false` and a `note`. ' +
+          '`context.explore: "epsilon"` adds ε-greedy exploration and a `propensity` per offer. Items the catalog does not list are valid offers with unknown price. ' +
+          '400 naming `k` outside 1–100; 503 `IOB_ERR_OFFERS_UNAVAILABLE` until an offers version has loaded.',
+        tags: ['scores'],
+        body: OffersRequestSchema,
+        response: { 200: OffersResponseSchema, 503: ErrorResponseSchema },
+      },
+      handler: async (req) => offers.offers(req.body, req.headers['sec-gpc'] === '1'),
+    });
+    app.put('/v1/catalog', {
+      config: endpoint('PUT /v1/catalog'),
+      schema: {
+        summary: 'Add, update or replace offer catalog entries',
+        description:
+          'Entries are validated like `iob catalog load` (every problem names `items.<row>.<field>`; nothing is written unless all are valid) and written to the shared catalog (NATS KV `IOB_CATALOG`), which every serving process follows. ' +
+          '`mode: "upsert"` (default) adds or updates the given entries; `mode: "replace"` makes the catalog exactly these entries.',
+        tags: ['offers'],
+        body: CatalogPutSchema,
+        response: { 200: CatalogPutResponseSchema, 400: ErrorResponseSchema },
+      },
+      handler: async (req) => {
+        const { items, mode } = req.body;
+        const seen = new Map<string, number>();
+        items.forEach((e, row) => {
+          const first = seen.get(e.id);
+          if (first !== undefined) throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: `items.${row}.id`, reason: 'duplicate', message: `the same id as items.${first}.id` }]);
+          seen.set(e.id, row);
+        });
+        if (mode === 'replace') return { mode, ...(await engine.catalog.replace(items)) };
+        return { mode, items: items.length, removed: 0, ...(await engine.catalog.upsert(items)) };
+      },
+    });
+  };
