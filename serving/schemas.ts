@@ -255,7 +255,7 @@ export const OffersResponseSchema = z.object({
 });
 
 export const CatalogPutSchema = z.object({
-  items: z.array(CatalogEntrySchema).min(1).max(10_000).describe('catalog entries, validated like `iob catalog load` (problems name `items.<row>.<field>`)'),
+  items: z.array(CatalogEntrySchema).min(1).max(10_000).describe('catalog entries, validated like `iob catalog load` (problems name `body.items.<row>.<field>`)'),
   mode: z.enum(['upsert', 'replace']).default('upsert').describe('upsert: add or update these entries; replace: the catalog becomes exactly these entries'),
 });
 

@@ -33,7 +33,7 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
       schema: {
         summary: 'Add, update or replace offer catalog entries',
         description:
-          'Entries are validated like `iob catalog load` (every problem names `items.<row>.<field>`; nothing is written unless all are valid) and written to the shared catalog (NATS KV `IOB_CATALOG`), which every serving process follows. ' +
+          'Entries are validated like `iob catalog load` (every problem names `body.items.<row>.<field>`; nothing is written unless all are valid) and written to the shared catalog (NATS KV `IOB_CATALOG`), which every serving process follows. ' +
           '`mode: "upsert"` (default) adds or updates the given entries; `mode: "replace"` makes the catalog exactly these entries.',
         tags: ['offers'],
         body: CatalogPutSchema,
@@ -44,7 +44,7 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
         const seen = new Map<string, number>();
         items.forEach((e, row) => {
           const first = seen.get(e.id);
-          if (first !== undefined) throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: `items.${row}.id`, reason: 'duplicate', message: `the same id as items.${first}.id` }]);
+          if (first !== undefined) throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: `body.items.${row}.id`, reason: 'duplicate', message: `the same id as body.items.${first}.id` }]);
           seen.set(e.id, row);
         });
         if (mode === 'replace') return { mode, ...(await engine.catalog.replace(items)) };

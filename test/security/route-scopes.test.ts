@@ -13,6 +13,7 @@ import { trainedFixture } from '../forecast/refresh-fixture.ts';
 import { startTestStack, TEST_KEYS } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/nats.ts';
 import { registerStoreIntentModel } from '../models/store-intent-model.ts';
+import { registerStoreOffersModel } from '../offers/store-offers-model.ts';
 
 interface Sample {
   url: string;
@@ -30,6 +31,8 @@ const SAMPLES: Record<EndpointKey, Sample> = {
   'GET /v1/audit': { url: '/v1/audit?limit=5' },
   'GET /v1/processing-record': { url: '/v1/processing-record' },
   'POST /v1/intent': { url: '/v1/intent', payload: { subject: SUBJECT } },
+  'POST /v1/offers': { url: '/v1/offers', payload: { subject: SUBJECT, k: 3 } },
+  'PUT /v1/catalog': { url: '/v1/catalog', payload: { items: [{ id: 'sku-1', category: 'c', price: 3 }] } },
   'GET /v1/models': { url: '/v1/models' },
   'GET /v1/forecasts': { url: '/v1/forecasts?item=sku-1' },
   'GET /v1/forecasts/series': { url: '/v1/forecasts/series' },
@@ -42,6 +45,7 @@ test('route × scope: 401 without a key, 403 without the scope, 2xx with it', as
 
   const registry = tempDir(t, 'iob-registry-');
   await registerStoreIntentModel(registry, 'v1', { seed: 1, promote: true });
+  await registerStoreOffersModel(registry, 'v1', { promote: true });
   const fx = await trainedFixture(t);
   const { app, engine } = await startTestStack(t, {}, { registry });
   const doc = computeForecasts(fx.set, await loadServingForecaster(fx.registryDir));
