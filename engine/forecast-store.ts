@@ -100,7 +100,7 @@ export async function openForecastStore(js: JetStreamClient, options: { replicas
       if (info === null || info.name !== OBJECT || info.deleted) continue;
       await load().catch((err) => options.log?.warn({ err }, 'forecast document could not be loaded; keeping the previous one'));
     }
-  })();
+  })().catch((err) => options.log?.warn({ err }, 'forecast store watch ended; the current document keeps serving'));
 
   const store: ForecastStore = {
     current: () => doc,
@@ -124,7 +124,7 @@ export async function openForecastStore(js: JetStreamClient, options: { replicas
     },
     async close() {
       watcher.stop();
-      await loop.catch(() => undefined);
+      await loop;
     },
   };
   return store;
