@@ -3,13 +3,15 @@ import { test } from 'node:test';
 import { FeatureStore } from '../../engine/features/online-store.ts';
 import type { ForecastDocument } from '../../engine/index.ts';
 import { parseDay } from '../../models/forecast/calendar.ts';
-import { computeForecasts, loadServingForecaster, msUntil, refreshForecasts, seriesFromDemandHistory, splitSeriesKey } from '../../training/forecast/refresh.ts';
+import { computeForecasts, computeForecastsYielding, loadServingForecaster, msUntil, refreshForecasts, seriesFromDemandHistory, splitSeriesKey } from '../../training/forecast/refresh.ts';
 import { FIXTURE_HORIZON, trainedFixture } from './refresh-fixture.ts';
 
 test('computeForecasts: every item and category, p10 ≤ p50 ≤ p90, history, backtest beside the baselines, holdout from the card', async (t) => {
   const fx = await trainedFixture(t);
   const model = await loadServingForecaster(fx.registryDir);
   const doc = computeForecasts(fx.set, model, { now: () => new Date('2024-06-01T00:00:00Z') });
+  // The event-loop-friendly variant the engine's schedule uses computes the same document.
+  assert.deepEqual(await computeForecastsYielding(fx.set, model, { now: () => new Date('2024-06-01T00:00:00Z') }, 3), doc);
   assert.equal(doc.generatedAt, '2024-06-01T00:00:00.000Z');
   assert.equal(doc.horizon, FIXTURE_HORIZON);
   assert.equal(doc.model.version, fx.version);

@@ -78,6 +78,28 @@ export interface ComputeOptions {
 
 /** Forecasts (and backtests) every series of the set with the loaded model: the document to publish. */
 export function computeForecasts(set: SeriesSet, model: LoadedForecastModel, options: ComputeOptions = {}): ForecastDocument {
+  const steps = forecastSteps(set, model, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same, giving the event loop a turn every `every` series: the engine refreshes inside the serving
+ * process, and ETS backtests of 10k series take tens of seconds that requests must not wait behind.
+ */
+export async function computeForecastsYielding(set: SeriesSet, model: LoadedForecastModel, options: ComputeOptions = {}, every = 16): Promise<ForecastDocument> {
+  const steps = forecastSteps(set, model, options);
+  for (let n = 1; ; n++) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (n % every === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** One series per step; returns the document. */
+function* forecastSteps(set: SeriesSet, model: LoadedForecastModel, options: ComputeOptions): Generator<void, ForecastDocument, void> {
   const { card, forecaster } = model;
   if (card.featureSpec.freq !== set.freq) throw new Error(`the serving model forecasts ${card.featureSpec.freq === 'day' ? 'daily' : 'weekly'} series; these are ${set.freq === 'day' ? 'daily' : 'weekly'}`);
   const H = forecaster.horizon;
@@ -127,6 +149,7 @@ export function computeForecasts(set: SeriesSet, model: LoadedForecastModel, opt
     }
     series.push(entry);
     options.onSeries?.();
+    yield;
   }
   const holdout: Record<string, ForecastAccuracy> = { model: cardAccuracy(card.metrics.model) };
   for (const [name, a] of Object.entries(card.metrics.baselines)) holdout[name] = cardAccuracy(a);
@@ -163,7 +186,7 @@ export interface RefreshResult {
 export async function refreshForecasts(set: SeriesSet, registryDir: string, store: Pick<ForecastStore, 'publish'>, options: ComputeOptions = {}): Promise<RefreshResult> {
   const started = Date.now();
   const model = await loadServingForecaster(registryDir);
-  const doc = computeForecasts(set, model, options);
+  const doc = await computeForecastsYielding(set, model, options);
   await store.publish(doc);
   const items = doc.series.filter((s) => s.kind === 'item').length;
   return { generatedAt: doc.generatedAt, version: doc.model.version, series: doc.series.length, items, categories: doc.series.length - items, seconds: (Date.now() - started) / 1000 };
