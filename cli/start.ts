@@ -46,7 +46,7 @@ export function register(program: Command) {
     const stopForecasts =
       config.forecastRefresh === 'off'
         ? () => undefined
-        : scheduleForecastRefresh({ at: config.forecastRefresh, registryDir: join(config.dataDir, 'models'), demand: engine.features, store: engine.forecasts, log: log.child({ component: 'forecast-refresh' }) });
+        : scheduleForecastRefresh({ at: config.forecastRefresh, registryDir: join(config.dataDir, 'models'), demand: engine.features, store: engine.forecasts, log: log.child({ component: 'forecast-refresh' }), leader: () => !engine.partitioned || engine.partitioned.owned().includes(0) });
 
     let stopping = false;
     let trainer: ChildProcess | undefined;

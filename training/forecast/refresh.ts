@@ -215,10 +215,16 @@ export function scheduleForecastRefresh(options: {
   log: Logger;
   /** run once now when the store holds no document (default true) */
   initial?: boolean;
+  /**
+   * Whether this process should refresh now (default: always). Partitioned workers all hold the whole
+   * demand history, so only one of them — the holder of partition 0 — publishes.
+   */
+  leader?: () => boolean;
 }): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = async (why: string) => {
+    if (options.leader && !options.leader()) return options.log.debug({ why }, 'forecast refresh left to the worker holding partition 0');
     try {
       if ((await servingVersion(options.registryDir, FORECAST_TASK)) === undefined) {
         return options.log.info({ why }, 'forecast refresh skipped: no forecast model serves yet (iob train forecast … --promote)');
