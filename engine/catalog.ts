@@ -130,6 +130,8 @@ export interface CatalogView {
   replace(entries: readonly CatalogEntry[]): Promise<CatalogLoadReport>;
   /** Resolves once the watch has delivered the bucket's contents at open. */
   synced(): Promise<void>;
+  /** Called for every change the watch applies (entry undefined: deleted); returns an unsubscribe. */
+  onChange(listener: (id: string, entry: CatalogEntry | undefined) => void): () => void;
   /** Resolves once the local map holds `id` with exactly `entry` (tests, propagation checks). */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -143,6 +145,7 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
   const enc = new TextEncoder();
   let version = 0;
   const waiters = new Set<() => void>();
+  const listeners = new Set<(id: string, entry: CatalogEntry | undefined) => void>();
   let initialized!: () => void;
   const ready = new Promise<void>((r) => (initialized = r));
   const watcher = await kv.watch({ initializedFn: () => initialized() });
@@ -158,6 +161,7 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
         }
       } else local.delete(id);
       version++;
+      for (const l of listeners) l(id, local.get(id));
       for (const w of waiters) w();
     }
   })();
@@ -189,6 +193,10 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
     },
     replace: (entries) => store.replace(entries),
     synced: () => ready,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     waitFor(predicate, timeoutMs = 5000) {
       if (predicate()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

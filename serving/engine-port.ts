@@ -22,5 +22,5 @@ export interface ServingEngine {
   /** online offers state (recent items, session categories), personalization-gated (POST /v1/offers) */
   readonly recentItems: Pick<RecentItemsState, 'get'>;
   /** the shared catalog's local view; PUT /v1/catalog writes through it */
-  readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size' | 'upsert' | 'replace'>;
+  readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size' | 'upsert' | 'replace' | 'onChange'>;
 }

@@ -74,8 +74,19 @@ export interface ServedOffersModel {
   index: Map<string, number>;
   purposes: readonly Purpose[];
   categoryWeight: number;
-  /** per catalog category, its items in this version by popularity (rebuilt when the catalog changes) */
-  byCategory?: { catalogVersion: number; items: Map<string, number[]> };
+  /** the catalog seen through this version's item indices (built on first use, kept by the catalog watch) */
+  catalog?: CatalogIndex;
+}
+
+interface CatalogIndex {
+  /** 1: out of stock */
+  outOfStock: Uint8Array;
+  /** items with an eligibility window: [from, until] in epoch ms (±Infinity when open) */
+  windows: Map<number, readonly [number, number]>;
+  categoryOf: Map<number, string>;
+  members: Map<string, Set<number>>;
+  /** per category, its CATEGORY_CANDIDATES most popular items (dropped when the category changes) */
+  top: Map<string, readonly number[]>;
 }
 
 export interface OffersService {
@@ -87,7 +98,7 @@ export interface OffersService {
 
 export type OffersEngine = Pick<ServingEngine, 'pseudonymize' | 'consent'> & {
   readonly recentItems: Pick<RecentItemsState, 'get'>;
-  readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size'>;
+  readonly catalog: Pick<CatalogView, 'entries' | 'onChange'>;
 };
 
 export async function loadServedOffersModel(dir: string, version: string): Promise<ServedOffersModel> {
@@ -126,28 +137,61 @@ export async function createOffersService(options: OffersServiceOptions): Promis
     : undefined;
   const current = () => watch?.current()?.model;
 
-  const categoryItems = (m: ServedOffersModel): Map<string, number[]> => {
-    const version = engine.catalog.version;
-    if (m.byCategory?.catalogVersion === version) return m.byCategory.items;
-    const items = new Map<string, number[]>();
-    for (const e of engine.catalog.entries()) {
-      if (e.category === undefined) continue;
-      const j = m.index.get(e.id);
-      if (j === undefined) continue;
-      let list = items.get(e.category);
-      if (!list) items.set(e.category, (list = []));
-      list.push(j);
+  // The catalog seen through the version's item indices, so the per-candidate filter is an array read instead
+  // of a map lookup by id, and a category's trending items are a cached list. Built from the whole catalog
+  // when a version first ranks, then kept exact by the catalog watch's changes (a category's list is re-sorted
+  // on its next use after a change).
+  const setEntry = (c: CatalogIndex, j: number, e: CatalogEntry | undefined): void => {
+    c.outOfStock[j] = e !== undefined && !e.in_stock ? 1 : 0;
+    if (e !== undefined && (e.eligible_from !== undefined || e.eligible_until !== undefined)) {
+      c.windows.set(j, [e.eligible_from === undefined ? -Infinity : Date.parse(e.eligible_from), e.eligible_until === undefined ? Infinity : Date.parse(e.eligible_until)]);
+    } else c.windows.delete(j);
+    const before = c.categoryOf.get(j);
+    const after = e?.category;
+    if (before === after) return;
+    if (before !== undefined) {
+      c.members.get(before)?.delete(j);
+      c.top.delete(before);
+      c.categoryOf.delete(j);
     }
-    const pop = m.tables.popularity;
-    for (const [c, list] of items) items.set(c, list.sort((a, b) => pop[b]! - pop[a]! || a - b).slice(0, CATEGORY_CANDIDATES));
-    m.byCategory = { catalogVersion: version, items };
-    return items;
+    if (after !== undefined) {
+      let set = c.members.get(after);
+      if (!set) c.members.set(after, (set = new Set()));
+      set.add(j);
+      c.top.delete(after);
+      c.categoryOf.set(j, after);
+    }
   };
+  const catalogIndex = (m: ServedOffersModel): CatalogIndex => {
+    if (m.catalog) return m.catalog;
+    const c: CatalogIndex = { outOfStock: new Uint8Array(m.tables.items.length), windows: new Map(), categoryOf: new Map(), members: new Map(), top: new Map() };
+    for (const e of engine.catalog.entries()) {
+      const j = m.index.get(e.id);
+      if (j !== undefined) setEntry(c, j, e);
+    }
+    return (m.catalog = c);
+  };
+  const trending = (m: ServedOffersModel, c: CatalogIndex, category: string): readonly number[] => {
+    let list = c.top.get(category);
+    if (list) return list;
+    const pop = m.tables.popularity;
+    list = [...(c.members.get(category) ?? [])].sort((a, b) => pop[b]! - pop[a]! || a - b).slice(0, CATEGORY_CANDIDATES);
+    c.top.set(category, list);
+    return list;
+  };
+  const unsubscribe = engine.catalog.onChange((id, entry) => {
+    const m = current();
+    const j = m?.catalog ? m.index.get(id) : undefined;
+    if (j !== undefined) setEntry(m!.catalog!, j, entry);
+  });
 
   return {
     current,
     status: () => watch?.status() ?? { task: OFFERS_TASK, serving: null, loadedAt: null, pointer: null, failure: null },
-    close: () => watch?.close(),
+    close: () => {
+      unsubscribe();
+      watch?.close();
+    },
     offers(request, optedOut, now = Date.now()) {
       const m = current();
       if (!m) throw new IobError('IOB_ERR_OFFERS_UNAVAILABLE');
@@ -164,15 +208,16 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         const j = m.index.get(id);
         if (j !== undefined) exclude.add(j);
       }
-      const catalog = engine.catalog;
       const items = m.tables.items;
       const purchased = new Set<number>();
-      const eligible = (entry: CatalogEntry | undefined): boolean =>
-        entry === undefined ||
-        (entry.in_stock &&
-          (entry.eligible_from === undefined || Date.parse(entry.eligible_from) <= now) &&
-          (entry.eligible_until === undefined || Date.parse(entry.eligible_until) >= now));
-      const allow = (j: number) => !purchased.has(j) && eligible(catalog.size === 0 ? undefined : catalog.get(items[j]!));
+      const catalogIdx = catalogIndex(m);
+      const { outOfStock, windows } = catalogIdx;
+      const allow = (j: number): boolean => {
+        if (outOfStock[j] === 1 || (purchased.size > 0 && purchased.has(j))) return false;
+        if (windows.size === 0) return true;
+        const w = windows.get(j);
+        return w === undefined || (w[0] <= now && now <= w[1]);
+      };
 
       let note: OffersNote | undefined;
       const session: number[] = [];
@@ -193,9 +238,8 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
-      const byCategory = personalized && categories.length > 0 ? categoryItems(m) : undefined;
       const fromCategories: number[] = [];
-      for (const c of categories) for (const j of byCategory?.get(c) ?? []) fromCategories.push(j);
+      if (personalized) for (const c of categories) for (const j of trending(m, catalogIdx, c)) fromCategories.push(j);
 
       const explore = request.context?.explore === 'epsilon';
       const epsilon = request.context?.epsilon ?? DEFAULT_EPSILON;
