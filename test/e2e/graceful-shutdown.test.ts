@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Writable } from 'node:stream';
 import { connect } from 'nats';
-import { createLogger, createPseudonymizer, EVENTS_STREAM, loadConfig, readSnapshot, startEngine } from '../../engine/index.ts';
+import { createBoundary, createJetStreamPublisher, createPseudonymizer, encodeEvent, eventSubject, EVENTS_STREAM, readSnapshot } from '../../engine/index.ts';
 import { readMetric, startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
 import { storedEventIds } from '../helpers/stream-ids.ts';
@@ -54,28 +53,27 @@ test('SIGTERM during ingest: in-flight requests finish, new ones are refused, th
   assert.ok('status' in warm && warm.status === 200 && warm.accepted === 1000);
   await waitUntil(async () => (await readMetric(engine.url, 'iob_consumer_last_sequence')) === 1000, 30_000, 'the warm-up batch to be applied');
 
-  const publisher = await startEngine({
-    config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: KEY, logLevel: 'warn' }),
-    log: createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() })),
-    consume: false,
+  // A backlog for the consumer, crossed through the boundary and encoded beforehand so that publishing it
+  // (the pause below) takes well under the engine's 5 s publish-ack timeout.
+  const backlog = 40_000; // more than the consumer applies while the in-flight requests finish
+  const cross = createBoundary({ pseudonymize: createPseudonymizer(KEY), retentionMs: 86_400_000, maxFutureSkewMs: 60_000 });
+  const payloads = Array.from({ length: backlog }, (_, i) => {
+    const o = cross({ id: `p-${i}`, ts: Date.now() - 1000, subject: `p-${i % 300}`, type: 'view', item: `i-${i % 50}` });
+    assert.ok(o.ok);
+    return { subject: eventSubject(o.event.sid), data: encodeEvent(o.event), msgId: o.event.eid };
   });
+  const publisher = createJetStreamPublisher(nc);
   defer(t, () => publisher.close());
   const streamLast = async () => (await jsm.streams.info(EVENTS_STREAM)).state.last_seq;
 
   // A burst of batches; once the server is publishing them (the stream grew past the warm-up), the
-  // process is paused (SIGSTOP) while another process publishes a backlog into the stream, then resumed
-  // and sent SIGTERM at once: requests are in flight and the consumer is behind when shutdown begins.
+  // process is paused (SIGSTOP) while the backlog goes into the stream, then resumed and sent SIGTERM at
+  // once: requests are in flight and the consumer is behind when shutdown begins.
   const burst = Array.from({ length: 12 }, (_, i) => i + 1);
   const inFlight = burst.map((b) => post(b));
   await waitUntil(async () => (await streamLast()) > 1000, 30_000, 'the burst to reach the stream');
   engine.child.kill('SIGSTOP');
-  const backlog = 40_000; // more than the consumer applies while the in-flight requests finish
-  for (let b = 0; b < backlog / 1000; b += 5) {
-    const reports = await Promise.all(
-      Array.from({ length: 5 }, (_, k) => publisher.ingest(Array.from({ length: 1000 }, (_, i) => ({ id: `p-${b + k}-${i}`, ts: Date.now() - 1000, subject: `p-${i % 300}`, type: 'view', item: `i-${i % 50}` })))),
-    );
-    for (const r of reports) assert.equal(r.accepted, 1000);
-  }
+  await Promise.all(payloads.map((p) => publisher.publish(p.subject, p.data, { msgId: p.msgId })));
   const sigtermAt = performance.now();
   engine.child.kill('SIGCONT');
   engine.child.kill('SIGTERM');
