@@ -75,12 +75,18 @@ export interface RouteDeps {
   maxBatch: number;
 }
 
+const requestIdPrefix = randomBytes(4).toString('hex');
+let requestCounter = 0;
+const nextRequestId = () => requestIdPrefix + ((requestCounter = (requestCounter + 1) >>> 0)).toString(16).padStart(8, '0');
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     logController: new RoutePatternLogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
-    genReqId: () => randomBytes(8).toString('hex'),
+    // Request ids are for correlation, not secrets: a random per-process prefix and a counter (16 hex
+    // characters) instead of 8 random bytes per request, which cost more than routing the request.
+    genReqId: nextRequestId,
     requestIdHeader: false,
     return503OnClosing: true,
     // Subject ids may be 256 characters, more once percent-encoded; the route schemas bound the decoded length.
