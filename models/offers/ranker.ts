@@ -91,6 +91,10 @@ export class OfferRanker {
   private readonly inCategory: Uint8Array;
   private readonly touched: number[] = [];
   private readonly query: Float32Array;
+  private readonly total: Float64Array;
+  private readonly parts = new Float64Array(6);
+  private norm = 1;
+  private wCategory = 0;
 
   constructor(
     readonly tables: OfferTables,
@@ -109,6 +113,7 @@ export class OfferRanker {
     this.isCandidate = new Uint8Array(n);
     this.inCategory = new Uint8Array(n);
     this.query = new Float32Array(tables.dim);
+    this.total = new Float64Array(n);
   }
 
   rank(context: RankingContext, k: number): RankedOffers {
@@ -151,33 +156,24 @@ export class OfferRanker {
 
     let norm = 0;
     for (let d = 0; d < dim; d++) norm += q[d]! * q[d]!;
-    norm = Math.sqrt(norm) || 1;
+    this.norm = Math.sqrt(norm) || 1;
+    this.wCategory = wCategory;
     const viewing = sessionItems[sessionItems.length - 1];
-    const parts = new Float64Array(6);
-    const components = (j: number): Float64Array => {
-      let dot = 0;
-      for (let d = 0, o = j * dim; d < dim; d++) dot += q[d]! * vectors[o + d]!;
-      parts[0] = w.cooc * this.cooc[j]!;
-      parts[1] = w.similarity * Math.max(0, dot / norm);
-      parts[2] = w.session * this.session[j]!;
-      parts[3] = w.history * this.history[j]!;
-      parts[4] = w.popularity * this.popNorm[j]!;
-      parts[5] = this.inCategory[j] ? wCategory * this.popNorm[j]! : 0;
-      return parts;
-    };
     const allow = context.allow;
-    const candidates = this.touched.filter((j) => j !== viewing && !context.exclude?.has(j) && (allow === undefined || allow(j)));
-    const best = topK(
-      candidates,
-      (j) => {
-        const p = components(j);
-        return p[0]! + p[1]! + p[2]! + p[3]! + p[4]! + p[5]!;
-      },
-      k,
-      tables.popularity,
-    );
+    const exclude = context.exclude;
+    // Each candidate's components once (the same arithmetic as the reasons below); top-k reads the totals.
+    const candidates: number[] = [];
+    const total = this.total;
+    const parts = this.parts;
+    for (const j of this.touched) {
+      if (j === viewing || (exclude !== undefined && exclude.has(j)) || (allow !== undefined && !allow(j))) continue;
+      this.components(j);
+      total[j] = parts[0]! + parts[1]! + parts[2]! + parts[3]! + parts[4]! + parts[5]!;
+      candidates.push(j);
+    }
+    const best = topK(candidates, (j) => total[j]!, k, tables.popularity);
     const reasons = best.items.map((j) => {
-      const p = components(j);
+      const p = this.components(j);
       let arg = 4;
       for (let c = 0; c < 4; c++) if (p[c]! > p[arg]!) arg = c;
       if (p[5]! > p[arg]!) arg = 5;
@@ -185,6 +181,23 @@ export class OfferRanker {
     });
     this.reset();
     return { items: best.items, scores: best.scores, reasons };
+  }
+
+  /** The score components of item j for the current context (query, norm), into `parts`. */
+  private components(j: number): Float64Array {
+    const { dim, vectors } = this.tables;
+    const w = this.params.weights;
+    const q = this.query;
+    const parts = this.parts;
+    let dot = 0;
+    for (let d = 0, o = j * dim; d < dim; d++) dot += q[d]! * vectors[o + d]!;
+    parts[0] = w.cooc * this.cooc[j]!;
+    parts[1] = w.similarity * Math.max(0, dot / this.norm);
+    parts[2] = w.session * this.session[j]!;
+    parts[3] = w.history * this.history[j]!;
+    parts[4] = w.popularity * this.popNorm[j]!;
+    parts[5] = this.inCategory[j] ? this.wCategory * this.popNorm[j]! : 0;
+    return parts;
   }
 
   private candidate(item: number): void {
