@@ -20,7 +20,7 @@
  * - A decayed subject vector is not kept per subject: the ranker forms it per request from the recent items
  *   and the version's item vectors (q = Σ r_i v_i), so it always matches the serving version.
  */
-import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, type Logger, type Purpose, type RecentItemsState } from '../engine/index.ts';
+import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, type Logger, type ModelEntry, type Purpose, type RecentItemsState } from '../engine/index.ts';
 import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
@@ -33,6 +33,13 @@ export const DEFAULT_EPSILON = 0.1;
 const CATEGORY_CANDIDATES = 20;
 /** Weight of the category component, relative to the card's popularity weight. */
 const CATEGORY_WEIGHT_FACTOR = 4;
+
+/** The offers model in the record of processing: personalization, from the online offers state. */
+export const OFFERS_MODEL_DECLARATION: ModelEntry = {
+  name: 'next-best offers (POST /v1/offers)',
+  purpose: 'personalization',
+  features: ['subject.recent_items (last 20: item, event type, time, session)', 'session.categories'],
+};
 
 export type OfferReasonCode = 'similar_to_viewed' | 'bought_together' | 'trending_in_category' | 'popular';
 const REASON_CODE: Record<OfferReason, OfferReasonCode> = {

@@ -5,6 +5,7 @@ import { AuditPageSchema, AuditQuerySchema } from '../schemas.ts';
 import { ENDPOINTS, type EndpointDeclaration } from '../endpoints.ts';
 import type { RouteDeps } from '../app.ts';
 import { INTENT_MODEL_DECLARATION } from '../intent-service.ts';
+import { OFFERS_MODEL_DECLARATION } from '../offers-service.ts';
 import { endpoint } from '../endpoints.ts';
 
 export const auditRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
@@ -23,5 +24,5 @@ export const auditRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
 
 export function processingRecord() {
   const endpoints = Object.entries(ENDPOINTS).map(([key, d]) => ({ endpoint: key, ...(d as EndpointDeclaration) }));
-  return buildProcessingRecord({ endpoints, models: [INTENT_MODEL_DECLARATION] });
+  return buildProcessingRecord({ endpoints, models: [INTENT_MODEL_DECLARATION, OFFERS_MODEL_DECLARATION] });
 }
