@@ -64,6 +64,21 @@ export function createJetStreamPublisher(nc: NatsConnection, timeoutMs = 5000): 
     },
   });
 
+  // While the connection is down, fail fast instead of holding callers for the ack timeout: whatever was
+  // in flight may or may not have been stored, and the caller's retry with the same ids dedupes either way.
+  let down = false;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        down = true;
+        for (const entry of pending.values()) entry.reject(new PublishError('lost the connection to the event store', 'closed'));
+        pending.clear();
+      } else if (status.type === 'reconnect') {
+        down = false;
+      }
+    }
+  })().catch(() => undefined);
+
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const [id, entry] of pending) {
@@ -78,6 +93,7 @@ export function createJetStreamPublisher(nc: NatsConnection, timeoutMs = 5000): 
   return {
     publish(subject, data, options = {}) {
       if (nc.isClosed()) return Promise.reject(new PublishError('connection closed', 'closed'));
+      if (down) return Promise.reject(new PublishError('no connection to the event store (reconnecting)', 'closed'));
       return new Promise<PubAck>((resolve, reject) => {
         const id = ++counter;
         const h = headers();
