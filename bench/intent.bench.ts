@@ -139,7 +139,7 @@ async function forwardVsPredict(options: IntentBenchOptions, say: (line: string)
   }
 }
 
-interface LoadResult {
+export interface LoadResult {
   rps: number;
   clientP99Ms: number;
   errors: number;
@@ -166,6 +166,38 @@ function autocannon(url: string, body: string, headers: Record<string, string>, 
       resolve({ rps: r.requests.average, clientP99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx });
     });
   });
+}
+
+export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number };
+
+/**
+ * Loads each path in turn (1 s warm-up each, then `rounds` alternating rounds of `seconds`), with the
+ * server-side times an onResponse hook collects into `serverMs[path]`; each path's best round by req/s.
+ */
+export async function alternateRoutes(
+  base: string,
+  paths: readonly string[],
+  body: string,
+  auth: Record<string, string>,
+  options: { seconds: number; connections: number; rounds: number },
+  serverMs: Record<string, number[]>,
+  say: (line: string) => void,
+): Promise<{ best: Record<string, Measured>; failed: number }> {
+  const best: Record<string, Measured> = {};
+  let failed = 0;
+  for (const path of paths) await autocannon(`${base}${path}`, body, auth, 1, options.connections);
+  for (let r = 0; r < options.rounds; r++) {
+    for (const path of paths) {
+      serverMs[path]!.length = 0;
+      const load = await autocannon(`${base}${path}`, body, auth, options.seconds, options.connections);
+      const times = serverMs[path]!;
+      const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99) };
+      failed += load.errors + load.non2xx;
+      if (!best[path] || measured.rps > best[path].rps) best[path] = measured;
+      say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
+    }
+  }
+  return { best, failed };
 }
 
 async function routeVsBare(options: IntentBenchOptions, say: (line: string) => void) {
@@ -209,21 +241,7 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
       const answer = (await check.json()) as { personalized?: boolean; reasons?: unknown[] };
       if (!answer.personalized) throw new Error(`the bench request is not personalized: ${JSON.stringify(answer)}`);
 
-      type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number };
-      const best: Record<string, Measured> = {};
-      let failed = 0;
-      for (const path of ['/bench/bare', '/v1/intent']) await autocannon(`${base}${path}`, body, auth, 1, options.connections);
-      for (let r = 0; r < options.rounds; r++) {
-        for (const path of ['/bench/bare', '/v1/intent']) {
-          serverMs[path]!.length = 0;
-          const load = await autocannon(`${base}${path}`, body, auth, options.seconds, options.connections);
-          const times = serverMs[path]!;
-          const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99) };
-          failed += load.errors + load.non2xx;
-          if (!best[path] || measured.rps > best[path].rps) best[path] = measured;
-          say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
-        }
-      }
+      const { best, failed } = await alternateRoutes(base, ['/bench/bare', '/v1/intent'], body, auth, options, serverMs, say);
       return { intent: best['/v1/intent']!, bare: best['/bench/bare']!, failed };
     } finally {
       await app.close();

@@ -13,11 +13,9 @@
  *       fills it), the online state per subject (heap growth while it fills).
  * Ratios: offers req/s over bare req/s (target ≥ 0.7), offers server-side p99 in ms (target < 1).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startEngine, startNatsServer, type CatalogEntry, type StoredEvent } from '../engine/index.ts';
 import { DEFAULT_RANKING, saveOffersModel, type OfferTables } from '../models/offers/index.ts';
@@ -26,6 +24,7 @@ import { buildApp } from '../serving/app.ts';
 import { createOffersService } from '../serving/offers-service.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import type { BenchReport } from './ingest.bench.ts';
+import { alternateRoutes } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -43,12 +42,6 @@ const CATEGORIES = 500;
 
 const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -91,34 +84,6 @@ export function syntheticTables(n: number): OfferTables {
 
 function tablesBytes(t: OfferTables): number {
   return [t.vectors, t.popularity, t.neighbors.offsets, t.neighbors.columns, t.neighbors.weights, t.cooc.offsets, t.cooc.columns, t.cooc.weights].reduce((s, a) => s + a.byteLength, 0);
-}
-
-interface LoadResult {
-  rps: number;
-  clientP99Ms: number;
-  errors: number;
-  non2xx: number;
-}
-
-function autocannon(url: string, body: string, headers: Record<string, string>, seconds: number, connections: number): Promise<LoadResult> {
-  const require = createRequire(import.meta.url);
-  const bin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
-  const args = [bin, '-j', '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-b', body];
-  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${k}=${v}`);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-500)}`));
-      const r = JSON.parse(out) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
-      resolve({ rps: r.requests.average, clientP99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx });
-    });
-  });
 }
 
 const heap = () => {
@@ -211,21 +176,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const body = JSON.stringify(request);
       const auth = { authorization: `Bearer ${key.key}` };
-      type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number };
-      const best: Record<string, Measured> = {};
-      let failed = 0;
-      for (const path of ['/bench/bare', '/v1/offers']) await autocannon(`${base}${path}`, body, auth, 1, options.connections);
-      for (let r = 0; r < options.rounds; r++) {
-        for (const path of ['/bench/bare', '/v1/offers']) {
-          serverMs[path]!.length = 0;
-          const load = await autocannon(`${base}${path}`, body, auth, options.seconds, options.connections);
-          const times = serverMs[path]!;
-          const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99) };
-          failed += load.errors + load.non2xx;
-          if (!best[path] || measured.rps > best[path].rps) best[path] = measured;
-          say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
-        }
-      }
+      const { best, failed } = await alternateRoutes(base, ['/bench/bare', '/v1/offers'], body, auth, options, serverMs, say);
       const offers = best['/v1/offers']!;
       const bare = best['/bench/bare']!;
       return {

@@ -18,7 +18,7 @@
  */
 import { IobError, isPurpose, SESSION_VIEW, SUBJECT_VIEW, type Logger, type ModelEntry, type Purpose } from '../engine/index.ts';
 import { loadIntentForward, type IntentForward } from '../models/intent/index.ts';
-import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
+import { watchServingModel, type ServingModelStatus, type ServingModelWatch, type WatchEvent } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
 
 export const INTENT_TASK = 'intent';
@@ -120,6 +120,14 @@ export interface IntentServiceOptions {
   pollMs?: number;
 }
 
+/** How a serving route's registry watch reports loads and failures (intent, offers). */
+export const logWatchEvent =
+  (log: Logger) =>
+  (e: WatchEvent): void =>
+    e.type === 'loaded'
+      ? log.info({ task: e.task, version: e.version, previous: e.previous, ms: e.ms }, 'model version loaded')
+      : log.error({ task: e.task, version: e.version, reason: e.message, keeping: e.keeping }, 'model version failed to load; the previous version keeps serving');
+
 export async function createIntentService(options: IntentServiceOptions): Promise<IntentService> {
   const { engine, log } = options;
   const watch: ServingModelWatch<ServedIntentModel> | undefined = options.registry
@@ -128,10 +136,7 @@ export async function createIntentService(options: IntentServiceOptions): Promis
         task: INTENT_TASK,
         pollMs: options.pollMs,
         load: (dir, version) => loadServedIntentModel(dir, version, engine),
-        onEvent: (e) =>
-          e.type === 'loaded'
-            ? log.info({ task: e.task, version: e.version, previous: e.previous, ms: e.ms }, 'model version loaded')
-            : log.error({ task: e.task, version: e.version, reason: e.message, keeping: e.keeping }, 'model version failed to load; the previous version keeps serving'),
+        onEvent: logWatchEvent(log),
       })
     : undefined;
 

@@ -24,6 +24,7 @@ import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, t
 import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
+import { logWatchEvent } from './intent-service.ts';
 
 export const OFFERS_TASK = 'offers';
 export const MAX_OFFERS = 100;
@@ -136,10 +137,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         task: OFFERS_TASK,
         pollMs: options.pollMs,
         load: (dir, version) => loadServedOffersModel(dir, version),
-        onEvent: (e) =>
-          e.type === 'loaded'
-            ? log.info({ task: e.task, version: e.version, previous: e.previous, ms: e.ms }, 'model version loaded')
-            : log.error({ task: e.task, version: e.version, reason: e.message, keeping: e.keeping }, 'model version failed to load; the previous version keeps serving'),
+        onEvent: logWatchEvent(log),
       })
     : undefined;
   const current = () => watch?.current()?.model;
