@@ -66,6 +66,8 @@ export interface Engine {
    * a session id, the subject's derived session (events that carried none).
    */
   subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
+  /** Throws 421 IOB_ERR_WRONG_WORKER unless this process holds the person's state (pseudonymous id). */
+  assertHolds(sid: string): void;
   /** Writes a snapshot of the feature store now (also periodic and on close). */
   snapshot(): Promise<void>;
   readonly pseudonymize: Pseudonymizer;
@@ -222,6 +224,13 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       : undefined;
   /** The store holding a person's state here (undefined: another worker's partition). */
   const personal = (sid: string): FeatureStore | undefined => (partitions > 1 ? partitioned?.storeFor(sid) : features);
+  /** The store holding a person's state, or 421 naming the worker that holds it. */
+  const holding = (sid: string): FeatureStore => {
+    const store = personal(sid);
+    if (store) return store;
+    const owner = partitioned?.ownerOf(sid);
+    throw new IobError('IOB_ERR_WRONG_WORKER', `this subject's partition is held by ${owner ? `worker ${owner}` : 'no worker yet (being taken over)'}`);
+  };
 
   // Derived data follows consent: withdrawal of personalization purges the person's profile at once,
   // on every replica (each one watches the registry).
@@ -280,13 +289,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     subjectFeatures(subject, session) {
       const sid = pseudonymize('subject', subject);
       const ssid = session === undefined ? undefined : pseudonymize('session', session);
-      const store = personal(sid);
-      if (!store) {
-        const owner = partitioned?.ownerOf(sid);
-        throw new IobError('IOB_ERR_WRONG_WORKER', `this subject's partition is held by ${owner ? `worker ${owner}` : 'no worker yet (being taken over)'}`);
-      }
+      const store = holding(sid);
       return { subject: store.readRecord('subject', sid), session: store.readRecord('session', sessionKey(sid, ssid)) };
     },
+    assertHolds: (sid) => void holding(sid),
     pseudonymize,
     consent,
     audit,

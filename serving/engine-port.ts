@@ -19,6 +19,8 @@ export interface ServingEngine {
   readonly consent: Pick<ConsentRegistry, 'allowed' | 'get'>;
   /** the online store's feature names, which models bind their inputs to when a version loads */
   readonly features: Pick<FeatureStore, 'featureNames'>;
+  /** 421 IOB_ERR_WRONG_WORKER unless this worker holds the person's state (partitioned deployments) */
+  assertHolds(sid: string): void;
   /** online offers state (recent items, session categories), personalization-gated (POST /v1/offers) */
   readonly recentItems: Pick<RecentItemsState, 'get'>;
   /** the shared catalog's local view; PUT /v1/catalog writes through it */

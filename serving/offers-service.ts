@@ -104,7 +104,7 @@ export interface OffersService {
   close(): void;
 }
 
-export type OffersEngine = Pick<ServingEngine, 'pseudonymize' | 'consent'> & {
+export type OffersEngine = Pick<ServingEngine, 'pseudonymize' | 'consent' | 'assertHolds'> & {
   readonly recentItems: Pick<RecentItemsState, 'get'>;
   readonly catalog: Pick<CatalogView, 'entries' | 'onChange'>;
 };
@@ -228,6 +228,8 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       const session: number[] = [];
       const history: number[] = [];
       let categories: readonly string[] = [];
+      // On a partitioned deployment a consented subject's state lives on one worker: 421 naming it, like intent.
+      if (allowed) engine.assertHolds(sid);
       const state = allowed ? engine.recentItems.get(sid) : undefined;
       if (!allowed) note = engine.consent.get(sid) ? 'no_consent' : 'unknown_subject';
       else if (!state || state.items.length + state.sessions.size === 0) note = 'unknown_subject';
