@@ -23,42 +23,67 @@ export interface RecentItem {
   ts: number;
   /** the session key (engine/features/sessions.ts sessionKey): the session id or the subject's lane */
   session: string;
-  category?: string;
+  category: string | undefined;
 }
 
 export interface SubjectOffersState {
   /** oldest first, at most RECENT_ITEMS */
   items: RecentItem[];
-  /** per session key, its categories, most recent last; at most RECENT_SESSIONS sessions */
-  sessions: Map<string, string[]>;
+  /** [session key, its categories (most recent last)], at most RECENT_SESSIONS sessions, oldest first (a small array: a Map per subject costs more than it saves) */
+  sessions: Array<[string, string[]]>;
 }
+
+/** The categories of one of the subject's sessions (empty when none). */
+export function sessionCategories(state: SubjectOffersState, session: string): readonly string[] {
+  for (const [key, categories] of state.sessions) if (key === session) return categories;
+  return [];
+}
+
+export type ExportedRecentItem = Omit<RecentItem, 'category'> & { category?: string };
+
+/** Item ids and categories repeat across a million subjects: one string instance each (bounded pool). */
+const POOL_LIMIT = 2_000_000;
 
 export class RecentItemsState {
   private readonly subjects = new Map<string, SubjectOffersState>();
+  private pool = new Map<string, string>();
   constructor(private readonly limit = RECENT_ITEMS) {}
+
+  private intern(value: string): string {
+    const held = this.pool.get(value);
+    if (held !== undefined) return held;
+    if (this.pool.size >= POOL_LIMIT) this.pool = new Map();
+    this.pool.set(value, value);
+    return value;
+  }
 
   apply(event: StoredEvent): void {
     if (event.item === undefined && event.category === undefined) return;
     let s = this.subjects.get(event.sid);
-    if (!s) this.subjects.set(event.sid, (s = { items: [], sessions: new Map() }));
-    const session = sessionKey(event.sid, event.ssid);
+    if (!s) this.subjects.set(event.sid, (s = { items: [], sessions: [] }));
+    // The subject's session keys are shared by its items (the decoder makes a new string per event).
+    let session = sessionKey(event.sid, event.ssid);
+    for (const [known] of s.sessions) if (known === session) session = known;
+    const last = s.items.at(-1);
+    if (last !== undefined && last.session === session) session = last.session;
+    const category = event.category === undefined ? undefined : this.intern(event.category);
     if (event.item !== undefined) {
-      const entry: RecentItem = { item: event.item, type: event.type, ts: event.ts, session, ...(event.category ? { category: event.category } : {}) };
+      const entry: RecentItem = { item: this.intern(event.item), type: event.type, ts: event.ts, session, category };
       // Kept in event-time order (late events slot in); the oldest fall off.
       let at = s.items.length;
       while (at > 0 && s.items[at - 1]!.ts > event.ts) at--;
       s.items.splice(at, 0, entry);
       if (s.items.length > this.limit) s.items.splice(0, s.items.length - this.limit);
     }
-    if (event.category !== undefined) {
-      let cats = s.sessions.get(session);
+    if (category !== undefined) {
+      let cats = s.sessions.find(([key]) => key === session)?.[1];
       if (!cats) {
-        s.sessions.set(session, (cats = []));
-        if (s.sessions.size > RECENT_SESSIONS) s.sessions.delete(s.sessions.keys().next().value!);
+        s.sessions.push([session, (cats = [])]);
+        if (s.sessions.length > RECENT_SESSIONS) s.sessions.shift();
       }
-      const i = cats.indexOf(event.category);
+      const i = cats.indexOf(category);
       if (i >= 0) cats.splice(i, 1);
-      cats.push(event.category);
+      cats.push(category);
       if (cats.length > SESSION_CATEGORIES) cats.shift();
     }
   }
@@ -68,16 +93,18 @@ export class RecentItemsState {
   }
 
   /** What the export shows: the items and the sessions' categories. */
-  export(sid: string): { items: RecentItem[]; sessionCategories: string[][] } | null {
+  export(sid: string): { items: ExportedRecentItem[]; sessionCategories: string[][] } | null {
     const s = this.subjects.get(sid);
-    return s ? { items: s.items.map((i) => ({ ...i, session: i.session === sessionKey(sid) ? '(no session id)' : i.session })), sessionCategories: [...s.sessions.values()].map((c) => [...c]) } : null;
+    if (!s) return null;
+    const items = s.items.map(({ category, ...i }) => ({ ...i, session: i.session === sessionKey(sid) ? '(no session id)' : i.session, ...(category === undefined ? {} : { category }) }));
+    return { items, sessionCategories: s.sessions.map(([, c]) => [...c]) };
   }
 
   purge(sid: string): number {
     const s = this.subjects.get(sid);
     if (!s) return 0;
     this.subjects.delete(sid);
-    return s.items.length + s.sessions.size;
+    return s.items.length + s.sessions.length;
   }
 
   get size(): number {

@@ -20,7 +20,7 @@
  * - A decayed subject vector is not kept per subject: the ranker forms it per request from the recent items
  *   and the version's item vectors (q = Σ r_i v_i), so it always matches the serving version.
  */
-import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, type Logger, type ModelEntry, type Purpose, type RecentItemsState } from '../engine/index.ts';
+import { IobError, isPurpose, sessionCategories, sessionKey, type CatalogEntry, type CatalogView, type Logger, type ModelEntry, type Purpose, type RecentItemsState } from '../engine/index.ts';
 import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
@@ -232,7 +232,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       if (allowed) engine.assertHolds(sid);
       const state = allowed ? engine.recentItems.get(sid) : undefined;
       if (!allowed) note = engine.consent.get(sid) ? 'no_consent' : 'unknown_subject';
-      else if (!state || state.items.length + state.sessions.size === 0) note = 'unknown_subject';
+      else if (!state || state.items.length + state.sessions.length === 0) note = 'unknown_subject';
       else {
         const key = request.session !== undefined ? sessionKey(sid, engine.pseudonymize('session', request.session)) : (state.items.at(-1)?.session ?? sessionKey(sid));
         for (const r of state.items) {
@@ -241,7 +241,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
           if (r.type === 'purchase') purchased.add(j);
           (r.session === key ? session : history).push(j);
         }
-        categories = state.sessions.get(key) ?? [];
+        categories = sessionCategories(state, key);
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
