@@ -9,6 +9,8 @@
  * - Filters: out of stock, outside `eligible_from`/`eligible_until` now, already purchased (a purchase
  *   among the recent items), the caller's `exclude`. Items the catalog does not list are valid offers with
  *   unknown price (the issue: items seen only in events).
+ * - Business value: with margins and prices in the catalog, margin × price (normalized) adds a small term
+ *   (VALUE_WEIGHT_FACTOR); it never names the reason.
  * - Reasons: the ranker's strongest component, named in the API's terms: co-occurrence in training
  *   sessions → `bought_together`, embedding similarity and items seen again → `similar_to_viewed`,
  *   category → `trending_in_category`, popularity → `popular`.
@@ -34,6 +36,12 @@ export const DEFAULT_EPSILON = 0.1;
 const CATEGORY_CANDIDATES = 20;
 /** Weight of the category component, relative to the card's popularity weight. */
 const CATEGORY_WEIGHT_FACTOR = 4;
+/**
+ * Weight of the business value (margin × price over the catalog's largest), relative to the card's popularity
+ * weight: enough to order items the behavior signals leave close, not to outrank what the visitor looked at.
+ * Not tuned on data (evaluation logs carry no margins).
+ */
+const VALUE_WEIGHT_FACTOR = 2;
 
 /** The offers model in the record of processing: personalization, from the online offers state. */
 export const OFFERS_MODEL_DECLARATION: ModelEntry = {
@@ -82,6 +90,8 @@ export interface ServedOffersModel {
   index: Map<string, number>;
   purposes: readonly Purpose[];
   categoryWeight: number;
+  /** weight of the catalog's business value (margin × price, normalized) */
+  valueWeight: number;
   /** the catalog seen through this version's item indices (built on first use, kept by the catalog watch) */
   catalog?: CatalogIndex;
 }
@@ -95,6 +105,11 @@ interface CatalogIndex {
   members: Map<string, Set<number>>;
   /** per category, its CATEGORY_CANDIDATES most popular items (dropped when the category changes) */
   top: Map<string, readonly number[]>;
+  /** business value per item: margin × price over the largest margin × price seen (0 without both) */
+  value: Float32Array;
+  /** margin × price of each item with both (for the normalization) */
+  rawValue: Float64Array;
+  maxValue: number;
 }
 
 export interface OffersService {
@@ -116,7 +131,8 @@ export async function loadServedOffersModel(dir: string, version: string): Promi
   if (purposes.length !== card.purposes.length) throw new RangeError('model-card.json: purposes names a purpose the engine does not know');
   const ranker = new OfferRanker(tables, card.ranking);
   const categoryWeight = CATEGORY_WEIGHT_FACTOR * Math.max(card.ranking.weights.popularity, 0.05);
-  return { version, tables, ranker, index: new Map(tables.items.map((id, i) => [id, i])), purposes, categoryWeight };
+  const valueWeight = VALUE_WEIGHT_FACTOR * Math.max(card.ranking.weights.popularity, 0.05);
+  return { version, tables, ranker, index: new Map(tables.items.map((id, i) => [id, i])), purposes, categoryWeight, valueWeight };
 }
 
 export interface OffersServiceOptions {
@@ -146,8 +162,16 @@ export async function createOffersService(options: OffersServiceOptions): Promis
   // of a map lookup by id, and a category's trending items are a cached list. Built from the whole catalog
   // when a version first ranks, then kept exact by the catalog watch's changes (a category's list is re-sorted
   // on its next use after a change).
-  const setEntry = (c: CatalogIndex, j: number, e: CatalogEntry | undefined): void => {
+  const setEntry = (c: CatalogIndex, j: number, e: CatalogEntry | undefined, building = false): void => {
     c.outOfStock[j] = e !== undefined && !e.in_stock ? 1 : 0;
+    const raw = e?.margin !== undefined && e.price !== undefined ? e.margin * e.price : 0;
+    c.rawValue[j] = raw;
+    if (building) c.maxValue = Math.max(c.maxValue, raw);
+    else if (raw > c.maxValue) {
+      // The scale only grows (a removed maximum keeps it): renormalize every item once when it does.
+      c.maxValue = raw;
+      for (let i = 0; i < c.value.length; i++) c.value[i] = c.rawValue[i]! / raw;
+    } else c.value[j] = c.maxValue > 0 ? raw / c.maxValue : 0;
     if (e !== undefined && (e.eligible_from !== undefined || e.eligible_until !== undefined)) {
       c.windows.set(j, [e.eligible_from === undefined ? -Infinity : Date.parse(e.eligible_from), e.eligible_until === undefined ? Infinity : Date.parse(e.eligible_until)]);
     } else c.windows.delete(j);
@@ -169,11 +193,13 @@ export async function createOffersService(options: OffersServiceOptions): Promis
   };
   const catalogIndex = (m: ServedOffersModel): CatalogIndex => {
     if (m.catalog) return m.catalog;
-    const c: CatalogIndex = { outOfStock: new Uint8Array(m.tables.items.length), windows: new Map(), categoryOf: new Map(), members: new Map(), top: new Map() };
+    const n = m.tables.items.length;
+    const c: CatalogIndex = { outOfStock: new Uint8Array(n), windows: new Map(), categoryOf: new Map(), members: new Map(), top: new Map(), value: new Float32Array(n), rawValue: new Float64Array(n), maxValue: 0 };
     for (const e of engine.catalog.entries()) {
       const j = m.index.get(e.id);
-      if (j !== undefined) setEntry(c, j, e);
+      if (j !== undefined) setEntry(c, j, e, true);
     }
+    if (c.maxValue > 0) for (let i = 0; i < n; i++) c.value[i] = c.rawValue[i]! / c.maxValue;
     return (m.catalog = c);
   };
   const trending = (m: ServedOffersModel, c: CatalogIndex, category: string): readonly number[] => {
@@ -245,6 +271,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
+      const business = catalogIdx.maxValue > 0 ? { value: catalogIdx.value, valueWeight: m.valueWeight } : {};
       const fromCategories: number[] = [];
       if (personalized) for (const c of categories) for (const j of trending(m, catalogIdx, c)) fromCategories.push(j);
 
@@ -253,8 +280,8 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       const pool = explore ? Math.min(MAX_OFFERS * 2, Math.max(3 * k, k + 20)) : k;
       const ranked = m.ranker.rank(
         personalized
-          ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight }
-          : { session: [], exclude, allow },
+          ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight, ...business }
+          : { session: [], exclude, allow, ...business },
         pool,
       );
       const offers: Offer[] = [];

@@ -19,7 +19,9 @@
  * Serving adds two optional inputs (evaluation passes neither, so its numbers are unchanged):
  * `categoryItems`, items trending in the session's categories (from the catalog), which join the candidates
  * and add `categoryWeight · log(1 + pop_j) / log(1 + max pop)` (reason `trending_in_category`); and `allow`,
- * the business filter (stock, eligibility, already purchased), applied to candidates before top-k.
+ * the business filter (stock, eligibility, already purchased), applied to candidates before top-k; and
+ * `value`, a business value per item in [0, 1] (from the catalog's margin and price), which adds
+ * `valueWeight · value_j` to the score but never names the reason.
  */
 import type { OfferTables } from './tables.ts';
 import { topK } from './top-k.ts';
@@ -68,6 +70,9 @@ export interface RankingContext {
   /** Serving: items trending in the session's categories (extra candidates, scored with categoryWeight). */
   categoryItems?: readonly number[];
   categoryWeight?: number;
+  /** Serving: business value per item (table index) in [0, 1], added with valueWeight. */
+  value?: ArrayLike<number>;
+  valueWeight?: number;
   /** Serving: business filter; a candidate it rejects is never offered. */
   allow?: (item: number) => boolean;
 }
@@ -92,7 +97,9 @@ export class OfferRanker {
   private readonly touched: number[] = [];
   private readonly query: Float32Array;
   private readonly total: Float64Array;
-  private readonly parts = new Float64Array(6);
+  private readonly parts = new Float64Array(7);
+  private value: ArrayLike<number> | undefined;
+  private wValue = 0;
   private norm = 1;
   private wCategory = 0;
 
@@ -158,6 +165,8 @@ export class OfferRanker {
     for (let d = 0; d < dim; d++) norm += q[d]! * q[d]!;
     this.norm = Math.sqrt(norm) || 1;
     this.wCategory = wCategory;
+    this.value = context.value;
+    this.wValue = context.valueWeight ?? 0;
     const viewing = sessionItems[sessionItems.length - 1];
     const allow = context.allow;
     const exclude = context.exclude;
@@ -168,7 +177,7 @@ export class OfferRanker {
     for (const j of this.touched) {
       if (j === viewing || (exclude !== undefined && exclude.has(j)) || (allow !== undefined && !allow(j))) continue;
       this.components(j);
-      total[j] = parts[0]! + parts[1]! + parts[2]! + parts[3]! + parts[4]! + parts[5]!;
+      total[j] = parts[0]! + parts[1]! + parts[2]! + parts[3]! + parts[4]! + parts[5]! + parts[6]!;
       candidates.push(j);
     }
     const best = topK(candidates, (j) => total[j]!, k, tables.popularity);
@@ -197,6 +206,7 @@ export class OfferRanker {
     parts[3] = w.history * this.history[j]!;
     parts[4] = w.popularity * this.popNorm[j]!;
     parts[5] = this.inCategory[j] ? this.wCategory * this.popNorm[j]! : 0;
+    parts[6] = this.value === undefined ? 0 : this.wValue * this.value[j]!;
     return parts;
   }
 

@@ -109,6 +109,11 @@ test('offers: personalized with reasons after views, popular fallback without co
   await engine.catalog.waitFor(() => engine.catalog.size === 8);
   const filtered = await offers(app, { subject: 'bob', k: 3, exclude: ['sku-3'] });
   assert.deepEqual(filtered.body.offers.map((o) => o.item), ['sku-4', 'sku-5', 'sku-6'], 'sku-0…2 filtered by the catalog, sku-3 excluded; sku-4… not listed: valid');
+  // Business value: a margin and price lift an item the behavior signals rank close to others.
+  assert.equal((await putCatalog(app, { items: [{ id: 'sku-30', price: 100, margin: 0.5 }] })).statusCode, 200);
+  await engine.catalog.waitFor(() => engine.catalog.get('sku-30') !== undefined);
+  const valued = await offers(app, { subject: 'bob', k: 3, exclude: ['sku-3'] });
+  assert.deepEqual(valued.body.offers.map((o) => [o.item, o.reason]), [['sku-30', 'popular'], ['sku-4', 'popular'], ['sku-5', 'popular']]);
   await ingest(engine, [event('alice', 's1', 'purchase', 'sku-12', { price: 10, quantity: 1 })]);
   const afterPurchase = await offers(app, { subject: 'alice', session: 's1', k: 10 });
   assert.ok(!afterPurchase.body.offers.some((o) => o.item === 'sku-12'), 'already purchased');
