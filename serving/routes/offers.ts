@@ -26,6 +26,9 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
         body: OffersRequestSchema,
         response: { 200: OffersResponseSchema, 503: ErrorResponseSchema },
       },
+      // The hot path: the answer is built in the documented shape (typed by OffersResponseSchema) and written
+      // as is, like POST /v1/intent; re-validating ten offers with zod per request is a cost the shape never needs.
+      serializerCompiler: () => (data) => JSON.stringify(data),
       handler: async (req) => offers.offers(req.body, req.headers['sec-gpc'] === '1'),
     });
     app.put('/v1/catalog', {
