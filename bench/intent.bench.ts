@@ -20,11 +20,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
-import { createLogger, FeatureStore, loadConfig, startEngine, startNatsServer } from '../engine/index.ts';
+import { createLogger, FeatureStore, loadConfig, startEngine, startNatsServer, type ApiKey, type Engine } from '../engine/index.ts';
 import { forwardOf } from '../models/intent/tf-model.ts';
 import { encodeRow } from '../models/piecewise-linear.ts';
 import { tfBackend } from '../models/tf-backend.ts';
 import { buildApp } from '../serving/app.ts';
+import type { FastifyInstance } from 'fastify';
 import { registerStoreIntentModel, STORE_FEATURE_STATS, storeIntentModel, type StoreIntentModelOptions } from '../test/models/store-intent-model.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
@@ -174,6 +175,33 @@ export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number }
  * Loads each path in turn (1 s warm-up each, then `rounds` alternating rounds of `seconds`), with the
  * server-side times an onResponse hook collects into `serverMs[path]`; each path's best round by req/s.
  */
+/**
+ * The served app plus `POST /bench/bare` answering `bareAnswer` (the baseline of every route bench), with
+ * each request's server-side time recorded per route.
+ */
+export async function appWithBareRoute(
+  deps: { engine: Engine; key: ApiKey; registry: string; bodyLimitBytes: number },
+  route: string,
+  bareAnswer: unknown,
+): Promise<{ app: FastifyInstance; serverMs: Record<string, number[]> }> {
+  const serverMs: Record<string, number[]> = { [route]: [], '/bench/bare': [] };
+  const app = await buildApp({
+    engine: deps.engine,
+    apiKeys: [deps.key],
+    log: quiet(),
+    maxBatch: 1000,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    registry: deps.registry,
+    extend: (a) => {
+      a.post('/bench/bare', async () => bareAnswer);
+      a.addHook('onResponse', async (req, reply) => {
+        serverMs[req.routeOptions.url ?? '']?.push(reply.elapsedTime);
+      });
+    },
+  });
+  return { app, serverMs };
+}
+
 export async function alternateRoutes(
   base: string,
   paths: readonly string[],
@@ -209,21 +237,7 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
     const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn' });
     const key = { id: 'bench', key: 'bench-key-0123456789abcdef', scopes: ['score' as const, 'ingest' as const] };
     const engine = await startEngine({ config, log: quiet() });
-    const serverMs: Record<string, number[]> = { '/v1/intent': [], '/bench/bare': [] };
-    const app = await buildApp({
-      engine,
-      apiKeys: [key],
-      log: quiet(),
-      maxBatch: 1000,
-      bodyLimitBytes: config.bodyLimitBytes,
-      registry,
-      extend: (a) => {
-        a.post('/bench/bare', async () => ({ score: 0.5 }));
-        a.addHook('onResponse', async (req, reply) => {
-          serverMs[req.routeOptions.url ?? '']?.push(reply.elapsedTime);
-        });
-      },
-    });
+    const { app, serverMs } = await appWithBareRoute({ engine, key, registry, bodyLimitBytes: config.bodyLimitBytes }, '/v1/intent', { score: 0.5 });
     try {
       // One consented shopper with a live session: the personalized path (features, forward, reasons).
       await engine.subjects.updateConsent('bench-shopper', { purposes: { personalization: true }, source: 'bench', at: 0 }, 'bench');

@@ -20,11 +20,10 @@ import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startEngine, startNatsServer, type CatalogEntry, type StoredEvent } from '../engine/index.ts';
 import { DEFAULT_RANKING, saveOffersModel, type OfferTables } from '../models/offers/index.ts';
 import { promote, registerVersion } from '../models/registry.ts';
-import { buildApp } from '../serving/app.ts';
 import { createOffersService } from '../serving/offers-service.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import type { BenchReport } from './ingest.bench.ts';
-import { alternateRoutes } from './intent.bench.ts';
+import { alternateRoutes, appWithBareRoute } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -105,22 +104,8 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
     const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn' });
     const key = { id: 'bench', key: 'bench-key-0123456789abcdef', scopes: ['score' as const, 'ingest' as const, 'admin' as const] };
     const engine = await startEngine({ config, log: quiet() });
-    const serverMs: Record<string, number[]> = { '/v1/offers': [], '/bench/bare': [] };
     const bareAnswer = { offers: Array.from({ length: 10 }, (_, i) => ({ item: `sku-${i}`, score: 1 - i / 10, reason: 'popular' })), personalized: true, modelVersion: 'bench-v1' };
-    const app = await buildApp({
-      engine,
-      apiKeys: [key],
-      log: quiet(),
-      maxBatch: 1000,
-      bodyLimitBytes: config.bodyLimitBytes,
-      registry,
-      extend: (a) => {
-        a.post('/bench/bare', async () => bareAnswer);
-        a.addHook('onResponse', async (req, reply) => {
-          serverMs[req.routeOptions.url ?? '']?.push(reply.elapsedTime);
-        });
-      },
-    });
+    const { app, serverMs } = await appWithBareRoute({ engine, key, registry, bodyLimitBytes: config.bodyLimitBytes }, '/v1/offers', bareAnswer);
     const service = await createOffersService({ engine, registry, log: quiet() });
     try {
       // Catalog: every item, a category each, a tenth out of stock.
