@@ -49,7 +49,7 @@ export function register(program: Command) {
         : scheduleForecastRefresh({ at: config.forecastRefresh, registryDir: join(config.dataDir, 'models'), demand: engine.features, store: engine.forecasts, log: log.child({ component: 'forecast-refresh' }), leader: () => !engine.partitioned || engine.partitioned.owned().includes(0) });
 
     let stopping = false;
-    let trainer: ChildProcess | undefined;
+    let trainer: { kill(): void } | undefined;
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -85,11 +85,16 @@ export function register(program: Command) {
       await loadDemo(engine, Number(opts.demoSubjects), Number(opts.demoDays), (msg) => process.stdout.write(msg + '\n'));
       writeFileSync(marker, new Date().toISOString() + '\n', { mode: 0o600 });
     }
-    // The demo's intent model: trained on the demo log in a background process (TF.js never runs in this
-    // one), promoted when done; serving swaps to it without a restart. Until then POST /v1/intent is a 503.
-    if (opts.demo && (await servingVersion(registry, 'intent')) === undefined) {
-      const say = (msg: string) => process.stdout.write(msg + '\n');
-      trainer = await trainDemoIntent(config.dataDir, registry, engine.natsUrl, Number(opts.demoSubjects), Number(opts.demoDays), say);
+    // The demo's models: trained on the demo log in background processes, one after the other (TF.js never
+    // runs in this one), each promoted when done; serving swaps to it without a restart. Until then its
+    // route answers 503 with its code.
+    if (opts.demo) {
+      const missing: DemoTask[] = [];
+      for (const task of ['intent', 'offers'] as const) if ((await servingVersion(registry, task)) === undefined) missing.push(task);
+      if (missing.length) {
+        const say = (msg: string) => process.stdout.write(msg + '\n');
+        trainer = await trainDemoModels(missing, { dataDir: config.dataDir, registry, natsUrl: engine.natsUrl, subjects: Number(opts.demoSubjects), days: Number(opts.demoDays) }, say);
+      }
     }
   });
 }
@@ -147,27 +152,53 @@ async function loadDemo(engine: Engine, subjects: number, days: number, say: (ms
 
 const IOB_BIN = fileURLToPath(new URL('../bin/iob.mjs', import.meta.url));
 
+type DemoTask = 'intent' | 'offers';
+
+/** What each demo model's training runs (small, so the quick start has it within a minute or two). */
+const DEMO_TRAINING: Record<DemoTask, { args: string[]; route: string }> = {
+  intent: { args: ['train', 'intent', '--epochs', '8'], route: 'POST /v1/intent' },
+  offers: { args: ['train', 'offers', '--epochs', '2', '--tune-rounds', '1'], route: 'POST /v1/offers' },
+};
+
 /**
- * `iob train intent --events <demo log> --promote` in a low-priority child process; reports when it ends.
- * The demo log (raw, if synthetic, ids) is written to a temp folder and removed afterwards, not kept in the
- * data dir. The trainer gets the engine's NATS URL so it consults the consent registry and the erasure list.
+ * `iob train <task> --events <demo log> --promote` for each task in turn, in low-priority child processes;
+ * reports as each ends. The demo log (raw, if synthetic, ids) is written to a temp folder and removed
+ * afterwards, not kept in the data dir. The trainers get the engine's NATS URL so they consult the consent
+ * registry and the erasure list. Returns a handle whose `kill` stops the one running.
  */
-async function trainDemoIntent(dataDir: string, registry: string, natsUrl: string, subjects: number, days: number, say: (msg: string) => void): Promise<ChildProcess> {
+async function trainDemoModels(
+  tasks: readonly DemoTask[],
+  o: { dataDir: string; registry: string; natsUrl: string; subjects: number; days: number },
+  say: (msg: string) => void,
+): Promise<{ kill(): void }> {
   const temp = mkdtempSync(join(tmpdir(), 'iob-demo-train-'));
   const events = join(temp, 'demo-events.csv');
   const writer = createCanonicalWriter(events);
-  for (const event of generateBehavior({ subjects, days, seed: 1 })) await writer.write(event);
+  for (const event of generateBehavior({ subjects: o.subjects, days: o.days, seed: 1 })) await writer.write(event);
   await writer.close();
-  const logPath = join(dataDir, 'demo-train-intent.log');
-  const out = openSync(logPath, 'a', 0o600);
-  const args = ['train', 'intent', '--events', events, '--registry', registry, '--data-dir', dataDir, '--nats-url', natsUrl, '--promote', '--epochs', '8'];
-  const child = spawn(process.execPath, [IOB_BIN, ...args], { stdio: ['ignore', out, out] });
-  if (child.pid) setPriority(child.pid, 10);
-  say(`training the demo intent model in the background (log: ${logPath}); POST /v1/intent answers 503 IOB_ERR_MODEL_UNAVAILABLE until it is promoted`);
-  child.once('exit', (code, signal) => {
-    rmSync(temp, { recursive: true, force: true });
-    if (code === 0) say('demo intent model trained and promoted: POST /v1/intent now scores (iob models list shows it)');
-    else if (!signal) say(`demo intent training failed (exit ${code}); see ${logPath}`);
-  });
-  return child;
+  let current: ChildProcess | undefined;
+  let stopped = false;
+  const next = (i: number) => {
+    const task = tasks[i];
+    if (task === undefined || stopped) return rmSync(temp, { recursive: true, force: true });
+    const { args, route } = DEMO_TRAINING[task];
+    const logPath = join(o.dataDir, `demo-train-${task}.log`);
+    const out = openSync(logPath, 'a', 0o600);
+    const extra = ['--events', events, '--registry', o.registry, '--data-dir', o.dataDir, '--nats-url', o.natsUrl, '--promote'];
+    current = spawn(process.execPath, [IOB_BIN, ...args, ...extra], { stdio: ['ignore', out, out] });
+    if (current.pid) setPriority(current.pid, 10);
+    say(`training the demo ${task} model in the background (log: ${logPath}); ${route} answers 503 until it is promoted`);
+    current.once('exit', (code, signal) => {
+      if (code === 0) say(`demo ${task} model trained and promoted: ${route} now answers (iob models list shows it)`);
+      else if (!signal) say(`demo ${task} training failed (exit ${code}); see ${logPath}`);
+      next(i + 1);
+    });
+  };
+  next(0);
+  return {
+    kill() {
+      stopped = true;
+      current?.kill();
+    },
+  };
 }

@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--registry <dir>', 'model registry (default: <data dir>/models)')
     .option('--reports <dir>', 'report folder (default: <data dir>/reports)')
     .option('--data-dir <dir>', 'data dir (IOB_DATA_DIR)', process.env.IOB_DATA_DIR ?? './.iob')
+    .option('--nats-url <url>', 'NATS, to consult the erasure list and the consent registry (NATS_URL)')
     .option('--promote', 'serve the new version')
     .option('--no-register', 'evaluate and report only')
     .option('--json', 'print the metrics as JSON on the last line')
@@ -42,6 +43,7 @@ export function register(program: Command): void {
           registry: opts.registry,
           reports: opts.reports,
           dataDir: opts.dataDir,
+          ...(opts.natsUrl ? { natsUrl: opts.natsUrl } : {}),
           promote: opts.promote,
           register: opts.register,
         },

@@ -45,12 +45,16 @@ export interface SessionLog {
   /** Rows the reader rejected and the load skipped (with `strict`, the first one throws instead). */
   badRows: BadRow[];
   gapMs: number;
+  /** Events left out by `keep` (erased subjects, no consent for the purpose). */
+  excluded: number;
 }
 
 export interface LoadSessionsOptions {
   gapMs?: number;
   /** Refuse a file with bad rows (an error naming line and column); by default they are skipped and listed in `badRows`. */
   strict?: boolean;
+  /** Which events may be used at all (erasure list and consent, training/feature-events.ts); default every one. */
+  keep?: (event: { subject: string; ts: number }) => boolean;
 }
 
 /** How many bad rows a message lists before it says "and N more". */
@@ -74,6 +78,7 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
   let events = 0;
   let eventsWithoutItem = 0;
   let order = 0;
+  let excluded = 0;
   for await (const batch of readCanonicalBatches(path)) {
     for (const record of batch) {
       if ('error' in record) {
@@ -81,6 +86,10 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
         continue;
       }
       const e = record.event;
+      if (options.keep && !options.keep(e)) {
+        excluded++;
+        continue;
+      }
       let item = -1;
       if (e.item === undefined || e.item === '') eventsWithoutItem++;
       else {
@@ -99,7 +108,7 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
     }
   }
   if (badRows.length > 0 && options.strict) throw badRowsError(path, badRows);
-  return { items, sessions: splitSessions(byKey.values(), gapMs), events, eventsWithoutItem, badRows, gapMs };
+  return { items, sessions: splitSessions(byKey.values(), gapMs), events, eventsWithoutItem, badRows, gapMs, excluded };
 }
 
 export function badRowsError(path: string, badRows: readonly BadRow[]): IobError {

@@ -31,6 +31,7 @@ import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
+import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_COOC } from './tables.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
@@ -58,6 +59,8 @@ export const trainOffersOptionsSchema = z.object({
   registry: z.string().min(1).optional(),
   reports: z.string().min(1).optional(),
   dataDir: z.string().min(1).default(DEFAULTS.dataDir),
+  /** NATS, for the erasure list and the consent registry (NATS_URL); without it neither is consulted, and said so. */
+  natsUrl: z.string().min(1).optional(),
   promote: z.boolean().optional(),
   /** Skip the final fit on every session and the registration (evaluation and report only). */
   register: z.boolean().default(true),
@@ -110,7 +113,15 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const { tf, name: backend, fallbacks } = await tfBackend();
   say(`TF.js backend: ${backend}${fallbacks.length ? ` (${fallbacks.join('; ')})` : ''}`);
 
-  const log = await loadSessionLog(options.events, { strict: options.strict, ...(options.sessionGapMinutes ? { gapMs: options.sessionGapMinutes * 60_000 } : {}) });
+  // The model serves personalization: erased subjects are left out, and with the consent registry at hand
+  // only events the purpose gate admits (the same rule the online store and the other training sets use).
+  const scope = await openEventScope({ dataDir: options.dataDir, ...(options.natsUrl ? { natsUrl: options.natsUrl } : {}) }, say);
+  const keep = (e: { subject: string; ts: number }) => {
+    const sid = scope.pseudonymize('subject', e.subject);
+    return !scope.erased(sid) && (scope.admits?.(sid, 'personalization', e.ts) ?? true);
+  };
+  const log = await loadSessionLog(options.events, { strict: options.strict, keep, ...(options.sessionGapMinutes ? { gapMs: options.sessionGapMinutes * 60_000 } : {}) }).finally(() => scope.close());
+  if (log.excluded > 0) say(`${log.excluded} events left out: erased subjects, or no personalization consent at the event's time`);
   reportBadRows(log, say);
   if (log.events === 0) {
     throw new IobError('IOB_ERR_VALIDATION', `${options.events}: no events with an item (${log.eventsWithoutItem} without one, ${log.badRows.length} bad rows): nothing to learn offers from`, [
