@@ -109,8 +109,15 @@ export async function startStreamConsumer(
   const refreshTimer = setInterval(refresh, 2000);
   refreshTimer.unref();
 
+  // A backlog arrives as buffered messages that the async iterator hands over in microtasks, so without a
+  // pause now and then a catch-up would starve timers (snapshots, acks) and HTTP requests until it ends.
+  let sinceYield = 0;
   const loop = (async () => {
     for await (const m of messages) {
+      if (++sinceYield >= 1000) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const seq = m.seq;
       if (seq <= sink.lastSeq) {
         duplicatesSkipped++;
