@@ -116,12 +116,14 @@ const AccuracySchema = z.object({
 });
 const AccuracyByMethodSchema = z.record(z.string(), AccuracySchema).describe('`model` beside the baselines `snaive`, `ets`, `mean`');
 
+const CsvFormatSchema = z.enum(['json', 'csv']).optional().describe('alternative to `Accept: text/csv`');
+
 export const ForecastQuerySchema = z
   .object({
     item: z.string().min(1).max(256).optional().describe('item id'),
     category: z.string().min(1).max(256).optional().describe('category name'),
     horizon: z.coerce.number().int().min(1).max(52).optional().describe("periods ahead (default and maximum: the model's horizon, 28 days)"),
-    format: z.enum(['json', 'csv']).optional().describe('alternative to `Accept: text/csv`'),
+    format: CsvFormatSchema,
   })
   .refine((q) => (q.item === undefined) !== (q.category === undefined), { message: 'give exactly one of item or category', path: ['item'] });
 
@@ -151,6 +153,7 @@ export const ForecastListQuerySchema = z.object({
   q: z.string().max(256).optional().describe('case-insensitive substring of the id'),
   sort: z.enum(['volume', 'change', 'id']).default('volume'),
   limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+  format: CsvFormatSchema,
 });
 
 const ForecastSummaryRowSchema = z.object({
@@ -180,6 +183,7 @@ export const ForecastTopQuerySchema = z.object({
   by: z.enum(['units', 'ratio']).default('units').describe('rank by change in units, or relative to the recent volume'),
   horizon: z.coerce.number().int().min(1).max(52).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
+  format: CsvFormatSchema,
 });
 
 export const ForecastTopResponseSchema = z.object({ generatedAt: z.string(), horizon: z.number().int(), movers: z.array(ForecastSummaryRowSchema) });

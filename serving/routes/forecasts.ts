@@ -3,6 +3,7 @@
  * read from the published forecast document the engine follows (engine/forecast-store.ts). JSON, or CSV
  * with `Accept: text/csv` (or `?format=csv`) for planning tools.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { IobError, type ForecastAccuracy, type ForecastDocument, type SeriesForecast } from '../../engine/index.ts';
@@ -52,6 +53,22 @@ const csvCell = (v: string | number) => {
   const text = String(v);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
+
+/** The rows of /v1/forecasts/series and /top as CSV, for planning tools. */
+export function summaryCsv(rows: readonly ReturnType<typeof summarize>[]): string {
+  const lines = ['kind,id,volume,recent,expected,change,change_ratio'];
+  for (const r of rows) lines.push([r.kind, csvCell(r.id), r.volume, r.recent, r.expected, r.change, r.changeRatio ?? ''].join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+const wantsCsv = (req: FastifyRequest, format: 'json' | 'csv' | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+
+const sendCsv = (reply: FastifyReply, name: string, csv: string) =>
+  reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .serializer((payload: unknown) => payload as string)
+    .send(csv as never);
 
 export function forecastCsv(s: SeriesForecast, freq: 'day' | 'week', horizon: number): string {
   const step = freq === 'day' ? 1 : 7;
@@ -116,14 +133,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         const id = (req.query.item ?? req.query.category) as string;
         const s = deps.engine.forecasts.get(kind, id);
         if (!s) throw new IobError('IOB_ERR_FORECAST_NOT_FOUND', `no forecast for that ${kind}`, [{ path: `querystring.${kind}`, reason: 'not_found', message: `no published forecast for this ${kind}` }]);
-        const csv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
-        if (csv) {
-          return reply
-            .type('text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="forecast-${kind}.csv"`)
-            .serializer((payload: unknown) => payload as string)
-            .send(forecastCsv(s, doc.freq, horizon) as never);
-        }
+        if (wantsCsv(req, req.query.format)) return sendCsv(reply, `forecast-${kind}`, forecastCsv(s, doc.freq, horizon));
         // The answer is a pure function of (document, series, horizon): serialized once per refresh.
         const cacheKey = `${kind}\u0000${id}\u0000${horizon}`;
         let cache = answers.get(doc);
@@ -146,12 +156,13 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         querystring: ForecastListQuerySchema,
         response: { 200: ForecastListResponseSchema },
       },
-      handler: async (req) => {
+      handler: async (req, reply) => {
         const doc = published();
         const q = req.query.q?.toLowerCase();
         const rows = doc.series.filter((s) => (req.query.kind === undefined || s.kind === req.query.kind) && (q === undefined || s.id.toLowerCase().includes(q))).map((s) => summarize(s, doc.horizon));
         const sort = req.query.sort;
         rows.sort((a, b) => (sort === 'id' ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : sort === 'change' ? Math.abs(b.change) - Math.abs(a.change) : b.volume - a.volume));
+        if (wantsCsv(req, req.query.format)) return sendCsv(reply, 'forecast-series', summaryCsv(rows.slice(0, req.query.limit)));
         return {
           generatedAt: doc.generatedAt,
           freq: doc.freq,
@@ -174,7 +185,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         querystring: ForecastTopQuerySchema,
         response: { 200: ForecastTopResponseSchema },
       },
-      handler: async (req) => {
+      handler: async (req, reply) => {
         const doc = published();
         const horizon = checkHorizon(doc, req.query.horizon);
         const { direction, by } = req.query;
@@ -185,6 +196,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           .map((s) => summarize(s, horizon))
           .filter((r) => (by === 'units' || r.changeRatio !== null) && (direction === 'up' ? r.change > 0 : direction === 'down' ? r.change < 0 : r.change !== 0));
         rows.sort((a, b) => (direction === 'down' ? score(a) - score(b) : direction === 'up' ? score(b) - score(a) : Math.abs(score(b)) - Math.abs(score(a))));
+        if (wantsCsv(req, req.query.format)) return sendCsv(reply, 'forecast-movers', summaryCsv(rows.slice(0, req.query.limit)));
         return { generatedAt: doc.generatedAt, horizon, movers: rows.slice(0, req.query.limit) };
       },
     });

@@ -63,6 +63,15 @@ test('GET /v1/forecasts*: JSON and CSV, movers, list, scope, bad input; a refres
   assert.equal(top.movers.length, 3);
   const changes = top.movers.map((m: { change: number }) => Math.abs(m.change));
   assert.deepEqual(changes, [...changes].sort((a: number, b: number) => b - a));
+  // The movers and the series list as CSV too, for planning tools: the same rows, in the same order.
+  const topCsv = await get('/v1/forecasts/top?kind=item&direction=both&limit=3', { ...bearer('forecast'), accept: 'text/csv' });
+  assert.match(String(topCsv.headers['content-type']), /^text\/csv/);
+  const topLines = topCsv.body.trim().split('\n');
+  assert.equal(topLines[0], 'kind,id,volume,recent,expected,change,change_ratio');
+  assert.deepEqual(topLines.slice(1).map((l) => l.split(',')[1]), top.movers.map((m: { id: string }) => m.id));
+  assert.equal(Number(topLines[1]!.split(',')[5]), top.movers[0].change);
+  const listCsv = (await get('/v1/forecasts/series?kind=item&q=SKU&format=csv')).body.trim().split('\n');
+  assert.equal(listCsv.length, 1 + 6);
   const up = (await get('/v1/forecasts/top?direction=up&horizon=7')).json();
   assert.equal(up.horizon, 7);
   assert.ok(up.movers.every((m: { change: number }) => m.change > 0));
