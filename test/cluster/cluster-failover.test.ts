@@ -76,9 +76,15 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
   // Every acknowledged event is in the stream exactly once …
   const nc = await connect({ servers: cluster.urls.split(',') });
   defer(t, () => nc.close());
-  const info = await (await nc.jetstreamManager()).streams.info(EVENTS_STREAM);
-  assert.equal(info.config.num_replicas, 3);
-  assert.equal(info.state.messages, total, 'the stream holds every acknowledged event, once');
+  // The stream's leader may still be settling after the kill: ask until it answers.
+  const jsm = await nc.jetstreamManager({ timeout: 10_000 });
+  let info: Awaited<ReturnType<typeof jsm.streams.info>> | undefined;
+  await waitUntil(async () => {
+    info = await jsm.streams.info(EVENTS_STREAM).catch(() => undefined);
+    return info !== undefined;
+  }, 60_000, 'the replicated stream to answer');
+  assert.equal(info!.config.num_replicas, 3);
+  assert.equal(info!.state.messages, total, 'the stream holds every acknowledged event, once');
   // … and counted once in the features.
   await waitUntil(async () => {
     for (const s of subjects) {
