@@ -71,7 +71,9 @@ export async function startStreamConsumer(
     ack_wait: 30_000_000_000,
   });
   const consumer = await js.consumers.get(EVENTS_STREAM, durable);
-  const messages = await consumer.consume({ max_messages: options.batch ?? 2000 });
+  const open = () => consumer.consume({ max_messages: options.batch ?? 2000 });
+  let messages = await open();
+  let stopped = false;
 
   let applied = 0;
   let duplicatesSkipped = 0;
@@ -94,10 +96,21 @@ export async function startStreamConsumer(
 
   let lastApplied = 0;
   let lastRefresh = Date.now();
+  // Watchdog: when a cluster node dies, a pull whose consumer leader was on it can stay silent while
+  // messages wait. Pending messages and no progress for three refreshes in a row: pull again.
+  let stalledRefreshes = 0;
+  let appliedAtLastRefresh = 0;
   const refresh = async () => {
     try {
       const info = await consumer.info();
       lag = info.num_pending;
+      stalledRefreshes = lag > 0 && applied === appliedAtLastRefresh ? stalledRefreshes + 1 : 0;
+      appliedAtLastRefresh = applied;
+      if (stalledRefreshes >= 3 && !stopped) {
+        stalledRefreshes = 0;
+        log.warn({ durable, lag }, 'consumer stalled with messages pending; pulling again');
+        messages.stop(); // ends the loop's iteration; the loop opens a new pull
+      }
     } catch {
       /* broker unreachable: keep the last figure; readiness reports the outage */
     }
@@ -113,34 +126,40 @@ export async function startStreamConsumer(
   // pause now and then a catch-up would starve timers (snapshots, acks) and HTTP requests until it ends.
   let sinceYield = 0;
   const loop = (async () => {
-    for await (const m of messages) {
-      if (++sinceYield >= 1000) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      const seq = m.seq;
-      if (seq <= sink.lastSeq) {
-        duplicatesSkipped++;
-      } else {
-        let event: StoredEvent | undefined;
-        try {
-          event = decodeEvent(m.data);
-        } catch {
-          undecodable++;
-          log.error({ seq }, 'undecodable message in the event stream; skipped');
+    while (!stopped) {
+      for await (const m of messages) {
+        if (++sinceYield >= 1000) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        if (event) {
-          sink.apply(event, seq);
-          applied++;
+        const seq = m.seq;
+        if (seq <= sink.lastSeq) {
+          duplicatesSkipped++;
         } else {
-          sink.skip(seq);
+          let event: StoredEvent | undefined;
+          try {
+            event = decodeEvent(m.data);
+          } catch {
+            undecodable++;
+            log.error({ seq }, 'undecodable message in the event stream; skipped');
+          }
+          if (event) {
+            sink.apply(event, seq);
+            applied++;
+          } else {
+            sink.skip(seq);
+          }
+        }
+        unacked = m;
+        if (++sinceAck >= 1000 || messages.getPending() === 0) ackNow();
+        if (waiters.size) {
+          for (const w of waiters) if (sink.lastSeq >= w.seq) (waiters.delete(w), w.resolve());
         }
       }
-      unacked = m;
-      if (++sinceAck >= 1000 || messages.getPending() === 0) ackNow();
-      if (waiters.size) {
-        for (const w of waiters) if (sink.lastSeq >= w.seq) (waiters.delete(w), w.resolve());
-      }
+      if (stopped) break;
+      ackNow();
+      await new Promise((r) => setTimeout(r, 100));
+      messages = await open();
     }
   })().catch((err) => log.error({ err }, 'stream consumer stopped'));
 
@@ -178,6 +197,7 @@ export async function startStreamConsumer(
     },
     async stop() {
       clearInterval(ackTimer);
+      stopped = true;
       clearInterval(refreshTimer);
       messages.stop();
       await loop;

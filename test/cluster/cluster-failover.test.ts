@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connect } from 'nats';
+import { connect, type StreamInfo } from 'nats';
 import { EVENTS_STREAM } from '../../engine/index.ts';
 import { startEngineProcess, waitUntil } from '../helpers/cli-process.ts';
 import { startTestCluster } from '../helpers/nats-cluster.ts';
@@ -77,10 +77,12 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
   const nc = await connect({ servers: cluster.urls.split(',') });
   defer(t, () => nc.close());
   // The stream's leader may still be settling after the kill: ask until it answers.
-  const jsm = await nc.jetstreamManager({ timeout: 10_000 });
-  let info: Awaited<ReturnType<typeof jsm.streams.info>> | undefined;
+  let info: StreamInfo | undefined;
   await waitUntil(async () => {
-    info = await jsm.streams.info(EVENTS_STREAM).catch(() => undefined);
+    info = await nc
+      .jetstreamManager({ timeout: 10_000, checkAPI: false })
+      .then((jsm) => jsm.streams.info(EVENTS_STREAM))
+      .catch(() => undefined);
     return info !== undefined;
   }, 60_000, 'the replicated stream to answer');
   assert.equal(info!.config.num_replicas, 3);
@@ -94,5 +96,9 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
       if (f.subject['subject.view_count_24h'] !== (accepted.get(s) ?? 0)) return false;
     }
     return true;
-  }, 30_000, 'every acknowledged event to be counted once in the features');
+  }, 30_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    const counts = await Promise.all(subjects.map(async (s) => ((await (await fetch(`${worker.url}/v1/features/${s}`, { headers })).json()) as { subject: Record<string, number> }).subject['subject.view_count_24h']));
+    throw new Error(`${(err as Error).message}: counted ${counts.join(',')} of ${subjects.map((s) => accepted.get(s) ?? 0).join(',')}\n${metrics.split('\n').filter((l) => /^iob_consumer/.test(l)).join('\n')}\n${worker.output().slice(-4000)}`);
+  });
 });
