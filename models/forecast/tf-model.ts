@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { averageMembers, hiddenStack, layerSeed, type MemberEnsemble } from '../member-ensemble.ts';
 import { MODEL_JSON, WEIGHTS_BIN, modelJson, readModelFiles, type WeightSpec } from '../weights-file.ts';
 import { memberLayerNames, OUTPUTS_PER_STEP, validateArchitecture, type ForecastArchitecture } from './architecture.ts';
 import { FORECAST_CARD_FILE, type ForecastModelCard } from './card.ts';
@@ -14,17 +15,7 @@ import { QUANTILE_LEVELS } from './quantiles.ts';
 
 type Tf = typeof tfjs;
 
-export interface ForecastNetwork {
-  /** features → mean of the members' raw outputs (what is saved and served) */
-  ensemble: tfjs.LayersModel;
-  /** one model per member, sharing the ensemble's layers: training a member trains the ensemble in place */
-  members: tfjs.LayersModel[];
-}
-
-/** Distinct, reproducible initializer seeds per member and layer. */
-function layerSeed(seed: number, member: number, layer: number): number {
-  return (seed * 1_000_003 + member * 1_009 + layer * 7 + 1) % 2_147_483_647;
-}
+export type ForecastNetwork = MemberEnsemble;
 
 export function buildForecastNetwork(tf: Tf, arch: ForecastArchitecture, seed: number): ForecastNetwork {
   validateArchitecture(arch);
@@ -33,12 +24,7 @@ export function buildForecastNetwork(tf: Tf, arch: ForecastArchitecture, seed: n
   const members: tfjs.LayersModel[] = [];
   for (let k = 0; k < arch.members; k++) {
     const names = memberLayerNames(arch, k);
-    let h: tfjs.SymbolicTensor = input;
-    names.hidden.forEach((name, j) => {
-      h = tf.layers
-        .dense({ name, units: arch.hidden[j] as number, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: layerSeed(seed, k, j) }) })
-        .apply(h) as tfjs.SymbolicTensor;
-    });
+    const h = hiddenStack(tf, input, { names: names.hidden, units: arch.hidden, activation: 'relu' }, seed, k);
     // Small initial outputs: the scaled median starts near 0 and the gaps near softplus(0), not far off.
     const out = tf.layers
       .dense({ name: names.out, units: arch.horizon * OUTPUTS_PER_STEP, kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, k, 100) }) })
@@ -46,8 +32,7 @@ export function buildForecastNetwork(tf: Tf, arch: ForecastArchitecture, seed: n
     outputs.push(out);
     members.push(tf.model({ inputs: input, outputs: out }));
   }
-  const mean = outputs.length === 1 ? (outputs[0] as tfjs.SymbolicTensor) : (tf.layers.average({ name: 'ensemble_mean' }).apply(outputs) as tfjs.SymbolicTensor);
-  return { ensemble: tf.model({ inputs: input, outputs: mean, name: 'forecast' }), members };
+  return { ensemble: averageMembers(tf, input, outputs, { layer: 'ensemble_mean', model: 'forecast' }), members };
 }
 
 /**

@@ -7,19 +7,12 @@
  * maps logits to probabilities outside the network (see calibration.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { averageMembers, hiddenStack, layerSeed, type MemberEnsemble } from '../member-ensemble.ts';
 import { memberLayerNames, validateArchitecture, type IntentArchitecture } from './architecture.ts';
 
 type Tf = typeof tfjs;
 
-export interface IntentNetwork {
-  ensemble: tfjs.LayersModel;
-  members: tfjs.LayersModel[];
-}
-
-/** Distinct, reproducible initializer seeds per member and layer. */
-function layerSeed(seed: number, member: number, layer: number): number {
-  return (seed * 1_000_003 + member * 1_009 + layer * 7 + 1) % 2_147_483_647;
-}
+export type IntentNetwork = MemberEnsemble;
 
 export function buildIntentNetwork(tf: Tf, arch: IntentArchitecture, seed: number): IntentNetwork {
   validateArchitecture(arch);
@@ -28,18 +21,7 @@ export function buildIntentNetwork(tf: Tf, arch: IntentArchitecture, seed: numbe
   const members: tfjs.LayersModel[] = [];
   for (let k = 0; k < arch.members; k++) {
     const names = memberLayerNames(arch, k);
-    let h: tfjs.SymbolicTensor = input;
-    names.hidden.forEach((name, j) => {
-      h = tf.layers
-        .dense({
-          name,
-          units: arch.hidden[j]!,
-          activation: arch.activation,
-          // He initialization suits ReLU-family activations; Glorot the saturating ones.
-          kernelInitializer: arch.activation === 'tanh' ? tf.initializers.glorotUniform({ seed: layerSeed(seed, k, j) }) : tf.initializers.heNormal({ seed: layerSeed(seed, k, j) }),
-        })
-        .apply(h) as tfjs.SymbolicTensor;
-    });
+    const h = hiddenStack(tf, input, { names: names.hidden, units: arch.hidden, activation: arch.activation }, seed, k);
     let logit = tf.layers
       .dense({ name: names.deepOut, units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, k, 100) }) })
       .apply(h) as tfjs.SymbolicTensor;
@@ -50,6 +32,5 @@ export function buildIntentNetwork(tf: Tf, arch: IntentArchitecture, seed: numbe
     memberOutputs.push(logit);
     members.push(tf.model({ inputs: input, outputs: logit, name: `intent_member_${k}` }));
   }
-  const output = memberOutputs.length === 1 ? memberOutputs[0]! : (tf.layers.average({ name: 'ensemble_logit' }).apply(memberOutputs) as tfjs.SymbolicTensor);
-  return { ensemble: tf.model({ inputs: input, outputs: output, name: 'intent' }), members };
+  return { ensemble: averageMembers(tf, input, memberOutputs, { layer: 'ensemble_logit', model: 'intent' }), members };
 }
