@@ -6,7 +6,8 @@
  */
 import { BlockLists, type BlockListsState } from './block-lists.ts';
 import { KeyTable, type KeyTableState } from './key-table.ts';
-import { ANY_TYPE_MASK, VALUE_UNITS, type KindPlan } from './plan.ts';
+import { VALUE_UNITS, type KindPlan } from './plan.ts';
+import { layOutLastAndAges, recordLastAndAges } from './last-and-age.ts';
 import { RecordLayout } from './records.ts';
 import { DAY, firstBucket, LEVEL_MS, tileStartMs, windowStartCode } from './time-windows.ts';
 
@@ -49,9 +50,7 @@ class HeaderLayout {
   constructor(plan: KindPlan, hasTiles: boolean) {
     const l = new RecordLayout();
     this.newest = l.double();
-    this.lastValue = plan.last.map(() => l.double());
-    this.lastAt = plan.last.map(() => l.double());
-    this.typedAt = plan.ages.map((a) => (a.mask === ANY_TYPE_MASK ? -1 : l.double()));
+    ({ lastValue: this.lastValue, lastAt: this.lastAt, typedAt: this.typedAt } = layOutLastAndAges(plan, l));
     this.tileRef = hasTiles ? l.intPair() : -1;
     this.memberRefs = plan.distinct.map(() => l.intPair());
     this.historyRef = plan.history ? l.intPair() : -1;
@@ -188,18 +187,7 @@ export class KeyedState {
       addMember(this.members[k]!, hi, 2 * base + L.memberRefs[k]!, id, bucket);
     }
 
-    for (let k = 0; k < plan.last.length; k++) {
-      // equal times: the event applied later wins (the reference's rule too)
-      if (plan.last[k]!.mask & bit && ts >= hf[base + L.lastAt[k]!]!) {
-        hf[base + L.lastAt[k]!] = ts;
-        hf[base + L.lastValue[k]!] = values[plan.last[k]!.value]!;
-      }
-    }
-
-    for (let k = 0; k < plan.ages.length; k++) {
-      const at = L.typedAt[k]!;
-      if (at >= 0 && plan.ages[k]!.mask & bit && ts > hf[base + at]!) hf[base + at] = ts;
-    }
+    recordLastAndAges(plan, L, hf, base, bit, ts, values);
     return slot;
   }
 

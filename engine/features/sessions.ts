@@ -18,7 +18,8 @@
 import { BlockLists, type BlockListsState } from './block-lists.ts';
 import { grownLength, KeyTable, type KeyTableState } from './key-table.ts';
 import { addMember, type KeyedState } from './keyed-state.ts';
-import { ANY_TYPE_MASK, type KindPlan } from './plan.ts';
+import type { KindPlan } from './plan.ts';
+import { layOutLastAndAges, recordLastAndAges } from './last-and-age.ts';
 import { RecordLayout, Records } from './records.ts';
 
 const NONE = -1;
@@ -67,9 +68,7 @@ class SegmentLayout {
     this.floats = l.double();
     for (let c = 1; c < plan.lifetime.floats; c++) l.double();
     this.ints = l.ints(plan.lifetime.ints);
-    this.lastValue = plan.last.map(() => l.double());
-    this.lastAt = plan.last.map(() => l.double());
-    this.typedAt = plan.ages.map((a) => (a.mask === ANY_TYPE_MASK ? -1 : l.double()));
+    ({ lastValue: this.lastValue, lastAt: this.lastAt, typedAt: this.typedAt } = layOutLastAndAges(plan, l));
     this.memberRefs = plan.distinct.map(() => l.intPair());
     this.stride = l.stride;
   }
@@ -283,16 +282,7 @@ export class SessionState {
       const id = fieldIds[spec.field]!;
       if (id >= 0 && spec.mask & bit) addMember(this.members[k]!, i, 2 * base + L.memberRefs[k]!, id, 0);
     }
-    for (let k = 0; k < plan.last.length; k++) {
-      if (plan.last[k]!.mask & bit && ts >= f[base + L.lastAt[k]!]!) {
-        f[base + L.lastAt[k]!] = ts;
-        f[base + L.lastValue[k]!] = values[plan.last[k]!.value]!;
-      }
-    }
-    for (let k = 0; k < plan.ages.length; k++) {
-      const at = L.typedAt[k]!;
-      if (at >= 0 && plan.ages[k]!.mask & bit && ts > f[base + at]!) f[base + at] = ts;
-    }
+    recordLastAndAges(plan, L, f, base, bit, ts, values);
   }
 
   /** Merges segment `older` (the next in the chain) into `seg` and frees it. */
