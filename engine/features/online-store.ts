@@ -149,6 +149,7 @@ export class FeatureStore implements EventSink {
   private readonly admits: ((sid: string, purpose: Purpose, ts: number) => boolean) | undefined;
   /** the purposes of the subject-and-session views, each entity's item/category views and histories */
   private readonly gated: { person: Purpose | undefined; item: GatePurposes; category: GatePurposes };
+  private readonly sameGate: boolean;
   private readonly values = new Float64Array(4);
   private readonly fieldIds = new Int32Array(2);
   private readonly inputs: Record<Entity, Float64Array>;
@@ -183,6 +184,7 @@ export class FeatureStore implements EventSink {
     this.admits = options.admits;
     const gatePurposes = (kind: KindPlan | undefined): GatePurposes => ({ views: kind?.purpose, history: kind?.history?.view.purpose });
     this.gated = { person: kinds.subject?.purpose ?? kinds.session?.purpose, item: gatePurposes(kinds.item), category: gatePurposes(kinds.category) };
+    this.sameGate = this.gated.item.views === this.gated.category.views && this.gated.item.history === this.gated.category.history;
     this.inputs = Object.fromEntries(ENTITIES.map((e) => [e, new Float64Array(kinds[e]?.inputCount ?? 0)])) as Record<Entity, Float64Array>;
     if (snapshot) {
       this.lastSeq = snapshot.lastSeq;
@@ -224,17 +226,19 @@ export class FeatureStore implements EventSink {
     const hasCategory = present(category);
     // Items and categories first: their slots are the ids the subject's and session's distinct sets use.
     const sid = event.sid;
+    // Items and categories usually serve the same purposes: ask the gate once for both.
+    let itemParts = 0;
     ids[FIELD_ITEM] = !hasItem
       ? -1
       : this.itemState
-        ? this.itemState.apply(item, ts, type, values, ids, this.admittedParts(sid, ts, this.gated.item))
+        ? this.itemState.apply(item, ts, type, values, ids, (itemParts = this.admittedParts(sid, ts, this.gated.item)))
         : this.needsIds[0]
           ? this.dictionary.findOrInsert(item, 0)
           : -1;
     ids[FIELD_CATEGORY] = !hasCategory
       ? -1
       : this.categoryState
-        ? this.categoryState.apply(category, ts, type, values, ids, this.admittedParts(sid, ts, this.gated.category))
+        ? this.categoryState.apply(category, ts, type, values, ids, this.sameGate && hasItem && this.itemState ? itemParts : this.admittedParts(sid, ts, this.gated.category))
         : this.needsIds[1]
           ? this.dictionary.findOrInsert(category, 1)
           : -1;
