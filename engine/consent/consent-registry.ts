@@ -17,7 +17,10 @@ export interface ConsentRegistry {
   /** Local view: no I/O. */
   allowed(sid: string, purpose: Purpose, t?: number): boolean;
   get(sid: string): ConsentRecord | undefined;
-  /** Records changes (optimistic concurrency on the KV revision); resolves with the new record. */
+  /**
+   * Records changes (optimistic concurrency on the KV revision); resolves with the new record once this
+   * process's own view (and its listeners: purges) reflects it, so a caller reads its own write.
+   */
   record(sid: string, changes: ConsentChange[]): Promise<ConsentRecord>;
   /** Replaces the record by a tombstone holding no changes (erasure). */
   erase(sid: string, at?: number): Promise<void>;
@@ -38,6 +41,10 @@ const decode = (e: KvEntry): ConsentRecord | undefined =>
 export async function openConsentRegistry(js: JetStreamClient, options: { replicas?: number } = {}): Promise<ConsentRegistry> {
   const kv: KV = await js.views.kv(CONSENT_BUCKET, { history: 64, replicas: options.replicas ?? 1 });
   const local = new Map<string, ConsentRecord>();
+  /** writers waiting for the watch to deliver their revision (read-your-writes without bypassing listeners) */
+  const pending = new Set<{ key: string; revision: number; done: () => void }>();
+  /** the last revision the watch applied per key (the watch may deliver a write before its writer resumes) */
+  const applied = new Map<string, number>();
   const listeners = new Set<ConsentListener>();
   let initialized!: () => void;
   const ready = new Promise<void>((r) => (initialized = r));
@@ -50,8 +57,29 @@ export async function openConsentRegistry(js: JetStreamClient, options: { replic
       if (after) local.set(entry.key, after);
       else local.delete(entry.key);
       for (const l of listeners) l(entry.key, before, after);
+      applied.set(entry.key, entry.revision);
+      for (const w of pending) if (w.key === entry.key && entry.revision >= w.revision) w.done();
     }
   })();
+
+  /** Resolves once the watch has applied `revision` of `key` (or after a bound, should the watch lag). */
+  function seen(key: string, revision: number): Promise<void> {
+    if ((applied.get(key) ?? 0) >= revision) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = {
+        key,
+        revision,
+        done: () => {
+          clearTimeout(timer);
+          pending.delete(w);
+          resolve();
+        },
+      };
+      const timer = setTimeout(w.done, 2000);
+      timer.unref();
+      pending.add(w);
+    });
+  }
 
   async function update(sid: string, next: (current: ConsentRecord | undefined) => ConsentRecord): Promise<ConsentRecord> {
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -60,8 +88,8 @@ export async function openConsentRegistry(js: JetStreamClient, options: { replic
       const value = next(current);
       const bytes = encoder.encode(JSON.stringify(value));
       try {
-        if (entry) await kv.update(sid, bytes, entry.revision);
-        else await kv.create(sid, bytes);
+        const revision = entry ? await kv.update(sid, bytes, entry.revision) : await kv.create(sid, bytes);
+        await seen(sid, revision);
         return value;
       } catch (err) {
         if (attempt === 9) throw err;
