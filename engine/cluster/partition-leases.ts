@@ -51,6 +51,8 @@ export async function startPartitionLeases(js: JetStreamClient, options: LeaseOp
   const kv: KV = await js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1, replicas: options.replicas ?? 1 });
   /** partition → the KV revision of our lease */
   const held = new Map<number, number>();
+  /** partition → when our lease was last written */
+  const renewedAt = new Map<number, number>();
   const ready = new Set<number>();
   const owners = new Map<number, string>();
   const value = () => encoder.encode(JSON.stringify({ worker: workerId, at: Date.now() }));
@@ -66,6 +68,7 @@ export async function startPartitionLeases(js: JetStreamClient, options: LeaseOp
       return false; // someone holds it
     }
     held.set(p, revision);
+    renewedAt.set(p, Date.now());
     owners.set(p, workerId);
     try {
       await handlers.acquire(p);
@@ -112,9 +115,15 @@ export async function startPartitionLeases(js: JetStreamClient, options: LeaseOp
     for (const [p, revision] of [...held]) {
       try {
         held.set(p, await kv.update(partitionKey(p), value(), revision));
+        renewedAt.set(p, Date.now());
         owners.set(p, workerId);
       } catch {
-        await giveBack(p, true);
+        // A renewal that timed out may still have been written (a cluster node died mid-request): the lease
+        // is lost only if another worker holds it now, or ours has surely expired.
+        const entry = await kv.get(partitionKey(p)).catch(() => undefined);
+        const holder = entry && entry.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as { worker?: string }).worker : undefined;
+        if (entry && holder === workerId) held.set(p, entry.revision);
+        else if (holder !== undefined || Date.now() - (renewedAt.get(p) ?? 0) > ttlMs) await giveBack(p, true);
       }
     }
     const target = Math.ceil(partitions / Math.max(1, workers));

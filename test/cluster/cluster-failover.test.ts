@@ -96,9 +96,9 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
       if (f.subject['subject.view_count_24h'] !== (accepted.get(s) ?? 0)) return false;
     }
     return true;
-  }, 30_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
+  }, 60_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
-    const counts = await Promise.all(subjects.map(async (s) => ((await (await fetch(`${worker.url}/v1/features/${s}`, { headers })).json()) as { subject: Record<string, number> }).subject['subject.view_count_24h']));
+    const counts = await Promise.all(subjects.map(async (s) => JSON.stringify(((await (await fetch(`${worker.url}/v1/features/${s}`, { headers })).json()) as { subject?: Record<string, number>; code?: string }).subject?.['subject.view_count_24h'] ?? 'error')));
     throw new Error(`${(err as Error).message}: counted ${counts.join(',')} of ${subjects.map((s) => accepted.get(s) ?? 0).join(',')}\n${metrics.split('\n').filter((l) => /^iob_consumer/.test(l)).join('\n')}\n${worker.output().slice(-4000)}`);
   });
 });
