@@ -3,7 +3,7 @@
  * A domain tag per kind keeps a session id from ever matching a subject id with the same raw value.
  * The base64url alphabet is safe in a NATS subject token, so `iob.events.<sid>` can be purged per subject.
  */
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createKeyedHmac } from './hmac-sha256.ts';
 
 export type IdKind = 'subject' | 'session' | 'event';
 
@@ -16,15 +16,14 @@ export interface Pseudonymizer {
  * full); the map lives in process memory only and is never serialized.
  */
 export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): Pseudonymizer {
-  // A KeyObject skips re-importing the key on every HMAC (≈30% cheaper per call, measured).
-  const secret = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
+  // Event ids are never repeated, so every event pays one HMAC: the keyed state is precomputed once.
+  const hmac = createKeyedHmac(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, 16);
   const caches: Record<IdKind, Map<string, string>> = {
     subject: new Map(),
     session: new Map(),
     event: new Map(),
   };
-  const hash = (kind: IdKind, raw: string) =>
-    createHmac('sha256', secret).update(`${kind}\0${raw}`).digest().subarray(0, 16).toString('base64url');
+  const hash = (kind: IdKind, raw: string) => hmac(`${kind}\0${raw}`).toString('base64url');
   return (kind, raw) => {
     if (kind === 'event') return hash(kind, raw);
     const cache = caches[kind];
