@@ -71,32 +71,37 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     const js = nc.jetstream();
     await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.*'], storage: StorageType.File });
     await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: AckPolicy.All, max_ack_pending: 100_000 });
-    const rawStart = performance.now();
-    const consumer = await js.consumers.get('BENCH_RAW', 'raw');
-    const msgs = await consumer.consume({ max_messages: 2000 });
-    const consumed = (async () => {
-      let n = 0;
-      for await (const m of msgs) {
-        if (++n % 1000 === 0 || n === payloads.length || msgs.getPending() === 0) m.ack();
-        if (n === payloads.length) break;
-      }
-    })();
-    const rawBatches: (typeof payloads)[] = [];
-    for (let i = 0; i < payloads.length; i += options.batch) rawBatches.push(payloads.slice(i, i + options.batch));
-    const publisher = createJetStreamPublisher(nc);
-    await pool(rawBatches, options.concurrency, (b) => Promise.all(b.map((p) => publisher.publish(p.subject, p.data, { msgId: p.id }))));
-    await consumed;
-    const rawSeconds = (performance.now() - rawStart) / 1000;
-    const raw = payloads.length / rawSeconds;
-    say(`raw JetStream publish+consume (pipelined publisher): ${Math.round(raw)} events/s`);
+    const run = (phase: 'raw' | 'http' | 'nats') => !options.only || options.only.includes(phase);
+    let raw = NaN;
+    let jsPublish = NaN;
+    if (run('raw')) {
+      const rawStart = performance.now();
+      const consumer = await js.consumers.get('BENCH_RAW', 'raw');
+      const msgs = await consumer.consume({ max_messages: 2000 });
+      const consumed = (async () => {
+        let n = 0;
+        for await (const m of msgs) {
+          if (++n % 1000 === 0 || n === payloads.length || msgs.getPending() === 0) m.ack();
+          if (n === payloads.length) break;
+        }
+      })();
+      const rawBatches: (typeof payloads)[] = [];
+      for (let i = 0; i < payloads.length; i += options.batch) rawBatches.push(payloads.slice(i, i + options.batch));
+      const publisher = createJetStreamPublisher(nc);
+      await pool(rawBatches, options.concurrency, (b) => Promise.all(b.map((p) => publisher.publish(p.subject, p.data, { msgId: p.id }))));
+      await consumed;
+      const rawSeconds = (performance.now() - rawStart) / 1000;
+      raw = payloads.length / rawSeconds;
+      say(`raw JetStream publish+consume (pipelined publisher): ${Math.round(raw)} events/s`);
 
-    // For context: the client library's own js.publish, one request per message, publish only.
-    const sample = rawBatches.slice(0, Math.max(1, Math.ceil(rawBatches.length / 5)));
-    const jsStart = performance.now();
-    await pool(sample, options.concurrency, (b) => Promise.all(b.map((p) => js.publish(p.subject, p.data, { msgID: `js-${p.id}` }))));
-    const jsPublish = sample.reduce((n, b) => n + b.length, 0) / ((performance.now() - jsStart) / 1000);
-    say(`nats.js js.publish (publish only, for context): ${Math.round(jsPublish)} events/s`);
-    publisher.close();
+      // For context: the client library's own js.publish, one request per message, publish only.
+      const sample = rawBatches.slice(0, Math.max(1, Math.ceil(rawBatches.length / 5)));
+      const jsStart = performance.now();
+      await pool(sample, options.concurrency, (b) => Promise.all(b.map((p) => js.publish(p.subject, p.data, { msgID: `js-${p.id}` }))));
+      jsPublish = sample.reduce((n, b) => n + b.length, 0) / ((performance.now() - jsStart) / 1000);
+      say(`nats.js js.publish (publish only, for context): ${Math.round(jsPublish)} events/s`);
+      publisher.close();
+    }
     await nc.drain();
 
     // http and nats paths through a real engine.
@@ -108,33 +113,40 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     const address = app.server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/events`;
     try {
-      const bodies = batches.map((b) => JSON.stringify({ events: b }));
-      const httpStart = performance.now();
-      let lastSeq = 0;
-      await pool(bodies, options.concurrency, async (body) => {
-        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]!.key}` } });
-        const report = (await res.json()) as { accepted: number; lastSeq?: number; results: { seq?: number }[] };
-        if (report.accepted !== JSON.parse(body).events.length) throw new Error(`http batch not fully accepted (${res.status})`);
-        for (const r of report.results) if (r.seq && r.seq > lastSeq) lastSeq = r.seq;
-      });
-      await engine.waitForSeq(lastSeq, 300_000);
-      const http = events.length / ((performance.now() - httpStart) / 1000);
-      say(`HTTP batches → boundary → stream → consumer: ${Math.round(http)} events/s`);
-
-      const nc2 = await connect({ servers: server.url });
-      const enc = new TextEncoder();
-      const natsBodies = batches.map((b) => enc.encode(JSON.stringify({ events: b.map((e) => ({ ...e, id: `n-${e.id}` })) })));
-      const natsStart = performance.now();
-      let natsLast = 0;
-      await pool(natsBodies, options.concurrency, async (body) => {
-        const reply = await nc2.request('iob.ingest.bench', body, { timeout: 60_000 });
-        const report = JSON.parse(new TextDecoder().decode(reply.data)) as { accepted: number; lastSeq: number };
-        if (report.lastSeq > natsLast) natsLast = report.lastSeq;
-      });
-      await engine.waitForSeq(natsLast, 300_000);
-      const natsRate = events.length / ((performance.now() - natsStart) / 1000);
-      await nc2.drain();
-      say(`NATS iob.ingest.> → boundary → stream → consumer: ${Math.round(natsRate)} events/s`);
+      let http = NaN;
+      let natsRate = NaN;
+      if (run('http')) {
+        const bodies = batches.map((b) => ({ body: JSON.stringify({ events: b }), count: b.length }));
+        const httpStart = performance.now();
+        let lastSeq = 0;
+        await pool(bodies, options.concurrency, async ({ body, count }) => {
+          const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]!.key}` } });
+          const report = (await res.json()) as { accepted: number; lastSeq?: number; results: { seq?: number }[] };
+          if (report.accepted !== count) throw new Error(`http batch not fully accepted (${res.status})`);
+          for (const r of report.results) if (r.seq && r.seq > lastSeq) lastSeq = r.seq;
+        });
+        await engine.waitForSeq(lastSeq, 300_000);
+        http = events.length / ((performance.now() - httpStart) / 1000);
+        say(`HTTP batches → boundary → stream → consumer: ${Math.round(http)} events/s`);
+      }
+      if (run('nats')) {
+        const nc2 = await connect({ servers: server.url });
+        const enc = new TextEncoder();
+        const natsBodies = batches.map((b) => ({ body: enc.encode(JSON.stringify({ events: b.map((e) => ({ ...e, id: `n-${e.id}` })) })), count: b.length }));
+        const dec = new TextDecoder();
+        const natsStart = performance.now();
+        let natsLast = 0;
+        await pool(natsBodies, options.concurrency, async ({ body, count }) => {
+          const reply = await nc2.request('iob.ingest.bench', body, { timeout: 60_000 });
+          const report = JSON.parse(dec.decode(reply.data)) as { accepted: number; lastSeq: number };
+          if (report.accepted !== count) throw new Error('nats batch not fully accepted');
+          if (report.lastSeq > natsLast) natsLast = report.lastSeq;
+        });
+        await engine.waitForSeq(natsLast, 300_000);
+        natsRate = events.length / ((performance.now() - natsStart) / 1000);
+        await nc2.drain();
+        say(`NATS iob.ingest.> → boundary → stream → consumer: ${Math.round(natsRate)} events/s`);
+      }
 
       return {
         name: 'ingest',

@@ -95,9 +95,15 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
-export async function publishEvent(publisher: JetStreamPublisher, event: StoredEvent): Promise<PublishResult> {
-  const ack = await publisher.publish(eventSubject(event.sid), encodeEvent(event), { msgId: event.eid, expectStream: EVENTS_STREAM });
-  return { seq: ack.seq, duplicate: ack.duplicate };
+/** Not async: one promise per event, the publisher's own (ingest publishes a batch's events at once). */
+export function publishEvent(publisher: JetStreamPublisher, event: StoredEvent): Promise<PublishResult> {
+  let data: Uint8Array;
+  try {
+    data = encodeEvent(event);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return publisher.publish(eventSubject(event.sid), data, { msgId: event.eid, expectStream: EVENTS_STREAM });
 }
 
 export function isNotFound(err: unknown): boolean {

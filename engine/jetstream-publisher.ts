@@ -5,7 +5,7 @@
  * one timeout sweep for all — ~72k msgs/s on the same machine (bench/ingest.bench.ts). The semantics are
  * JetStream's own: a message counts as stored only when its PubAck arrived; `Nats-Msg-Id` dedupes.
  */
-import { createInbox, headers, type NatsConnection, type Subscription } from 'nats';
+import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 
 export interface PubAck {
   stream: string;
@@ -95,13 +95,11 @@ export function createJetStreamPublisher(nc: NatsConnection, timeoutMs = 5000): 
       if (nc.isClosed()) return Promise.reject(new PublishError('connection closed', 'closed'));
       if (down) return Promise.reject(new PublishError('no connection to the event store (reconnecting)', 'closed'));
       return new Promise<PubAck>((resolve, reject) => {
+        const h = jetStreamHeaders(options);
         const id = ++counter;
-        const h = headers();
-        if (options.msgId) h.set('Nats-Msg-Id', options.msgId);
-        if (options.expectStream) h.set('Nats-Expected-Stream', options.expectStream);
         pending.set(id, { resolve, reject, deadline: Date.now() + timeoutMs });
         try {
-          nc.publish(subject, data, { reply: `${prefix}.${id}`, headers: h });
+          nc.publish(subject, data, h ? { reply: `${prefix}.${id}`, headers: h } : { reply: `${prefix}.${id}` });
         } catch (err) {
           pending.delete(id);
           reject(new PublishError((err as Error).message, 'closed'));
@@ -118,6 +116,26 @@ export function createJetStreamPublisher(nc: NatsConnection, timeoutMs = 5000): 
       pending.clear();
     },
   };
+}
+
+/**
+ * The publish headers as wire bytes. nats.js reads a message's headers only through `encode()` when it
+ * publishes (nats-base-client/protocol.js); its MsgHdrsImpl would canonicalize and scan keys through a Map
+ * on every set — per message, at tens of thousands per second, for two fixed keys. Values are validated
+ * as nats.js would (no CR/LF, which would end the header block).
+ */
+function jetStreamHeaders(options: PublishOptions): MsgHdrs | undefined {
+  if (!options.msgId && !options.expectStream) return undefined;
+  let text = 'NATS/1.0\r\n';
+  if (options.msgId) text += `Nats-Msg-Id: ${headerValue(options.msgId)}\r\n`;
+  if (options.expectStream) text += `Nats-Expected-Stream: ${headerValue(options.expectStream)}\r\n`;
+  const bytes = Buffer.from(`${text}\r\n`, 'utf8');
+  return { encode: () => bytes } as unknown as MsgHdrs;
+}
+
+function headerValue(value: string): string {
+  if (value.includes('\r') || value.includes('\n')) throw new Error('invalid header value - \\r and \\n are not allowed');
+  return value.trim();
 }
 
 /**
