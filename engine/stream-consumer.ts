@@ -132,7 +132,7 @@ export async function startStreamConsumer(
           sinceYield = 0;
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        const seq = m.seq;
+        const seq = streamSequence(m);
         if (seq <= sink.lastSeq) {
           duplicatesSkipped++;
         } else {
@@ -205,3 +205,43 @@ export async function startStreamConsumer(
     },
   };
 }
+
+/**
+ * The stream sequence of a delivered message, read in place from its ack subject. nats.js's `m.seq` first
+ * parses the whole subject into a DeliveryInfo object (nine fields) per message — measurable at tens of
+ * thousands of messages per second, when the consumer needs this one number. The two layouts:
+ *   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+ *   $JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>[.<token>…]
+ * Anything else goes through nats.js.
+ */
+export function streamSequence(m: JsMsg): number {
+  const reply = (m as JsMsg & { reply?: string }).reply;
+  if (reply?.startsWith('$JS.ACK.')) {
+    let dots = 0;
+    let start = -1;
+    let end = -1;
+    for (let i = 0; i < reply.length; i++) if (reply.charCodeAt(i) === 46) dots++;
+    // token index of <sseq>: 5 in the 9-token layout, 7 in the 11-or-more-token one
+    const wanted = dots === 8 ? 5 : dots >= 10 ? 7 : -1;
+    if (wanted > 0) {
+      for (let i = 0, token = 0; i < reply.length; i++) {
+        if (reply.charCodeAt(i) !== 46) continue;
+        token++;
+        if (token === wanted) start = i + 1;
+        else if (token === wanted + 1) {
+          end = i;
+          break;
+        }
+      }
+      let seq = 0;
+      for (let i = start; i < end; i++) {
+        const d = reply.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return m.seq;
+        seq = seq * 10 + d;
+      }
+      if (end > start) return seq;
+    }
+  }
+  return m.seq;
+}
+
