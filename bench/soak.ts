@@ -1,12 +1,15 @@
 /**
- * `npm run soak -- --minutes 10 [--rate N] [--json]` — a long run of mixed traffic against a real `iob start`
- * process: POST /v1/events (batches of new events), POST /v1/intent (a registered model) and GET
- * /v1/features/:subject, in equal parts, at half of the measured maximum request rate (or --rate). Every
- * minute it prints the process's RSS (mean of samples every 2 s) and the window's client-side p99; at the end, RSS growth and p99 drift
- * from the first minute to the last (targets: < 10 %, < 20 %). With --json the figures are the last line.
+ * `npm run soak -- --minutes 10 [--rate N] [--warmup-minutes 1] [--json]` — a long run of mixed traffic
+ * against a real `iob start` process: POST /v1/events (batches of new events), POST /v1/intent (a
+ * registered model) and GET /v1/features/:subject, each from its own load generator at a third of half the
+ * measured maximum request rate (or --rate). After a warm-up (printed, not counted), every minute it prints
+ * the process's RSS (mean of samples every 2 s), its V8 heap and external memory, and each kind's p99 and
+ * p50 (exact, from every response's time); at the end, RSS growth and each kind's p99 drift from the first
+ * measured minute to the last (targets: < 10 %, < 20 %). With --json the figures are the last line.
  *
  * Subjects and items are a fixed set, so the feature state saturates: RSS growth measures what the process
- * keeps, not the size of the data. The load generator (autocannon) runs in this process, the server in its own.
+ * keeps, not the size of the data. The load generator (autocannon) runs in this process, the server in its own. The measured windows are
+ * paced (bench/paced-load.ts): requests leave evenly spaced, so a latency is a request's, not its burst's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,10 +18,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEngineProcess } from '../test/helpers/cli-process.ts';
 import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
+import { pacedLoad, type PacedRequest } from './paced-load.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
   errors: number;
   non2xx: number;
 }
@@ -31,6 +34,7 @@ const { values: flags } = parseArgs({
     rate: { type: 'string' },
     'max-seconds': { type: 'string', default: '10' },
     'window-seconds': { type: 'string', default: '60' },
+    'warmup-minutes': { type: 'string', default: '1' },
     connections: { type: 'string', default: '16' },
     subjects: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '10' },
@@ -79,60 +83,141 @@ try {
   const probe = await fetch(`${engine.url}/v1/intent`, { method: 'POST', headers, body: JSON.stringify({ subject: subjectOf(0) }) });
   if (probe.status !== 200) throw new Error(`POST /v1/intent answered ${probe.status}: ${await probe.text()}`);
 
-  // Mixed requests, in turn on every connection: an ingest batch of new events, a score, a feature read.
+  // Three request kinds, each from its own load generator at a third of the rate, so each has its own
+  // p99: an ingest batch waits for JetStream's PubAck (the broker's disk), a score or a feature read only
+  // for memory; one mixed histogram would hide which of them drifts.
   let serial = 0;
   const pick = () => subjectOf(Math.floor(Math.random() * subjects));
-  const requests = [
-    {
-      method: 'POST',
-      path: '/v1/events',
-      setupRequest: (req: Record<string, unknown>) => {
-        const now = Date.now();
-        const events = Array.from({ length: batch }, (_, i) => ({ id: `soak-${process.pid}-${serial++}`, ts: now - 1000, subject: pick(), type: i % 7 === 6 ? 'cart_add' : 'view', item: `i-${serial % 500}`, price: 10 }));
-        return { ...req, body: JSON.stringify({ events }) };
-      },
+  const kinds: Record<'events' | 'intent' | 'features', () => PacedRequest> = {
+    events: () => {
+      const now = Date.now();
+      const events = Array.from({ length: batch }, (_, i) => ({ id: `soak-${process.pid}-${serial++}`, ts: now - 1000, subject: pick(), type: i % 7 === 6 ? 'cart_add' : 'view', item: `i-${serial % 500}`, price: 10 }));
+      return { method: 'POST', path: '/v1/events', body: JSON.stringify({ events }) };
     },
-    { method: 'POST', path: '/v1/intent', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: JSON.stringify({ subject: pick() }) }) },
-    { method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/v1/features/${pick()}` }) },
-  ];
-  const load = (seconds: number, overallRate?: number): Promise<AutocannonResult> =>
-    autocannon({ url: engine.url, connections, duration: seconds, headers, requests, ...(overallRate ? { overallRate } : {}) });
+    intent: () => ({ method: 'POST', path: '/v1/intent', body: JSON.stringify({ subject: pick() }) }),
+    features: () => ({ method: 'GET', path: `/v1/features/${pick()}` }),
+  };
+  type Kind = keyof typeof kinds;
+  const kindNames = Object.keys(kinds) as Kind[];
+  const perKind = Math.max(1, Math.floor(connections / kindNames.length));
+  /** the maximum: closed-loop autocannon, all kinds at once */
+  const maximum = async (seconds: number) => {
+    const runs = await Promise.all(
+      kindNames.map((kind) =>
+        autocannon({ url: engine.url, connections: perKind, duration: seconds, headers, requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...kinds[kind]() }) }] }),
+      ),
+    );
+    return runs.reduce((n, r) => n + r.requests.average, 0);
+  };
+  /** a steady load: each kind paced at a third of the rate, every response timed */
+  const load = async (seconds: number, overallRate: number) => {
+    const results = await Promise.all(
+      kindNames.map((kind) => pacedLoad({ url: engine.url, rate: overallRate / kindNames.length, seconds, connections: perKind, headers, next: kinds[kind] })),
+    );
+    const percentile = (values: number[], q: number) => {
+      const sorted = Float64Array.from(values).sort();
+      return sorted.length ? +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2) : NaN;
+    };
+    const quantiles = (q: number) => Object.fromEntries(kindNames.map((kind, i) => [kind, percentile(results[i]!.times, q)])) as Record<Kind, number>;
+    return {
+      p99Ms: quantiles(0.99),
+      p50Ms: quantiles(0.5),
+      rps: results.reduce((n, r) => n + r.times.length, 0) / seconds,
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    };
+  };
 
   let rate = flags.rate ? Number(flags.rate) : 0;
   if (!rate) {
-    const max = await load(Number(flags['max-seconds']));
-    rate = Math.max(1, Math.round(max.requests.average / 2));
-    say(`measured maximum: ${Math.round(max.requests.average)} req/s (p99 ${max.latency.p99} ms) over ${flags['max-seconds']} s; soaking at half: ${rate} req/s`);
+    const max = await maximum(Number(flags['max-seconds']));
+    rate = Math.max(kindNames.length, Math.round(max / 2));
+    say(`measured maximum: ${Math.round(max)} req/s over ${flags['max-seconds']} s; soaking at half: ${rate} req/s (a third per kind)`);
   }
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${engine.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  const rows: { minute: number; rssMb: number; p99Ms: number; p50Ms: number; rps: number; errors: number; non2xx: number }[] = [];
-  const windows = Math.max(1, Math.round((minutes * 60) / windowSeconds));
-  for (let w = 1; w <= windows; w++) {
+  // Heap and external memory from the engine's own /metrics, so RSS growth can be told apart: V8 heap
+  // (JS objects: state, caches), external (Buffers: NATS, msgpack), the rest (code, native, allocator).
+  const memory = async () => {
+    const text = await (await fetch(`${engine.url}/metrics`, { headers })).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const mb = (name: string) => +(gauge(name) / 2 ** 20).toFixed(1);
+    const ms = (name: string) => +(gauge(name) * 1000).toFixed(1);
+    // prom-client resets its event-loop delay histogram at every scrape: the max is this window's longest stall.
+    return {
+      heapMb: mb('iob_nodejs_heap_size_used_bytes'),
+      externalMb: mb('iob_nodejs_external_memory_bytes'),
+      loopMaxMs: ms('iob_nodejs_eventloop_lag_max_seconds'),
+      loopP99Ms: ms('iob_nodejs_eventloop_lag_p99_seconds'),
+    };
+  };
+  interface Row {
+    minute: number;
+    rssMb: number;
+    heapMb: number;
+    externalMb: number;
+    loopMaxMs: number;
+    loopP99Ms: number;
+    p99Ms: Record<Kind, number>;
+    p50Ms: Record<Kind, number>;
+    rps: number;
+    errors: number;
+    non2xx: number;
+  }
+  const window = async (seconds: number, minute: number): Promise<Row> => {
     // RSS: the mean of samples every 2 s over the window (one sample lands anywhere in a GC cycle).
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(rss()), 2000);
-    const r = await Promise.resolve(load(windowSeconds, rate)).finally(() => clearInterval(sampler));
+    const r = await load(seconds, rate).finally(() => clearInterval(sampler));
     samples.push(rss());
-    const row = { minute: +((w * windowSeconds) / 60).toFixed(2), rssMb: +(samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(1), p99Ms: r.latency.p99, p50Ms: r.latency.p50, rps: Math.round(r.requests.average), errors: r.errors, non2xx: r.non2xx };
+    return {
+      minute,
+      rssMb: +(samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(1),
+      ...(await memory()),
+      p99Ms: r.p99Ms,
+      p50Ms: r.p50Ms,
+      rps: Math.round(r.rps),
+      errors: r.errors,
+      non2xx: r.non2xx,
+    };
+  };
+  const show = (label: string, row: Row) =>
+    say(
+      `  ${label.padStart(8)}  RSS ${row.rssMb.toFixed(1).padStart(7)} MB (heap ${row.heapMb.toFixed(1)}, external ${row.externalMb.toFixed(1)}; event-loop delay p99 ${row.loopP99Ms} max ${row.loopMaxMs} ms)  p99 ${kindNames.map((k) => `${k} ${row.p99Ms[k]}`).join(' / ')} ms  p50 ${kindNames.map((k) => row.p50Ms[k]).join('/')} ms  ${row.rps} req/s  errors ${row.errors}  non-2xx ${row.non2xx}`,
+    );
+  // Warm-up: the heap, the JIT and the broker's stream files reach their working size before the first
+  // measured minute (what a soak looks for is growth after that, i.e. a leak); its figures are printed too.
+  const warmup = Number(flags['warmup-minutes']);
+  if (warmup > 0) show('warm-up', await window(warmup * 60, 0));
+  const rows: Row[] = [];
+  const windows = Math.max(1, Math.round((minutes * 60) / windowSeconds));
+  for (let w = 1; w <= windows; w++) {
+    const row = await window(windowSeconds, +((w * windowSeconds) / 60).toFixed(2));
     rows.push(row);
-    say(`  ${String(row.minute).padStart(5)} min  RSS ${row.rssMb.toFixed(1).padStart(7)} MB  p99 ${String(row.p99Ms).padStart(5)} ms  p50 ${String(row.p50Ms).padStart(4)} ms  ${row.rps} req/s  errors ${row.errors}  non-2xx ${row.non2xx}`);
+    show(`${row.minute} min`, row);
   }
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   const pct = (a: number, b: number) => +((100 * (b - a)) / Math.max(a, 1e-9)).toFixed(1);
+  const drift = Object.fromEntries(kindNames.map((k) => [k, pct(first.p99Ms[k], last.p99Ms[k])])) as Record<Kind, number>;
+  const worstDrift = Math.max(...Object.values(drift));
   const summary = {
     minutes: last.minute,
+    warmup_minutes: warmup,
     rate,
     rss_first_mb: first.rssMb,
     rss_last_mb: last.rssMb,
     rss_growth_pct: pct(first.rssMb, last.rssMb),
+    heap_first_mb: first.heapMb,
+    heap_last_mb: last.heapMb,
     p99_first_ms: first.p99Ms,
     p99_last_ms: last.p99Ms,
-    p99_drift_pct: pct(first.p99Ms, last.p99Ms),
+    p99_drift_pct: drift,
     errors: rows.reduce((n, r) => n + r.errors, 0),
     non2xx: rows.reduce((n, r) => n + r.non2xx, 0),
   };
-  say(`RSS growth ${summary.rss_growth_pct} % (target < 10 %: ${summary.rss_growth_pct < 10 ? 'met' : 'missed'}); p99 drift ${summary.p99_drift_pct} % (target < 20 %: ${summary.p99_drift_pct < 20 ? 'met' : 'missed'}); errors ${summary.errors}, non-2xx ${summary.non2xx}`);
+  say(
+    `RSS growth ${summary.rss_growth_pct} % (target < 10 %: ${summary.rss_growth_pct < 10 ? 'met' : 'missed'}); p99 drift ${kindNames.map((k) => `${k} ${drift[k]} %`).join(', ')} (target < 20 % for each: ${worstDrift < 20 ? 'met' : 'missed'}); errors ${summary.errors}, non-2xx ${summary.non2xx}`,
+  );
   if (flags.json) say(JSON.stringify({ soak: summary }));
 } finally {
   await stop();
