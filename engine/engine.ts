@@ -66,6 +66,11 @@ export interface Engine {
    * a session id, the subject's derived session (events that carried none).
    */
   subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
+  /**
+   * `subjectFeatures` written into `subjectOut` and `sessionOut` (in `features.featureNames('subject' |
+   * 'session')` order), allocating nothing: the scoring path (POST /v1/intent) reads per request.
+   */
+  readSubjectFeatures(subject: string, session: string | undefined, subjectOut: Float32Array, sessionOut: Float32Array): void;
   /** Throws 421 IOB_ERR_WRONG_WORKER unless this process holds the person's state (pseudonymous id). */
   assertHolds(sid: string): void;
   /** Writes a snapshot of the feature store now (also periodic and on close). */
@@ -291,6 +296,13 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       const ssid = session === undefined ? undefined : pseudonymize('session', session);
       const store = holding(sid);
       return { subject: store.readRecord('subject', sid), session: store.readRecord('session', sessionKey(sid, ssid)) };
+    },
+    readSubjectFeatures(subject, session, subjectOut, sessionOut) {
+      const sid = pseudonymize('subject', subject);
+      const ssid = session === undefined ? undefined : pseudonymize('session', session);
+      const store = holding(sid);
+      store.readInto(subjectOut, 0, 'subject', sid);
+      store.readInto(sessionOut, 0, 'session', sessionKey(sid, ssid));
     },
     assertHolds: (sid) => void holding(sid),
     pseudonymize,

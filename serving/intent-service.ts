@@ -57,14 +57,18 @@ export interface ServedIntentModel {
   forward: IntentForward;
   version: string;
   features: readonly string[];
-  /** Per input: read from the session record (true) or the subject record (false). */
+  /** Per input: read from the session values (true) or the subject values (false)… */
   fromSession: readonly boolean[];
+  /** …at this index of the store's feature order. */
+  storeIndex: Int32Array;
   /** Per input: the training range (±Infinity when the card has no bins for it). */
   low: Float64Array;
   high: Float64Array;
   purposes: readonly Purpose[];
   baseRate: number;
-  /** Reused input row and contributions (requests run one at a time on the event loop). */
+  /** Reused store reads, input row and contributions (requests run one at a time on the event loop). */
+  subjectValues: Float32Array;
+  sessionValues: Float32Array;
   row: Float64Array;
   contributions: Float64Array;
 }
@@ -77,14 +81,16 @@ export interface IntentService {
   close(): void;
 }
 
-type ScoringEngine = Pick<ServingEngine, 'subjectFeatures' | 'pseudonymize' | 'consent' | 'features' | 'subjects'>;
+type ScoringEngine = Pick<ServingEngine, 'readSubjectFeatures' | 'pseudonymize' | 'consent' | 'features' | 'subjects'>;
 
 /** Loads a version folder and binds its card's features to the store's records; throws naming what is wrong. */
 export async function loadServedIntentModel(dir: string, version: string, engine: Pick<ScoringEngine, 'features'>): Promise<ServedIntentModel> {
   const { card, forward } = await loadIntentForward(dir);
   if (card.version !== version) throw new RangeError(`folder ${version} holds a model card for version ${card.version}`);
-  const subjectNames = new Set(engine.features.featureNames('subject'));
-  const sessionNames = new Set(engine.features.featureNames('session'));
+  const subjectOrder = engine.features.featureNames('subject');
+  const sessionOrder = engine.features.featureNames('session');
+  const subjectNames = new Set(subjectOrder);
+  const sessionNames = new Set(sessionOrder);
   const missing = card.features.filter((f) => !subjectNames.has(f) && !sessionNames.has(f));
   if (missing.length) {
     throw new RangeError(`model-card.json names features the online store does not hold: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`);
@@ -105,6 +111,9 @@ export async function loadServedIntentModel(dir: string, version: string, engine
     low,
     high,
     fromSession: card.features.map((f) => !subjectNames.has(f)),
+    storeIndex: Int32Array.from(card.features, (f) => (subjectNames.has(f) ? subjectOrder.indexOf(f) : sessionOrder.indexOf(f))),
+    subjectValues: new Float32Array(subjectOrder.length),
+    sessionValues: new Float32Array(sessionOrder.length),
     purposes,
     baseRate: card.training.positives / card.training.rows,
     row: new Float64Array(card.features.length),
@@ -172,11 +181,11 @@ export async function createIntentService(options: IntentServiceOptions): Promis
       let allowed = !optedOut;
       for (let i = 0; allowed && i < m.purposes.length; i++) allowed = engine.consent.allowed(sid, m.purposes[i]!);
       if (!allowed) return baseAnswer(m, engine.consent.get(sid) ? 'no_consent' : 'unknown_subject');
-      const records = engine.subjectFeatures(subject, session);
-      if (!holdsAnything(records.subject)) return baseAnswer(m, 'unknown_subject');
+      engine.readSubjectFeatures(subject, session, m.subjectValues, m.sessionValues);
+      if (!holdsAnything(m.subjectValues)) return baseAnswer(m, 'unknown_subject');
       const row = m.row;
       for (let i = 0; i < row.length; i++) {
-        const v = (m.fromSession[i] ? records.session : records.subject)[m.features[i]!] ?? 0;
+        const v = (m.fromSession[i] ? m.sessionValues : m.subjectValues)[m.storeIndex[i]!]!;
         row[i] = v < m.low[i]! ? m.low[i]! : v > m.high[i]! ? m.high[i]! : v;
       }
       const score = m.forward.explain(row, m.contributions);
@@ -190,8 +199,8 @@ function baseAnswer(m: ServedIntentModel, note: IntentNote): IntentAnswer {
 }
 
 /** An unknown (or fully expired) subject reads as zeros everywhere. */
-function holdsAnything(record: Record<string, number>): boolean {
-  for (const k in record) if (record[k] !== 0) return true;
+function holdsAnything(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return true;
   return false;
 }
 

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponseSchema, IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
-import type { IntentService } from '../intent-service.ts';
+import type { IntentAnswer, IntentService } from '../intent-service.ts';
 import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
 export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
@@ -24,8 +24,9 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
         response: { 200: IntentResponseSchema, 503: ErrorResponseSchema },
       },
       // The hot path: the answer is built in the documented shape (typed by IntentResponseSchema) and
-      // written as is; re-validating it with zod on every request cost more than reading the features.
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      // written as is; re-validating it with zod on every request cost more than reading the features,
+      // and JSON.stringify of it more than auth (see intentAnswerJson). Other statuses: plain JSON.
+      serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? (data) => intentAnswerJson(data as IntentAnswer) : (data) => JSON.stringify(data)),
       handler: async (req) => intent.score(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1'),
     });
     app.get('/v1/models', {
@@ -40,3 +41,31 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
       handler: async () => ({ intent: intent.status(), ...(others.offers ? { offers: others.offers.status() } : {}) }),
     });
   };
+
+/** Quoted once: feature names and model versions repeat on every answer. */
+const quoted = new Map<string, string>();
+function quote(s: string): string {
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (quoted.size >= 10_000) quoted.clear();
+    quoted.set(s, q);
+  }
+  return q;
+}
+
+/**
+ * JSON.stringify(answer), byte for byte (test/serving/intent-json.test.ts), written by hand: the keys are
+ * fixed, strings are names the service chose (quoted once), numbers are finite (the score is calibrated,
+ * reasons skip non-finite contributions), so only the numbers are formatted per request.
+ */
+export function intentAnswerJson(a: IntentAnswer): string {
+  if (!Number.isFinite(a.score)) return JSON.stringify(a);
+  let reasons = '';
+  for (let i = 0; i < a.reasons.length; i++) {
+    const r = a.reasons[i]!;
+    reasons += `${i ? ',' : ''}{"feature":${quote(r.feature)},"direction":"${r.direction}","contribution":${r.contribution}}`;
+  }
+  const note = a.note === undefined ? '' : `,"note":"${a.note}"`;
+  return `{"score":${a.score},"modelVersion":${quote(a.modelVersion)},"personalized":${a.personalized},"reasons":[${reasons}]${note}}`;
+}
