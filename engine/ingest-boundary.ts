@@ -6,7 +6,7 @@
 import type { ZodError } from 'zod';
 import type { Problem } from './errors.ts';
 import {
-  BehaviorEventSchema,
+  BehaviorEventParser,
   KNOWN_EVENT_FIELDS,
   type ParsedBehaviorEvent,
   type StoredEvent,
@@ -46,7 +46,7 @@ export function createBoundary(options: BoundaryOptions): (raw: unknown) => Boun
     if (!isPlainObject(raw)) {
       return { ok: false, problems: [{ path: '', reason: 'invalid_type', message: 'an event must be a JSON object' }] };
     }
-    const parsed = BehaviorEventSchema.safeParse(raw);
+    const parsed = BehaviorEventParser.safeParse(raw);
     if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error) };
     const e: ParsedBehaviorEvent = parsed.data;
 

@@ -129,8 +129,15 @@ function jetStreamHeaders(options: PublishOptions): MsgHdrs | undefined {
   let text = 'NATS/1.0\r\n';
   if (options.msgId) text += `Nats-Msg-Id: ${headerValue(options.msgId)}\r\n`;
   if (options.expectStream) text += `Nats-Expected-Stream: ${headerValue(options.expectStream)}\r\n`;
-  const bytes = Buffer.from(`${text}\r\n`, 'utf8');
-  return { encode: () => bytes } as unknown as MsgHdrs;
+  return new EncodedHeaders(Buffer.from(`${text}\r\n`, 'utf8')) as unknown as MsgHdrs;
+}
+
+/** A class rather than an object literal: a per-message closure would cost more than the encoding. */
+class EncodedHeaders {
+  constructor(private readonly bytes: Uint8Array) {}
+  encode(): Uint8Array {
+    return this.bytes;
+  }
 }
 
 function headerValue(value: string): string {

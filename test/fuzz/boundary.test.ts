@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { createBoundary, createPseudonymizer, decodeEvent, encodeEvent, PSEUDONYM_PATTERN, type BoundaryOutcome } from '../../engine/index.ts';
+import { BehaviorEventParser, BehaviorEventSchema } from '../../engine/event-schema.ts';
 import { hostile, validEvent } from './arbitraries.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -56,5 +57,26 @@ test('20 000 arbitrary values (objects, arrays, primitives, deep nesting): no th
       checkOutcome(cross(value));
     }),
     { numRuns: 20_000, seed: 9, includeErrorInReport: true },
+  );
+});
+
+test('the compiled event parser the boundary runs agrees with the runtime zod parser: same verdict, data and issues', () => {
+  const agree = (value: unknown) => {
+    const runtime = BehaviorEventSchema.safeParse(value);
+    const compiled = BehaviorEventParser.safeParse(value);
+    assert.equal(compiled.success, runtime.success);
+    if (runtime.success) assert.deepEqual(compiled.data, runtime.data);
+    else assert.deepEqual(compiled.error?.issues, runtime.error.issues);
+  };
+  fc.assert(
+    fc.property(validEvent(NOW), fc.constantFrom('id', 'ts', 'subject', 'session', 'type', 'item', 'category', 'price', 'quantity', 'context', 'properties'), hostile(), (event, field, value) => {
+      agree(event);
+      agree({ ...event, [field]: value });
+    }),
+    { numRuns: 20_000, seed: 10, includeErrorInReport: true },
+  );
+  fc.assert(
+    fc.property(fc.anything({ maxDepth: 4, withNullPrototype: true, withObjectString: true, withDate: true, withMap: true }), agree),
+    { numRuns: 5_000, seed: 11, includeErrorInReport: true },
   );
 });
