@@ -48,6 +48,9 @@ export class KeyTable {
   private slotTop = 0;
   private freeSlots: number[] = [];
   private probeMeta = 0;
+  /** the key last prepared, as stored: 4 bytes per int, zero-padded */
+  private words = new Int32Array(16);
+  private wordCount = 0;
   size = 0;
   /** set by findOrInsert: whether the last call created the slot */
   inserted = false;
@@ -87,7 +90,7 @@ export class KeyTable {
       const entry = index[i]!;
       if (entry === 0) return -1;
       const slot = entry - 1;
-      if (slots[slot * stride] === h && slots[slot * stride + 1] === meta && this.sameKey(slot, key, meta)) return slot;
+      if (slots[slot * stride] === h && slots[slot * stride + 1] === meta && this.sameKey(slot, meta)) return slot;
     }
   }
 
@@ -101,7 +104,7 @@ export class KeyTable {
       const entry = index[i]!;
       if (entry === 0) break;
       const slot = entry - 1;
-      if (slots[slot * stride] === h && slots[slot * stride + 1] === meta && this.sameKey(slot, key, meta)) {
+      if (slots[slot * stride] === h && slots[slot * stride + 1] === meta && this.sameKey(slot, meta)) {
         this.inserted = false;
         return slot;
       }
@@ -111,7 +114,7 @@ export class KeyTable {
     this.i.fill(0, slot * stride + KEY_INTS, (slot + 1) * stride);
     this.i[slot * stride] = h;
     this.i[slot * stride + 1] = meta;
-    this.storeKey(slot, key, meta);
+    this.storeKey(slot, meta);
     this.size++;
     if (this.size > this.index.length * MAX_LOAD) this.rehash(this.index.length * 2);
     else index[i] = slot + 1;
@@ -181,32 +184,58 @@ export class KeyTable {
     t.slotTop = s.slotTop;
     t.freeSlots = [...s.freeSlots];
     for (let slot = 0; slot < s.slotTop; slot++) if (t.i[slot * t.stride + 1]! >= 0) t.size++;
+    t.rehashKeys();
     t.rehash(nextPow2(Math.ceil((t.size + 1) / MAX_LOAD)));
     return t;
   }
 
-  /** Hashes the key and sets `probeMeta`, in one pass over its characters. */
+  /**
+   * Hashes the key, sets `probeMeta` and leaves the key's stored bytes in `words` (4 per int, zero-padded):
+   * one pass over its characters, after which comparing with a stored key is a few int comparisons.
+   */
   private prepare(key: string, ns: number): number {
     const len = key.length;
+    if (len > this.words.length * 2) this.words = new Int32Array(len);
+    const words = this.words;
     let h = 0x811c9dc5 ^ ns ^ len;
     let bits = 0;
     let i = 0;
-    // two characters per multiply: half the dependent multiplications of one at a time
-    for (; i + 1 < len; i += 2) {
-      const c = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
-      bits |= c;
-      h = Math.imul(h ^ c, 0x01000193);
+    let k = 0;
+    // one byte per character (the usual case: ids are ASCII), four to a word
+    for (; i + 3 < len; i += 4) {
+      const a = key.charCodeAt(i);
+      const b = key.charCodeAt(i + 1);
+      const c = key.charCodeAt(i + 2);
+      const d = key.charCodeAt(i + 3);
+      bits |= a | b | c | d;
+      const w = a | (b << 8) | (c << 16) | (d << 24);
+      words[k++] = w;
+      h = Math.imul(h ^ w, 0x01000193);
     }
     if (i < len) {
-      const c = key.charCodeAt(i);
-      bits |= c;
-      h = Math.imul(h ^ c, 0x01000193);
+      let w = 0;
+      for (let shift = 0; i < len; i++, shift += 8) {
+        const c = key.charCodeAt(i);
+        bits |= c;
+        w |= c << shift;
+      }
+      words[k++] = w;
+      h = Math.imul(h ^ w, 0x01000193);
     }
-    this.probeMeta = (len << 2) | ((bits & 0xff00ff00) !== 0 ? 2 : 0) | ns;
-    // murmur3's finalizer: linear probing indexes by the low bits, which FNV alone spreads poorly
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return h ^ (h >>> 16);
+    let wide = 0;
+    if (bits > 0xff) {
+      // a character above U+00FF: two bytes per character, two to a word
+      wide = 2;
+      h = 0x811c9dc5 ^ ns ^ len;
+      for (k = 0, i = 0; i < len; i += 2, k++) {
+        const w = key.charCodeAt(i) | (i + 1 < len ? key.charCodeAt(i + 1) << 16 : 0);
+        words[k] = w;
+        h = Math.imul(h ^ w, 0x01000193);
+      }
+    }
+    this.wordCount = k;
+    this.probeMeta = (len << 2) | wide | ns;
+    return finish(h);
   }
 
   /** Where a slot's key bytes are: the slot record itself, or the pool. */
@@ -214,19 +243,20 @@ export class KeyTable {
     return byteLength(meta) <= INLINE ? [this.slotBytes, slot * this.stride * 4 + 8] : [this.pool, this.i[slot * this.stride + 2]!];
   }
 
-  private sameKey(slot: number, key: string, meta: number): boolean {
-    const len = meta >>> 2;
-    let bytes = this.slotBytes;
-    let off = slot * this.stride * 4 + 8;
-    if (byteLength(meta) > INLINE) {
-      bytes = this.pool;
-      off = this.i[slot * this.stride + 2]!;
+  /** Whether slot `slot` (whose meta equals `meta`) holds the key last prepared. */
+  private sameKey(slot: number, meta: number): boolean {
+    const words = this.words;
+    const n = this.wordCount;
+    if (byteLength(meta) <= INLINE) {
+      const slots = this.i;
+      const at = slot * this.stride + 2;
+      for (let k = 0; k < n; k++) if (slots[at + k] !== words[k]) return false;
+      return true;
     }
-    if (meta & 2) {
-      for (let i = 0; i < len; i++) if ((bytes[off + 2 * i]! | (bytes[off + 2 * i + 1]! << 8)) !== key.charCodeAt(i)) return false;
-    } else {
-      for (let i = 0; i < len; i++) if (bytes[off + i] !== key.charCodeAt(i)) return false;
-    }
+    const pool = this.pool;
+    const off = this.i[slot * this.stride + 2]!;
+    const bytes = byteLength(meta);
+    for (let j = 0; j < bytes; j++) if (pool[off + j] !== ((words[j >> 2]! >>> ((j & 3) * 8)) & 255)) return false;
     return true;
   }
 
@@ -246,30 +276,44 @@ export class KeyTable {
     return this.slotTop++;
   }
 
-  private storeKey(slot: number, key: string, meta: number): void {
+  /** Stores the key last prepared into `slot`: inline as words (zero-padded, as `sameKey` compares them), or in the pool. */
+  private storeKey(slot: number, meta: number): void {
     const need = byteLength(meta);
-    let bytes = this.slotBytes;
-    let off = slot * this.stride * 4 + 8;
-    if (need > INLINE) {
-      if (this.poolTop + need > this.pool.length) {
-        const pool = new Uint8Array(Math.max(grownLength(this.pool.length), this.poolTop + need));
-        pool.set(this.pool.subarray(0, this.poolTop));
-        this.pool = pool;
-      }
-      bytes = this.pool;
-      off = this.poolTop;
-      this.i[slot * this.stride + 2] = off;
-      this.poolTop += need;
+    const words = this.words;
+    if (need <= INLINE) {
+      const at = slot * this.stride + 2;
+      for (let k = 0; k < this.wordCount; k++) this.i[at + k] = words[k]!;
+      return;
     }
-    const len = meta >>> 2;
-    if (meta & 2) {
-      for (let i = 0; i < len; i++) {
-        const c = key.charCodeAt(i);
-        bytes[off + 2 * i] = c & 255;
-        bytes[off + 2 * i + 1] = c >>> 8;
+    if (this.poolTop + need > this.pool.length) {
+      const pool = new Uint8Array(Math.max(grownLength(this.pool.length), this.poolTop + need));
+      pool.set(this.pool.subarray(0, this.poolTop));
+      this.pool = pool;
+    }
+    const off = this.poolTop;
+    this.i[slot * this.stride + 2] = off;
+    this.poolTop += need;
+    for (let j = 0; j < need; j++) this.pool[off + j] = (words[j >> 2]! >>> ((j & 3) * 8)) & 255;
+  }
+
+  /**
+   * Recomputes every live slot's hash from its stored bytes (and zeroes inline padding): a state written
+   * by another version of the hash, or with stale padding in a reused slot, then reads like a fresh one.
+   */
+  private rehashKeys(): void {
+    for (let slot = 0; slot < this.slotTop; slot++) {
+      const meta = this.i[slot * this.stride + 1]!;
+      if (meta < 0) continue;
+      const [bytes, off] = this.keyBytes(slot, meta);
+      const n = byteLength(meta);
+      let h = 0x811c9dc5 ^ (meta & 1) ^ (meta >>> 2);
+      for (let j = 0; j < n; j += 4) {
+        let w = 0;
+        for (let b = 0; b < 4 && j + b < n; b++) w |= bytes[off + j + b]! << (8 * b);
+        if (n <= INLINE) this.i[slot * this.stride + 2 + (j >> 2)] = w;
+        h = Math.imul(h ^ w, 0x01000193);
       }
-    } else {
-      for (let i = 0; i < len; i++) bytes[off + i] = key.charCodeAt(i);
+      this.i[slot * this.stride] = finish(h);
     }
   }
 
@@ -303,6 +347,13 @@ export class KeyTable {
     this.index = index;
     this.mask = mask;
   }
+}
+
+/** murmur3's finalizer: linear probing indexes by the low bits, which FNV alone spreads poorly */
+function finish(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 const byteLength = (meta: number) => (meta >>> 2) * (meta & 2 ? 2 : 1);

@@ -8,7 +8,7 @@
  * every line of feature code. Sorted replay means no event is late here; the online store, fed in stream
  * order, drops events older than its allowed lateness — which it counts and reports.
  *
- * The store keeps subject and session state only for labelled subjects (`ownsSubject`): nothing else is
+ * The store keeps subject and session state only for labelled subjects (`onlySubjects`): nothing else is
  * ever read, and a training set that labels a sample of subjects replays several times faster.
  *
  * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
@@ -52,8 +52,7 @@ export interface TrainingRows {
 export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
   const { entities: wanted, onProgress, ...storeOptions } = options;
   // Subject and session state is only ever read for labelled subjects: keep none for the others.
-  const labelled = new Set(labels.map((l) => l.subject));
-  const store = new FeatureStore({ ownsSubject: (sid) => labelled.has(sid), ...storeOptions });
+  const store = new FeatureStore({ onlySubjects: labels.map((l) => l.subject), ...storeOptions });
   const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
   const widths = entities.map((e) => store.featureNames(e).length);
   const columns = entities.flatMap((e) => store.featureNames(e));

@@ -10,7 +10,13 @@ import { BlockLists } from '../../engine/features/block-lists.ts';
 import { KeyTable } from '../../engine/features/key-table.ts';
 
 test('KeyTable behaves like a Map of (namespace, key) under random inserts, lookups and removals', () => {
-  const keyArb = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('a', 'b', 'é', '日本', '\u0000x', ''), fc.nat(3000).map(String));
+  // short and long (pooled) keys, one byte or two per character, including surrogate pairs
+  const keyArb = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.constantFrom('a', 'b', 'é', '日本', '\u0000x', '', 'x'.repeat(23), 'y'.repeat(24), 'z'.repeat(25), 'ü'.repeat(12), '日'.repeat(13)),
+    fc.nat(3000).map(String),
+  );
   const opArb = fc.tuple(fc.constantFrom('put', 'put', 'get', 'del'), keyArb, fc.integer({ min: 0, max: 1 }));
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 3000 }), (ops) => {
