@@ -15,7 +15,7 @@ export type { BenchReport };
 
 export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Record<string, string>) => Promise<BenchReport>> = {
   ingest: (say, args) =>
-    benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4), ...(args.only ? { only: args.only.split(',') as ('raw' | 'http' | 'nats')[] } : {}) }, say),
+    benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4), rounds: Number(args.rounds ?? 1), ...(args.only ? { only: args.only.split(',') as ('raw' | 'http' | 'nats')[] } : {}) }, say),
   features: (say, a) =>
     benchFeatures({ subjects: +(a.subjects ?? 1e6), streamSubjects: +(a.streamSubjects ?? 60_000), labels: +(a.labels ?? 1e5), reads: +(a.reads ?? 1e6) }, say),
   intent: (say, a) => benchIntent({ seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), iterations: +(a.iterations ?? 150_000), rounds: +(a.rounds ?? 2) }, say),
