@@ -11,11 +11,17 @@
  *   unknown price (the issue: items seen only in events).
  * - Business value: with margins and prices in the catalog, margin × price (normalized) adds a small term
  *   (VALUE_WEIGHT_FACTOR); it never names the reason.
- * - Reasons: the ranker's strongest component, named in the API's terms: co-occurrence in training
- *   sessions → `bought_together`, embedding similarity and items seen again → `similar_to_viewed`,
- *   category → `trending_in_category`, popularity → `popular`.
+ * - Reasons: the ranker's strongest component, named in the API's terms: purchase and cart co-occurrence
+ *   (the model's bought-together rows) → `bought_together`; co-view in training sessions, embedding
+ *   similarity and items seen again → `similar_to_viewed`; category → `trending_in_category`; popularity →
+ *   `popular`.
  * - Consent per request (purpose `personalization`, `Sec-GPC: 1` opts out): without it, or for a subject
  *   or items the model does not know, the popular fallback with `personalized: false` and a `note`.
+ * - Purchase intent (with an intent version serving, and a personalized intent score): the score over the
+ *   intent model's base rate, capped at MAX_INTENT_LIFT, multiplies the terms that only pay off on a purchase
+ *   (bought-together complements and business value; models/offers/ranker.ts `intentLift`): a visitor twice
+ *   as likely to buy as the average one sees complements and margin weigh twice as much; the average
+ *   visitor, or one without an intent score, gets the tuned ranking unchanged.
  * - Exploration (`context.explore: 'epsilon'`): each slot is the greedy choice with probability 1 − ε,
  *   else a uniform draw from the rest of the candidate pool; every offer carries the probability it had of
  *   being shown in its slot (`propensity`), for off-policy evaluation.
@@ -26,7 +32,7 @@ import { IobError, isPurpose, sessionCategories, sessionKey, type CatalogEntry, 
 import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
-import { logWatchEvent } from './intent-service.ts';
+import { logWatchEvent, type IntentService } from './intent-service.ts';
 
 export const OFFERS_TASK = 'offers';
 export const MAX_OFFERS = 100;
@@ -42,6 +48,12 @@ const CATEGORY_WEIGHT_FACTOR = 4;
  * Not tuned on data (evaluation logs carry no margins).
  */
 const VALUE_WEIGHT_FACTOR = 2;
+/**
+ * Cap on the intent lift (score / base rate): intent scores of a few percent make ratios of 10 and more
+ * for a visitor with a full cart; past a few times the average, more purchase-readiness should not let
+ * complements and margin drown what the visitor looks at.
+ */
+export const MAX_INTENT_LIFT = 3;
 
 /** The offers model in the record of processing: personalization, from the online offers state. */
 export const OFFERS_MODEL_DECLARATION: ModelEntry = {
@@ -52,7 +64,8 @@ export const OFFERS_MODEL_DECLARATION: ModelEntry = {
 
 export type OfferReasonCode = 'similar_to_viewed' | 'bought_together' | 'trending_in_category' | 'popular';
 const REASON_CODE: Record<OfferReason, OfferReasonCode> = {
-  viewed_together: 'bought_together',
+  viewed_together: 'similar_to_viewed',
+  bought_together: 'bought_together',
   similar_to_viewed: 'similar_to_viewed',
   viewed_before: 'similar_to_viewed',
   popular: 'popular',
@@ -142,11 +155,20 @@ export interface OffersServiceOptions {
   pollMs?: number;
   /** random source for exploration (tests pass a seeded one) */
   random?: () => number;
+  /** purchase intent (serving/intent-service.ts); without it, or without a version serving, no intent term */
+  intent?: Pick<IntentService, 'score' | 'current'>;
 }
 
 export async function createOffersService(options: OffersServiceOptions): Promise<OffersService> {
-  const { engine, log } = options;
+  const { engine, log, intent } = options;
   const random = options.random ?? Math.random;
+  /** The visitor's purchase odds relative to the average visitor's, when the intent model can say. */
+  const intentLift = (request: OffersRequest, optedOut: boolean): number | undefined => {
+    const model = intent?.current();
+    if (!model || !(model.baseRate > 0)) return undefined;
+    const answer = intent!.score(request.subject, request.session, optedOut);
+    return answer.personalized ? Math.min(MAX_INTENT_LIFT, answer.score / model.baseRate) : undefined;
+  };
   const watch: ServingModelWatch<ServedOffersModel> | undefined = options.registry
     ? await watchServingModel({
         root: options.registry,
@@ -234,21 +256,15 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       let allowed = !optedOut;
       for (let i = 0; allowed && i < m.purposes.length; i++) allowed = engine.consent.allowed(sid, m.purposes[i]!);
 
-      const exclude = new Set<number>();
+      let exclude: Set<number> | undefined;
       for (const id of request.exclude ?? []) {
         const j = m.index.get(id);
-        if (j !== undefined) exclude.add(j);
+        if (j !== undefined) (exclude ??= new Set()).add(j);
       }
       const items = m.tables.items;
       const purchased = new Set<number>();
       const catalogIdx = catalogIndex(m);
-      const { outOfStock, windows } = catalogIdx;
-      const allow = (j: number): boolean => {
-        if (outOfStock[j] === 1 || (purchased.size > 0 && purchased.has(j))) return false;
-        if (windows.size === 0) return true;
-        const w = windows.get(j);
-        return w === undefined || (w[0] <= now && now <= w[1]);
-      };
+      const allow = businessFilter(catalogIdx, purchased, now);
 
       let note: OffersNote | undefined;
       const session: number[] = [];
@@ -271,17 +287,18 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
-      const business = catalogIdx.maxValue > 0 ? { value: catalogIdx.value, valueWeight: m.valueWeight } : {};
       const fromCategories: number[] = [];
       if (personalized) for (const c of categories) for (const j of trending(m, catalogIdx, c)) fromCategories.push(j);
+      const lift = personalized ? intentLift(request, optedOut) : undefined;
 
       const explore = request.context?.explore === 'epsilon';
       const epsilon = request.context?.epsilon ?? DEFAULT_EPSILON;
       const pool = explore ? Math.min(MAX_OFFERS * 2, Math.max(3 * k, k + 20)) : k;
+      const value = catalogIdx.maxValue > 0 ? catalogIdx.value : undefined;
       const ranked = m.ranker.rank(
         personalized
-          ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight, ...business }
-          : { session: [], exclude, allow, ...business },
+          ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight, value, valueWeight: m.valueWeight, intentLift: lift }
+          : { session: [], exclude, allow, value, valueWeight: m.valueWeight },
         pool,
       );
       const offers: Offer[] = [];
@@ -300,5 +317,19 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       }
       return { offers, personalized, modelVersion: m.version, ...(note ? { note } : {}) };
     },
+  };
+}
+
+/**
+ * The business filter the ranker applies to candidates: in stock, eligible now, not already purchased. Made
+ * by a factory (an anonymous closure) rather than a named one per request.
+ */
+function businessFilter(c: CatalogIndex, purchased: ReadonlySet<number>, now: number): (j: number) => boolean {
+  const { outOfStock, windows } = c;
+  return (j) => {
+    if (outOfStock[j] === 1 || (purchased.size > 0 && purchased.has(j))) return false;
+    if (windows.size === 0) return true;
+    const w = windows.get(j);
+    return w === undefined || (w[0] <= now && now <= w[1]);
   };
 }

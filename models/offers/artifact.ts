@@ -5,7 +5,8 @@
  *   tables.json   the manifest of tables.bin: per table its name, dtype, shape, byte offset
  *   tables.bin    the tables, little-endian, each 4-byte aligned: vectors (float32 items × dim), popularity
  *                 (float32 per item), and the neighbour and co-occurrence rows, each as compressed rows
- *                 (uint32 offsets, uint32 columns, float32 weights)
+ *                 (uint32 offsets, uint32 columns, float32 weights), and the bought-together rows when the
+ *                 model has them (versions without them load with none)
  *
  * Loading reads the arrays as views of one buffer (no per-item objects), checks every shape against the
  * card and the manifest, and refuses a folder that disagrees with itself, naming what.
@@ -41,6 +42,13 @@ function entriesOf(t: OfferTables): Array<[string, DType, Float32Array | Int32Ar
     ['cooc.offsets', 'uint32', t.cooc.offsets],
     ['cooc.columns', 'uint32', t.cooc.columns],
     ['cooc.weights', 'float32', t.cooc.weights],
+    ...(t.bought
+      ? ([
+          ['bought.offsets', 'uint32', t.bought.offsets],
+          ['bought.columns', 'uint32', t.bought.columns],
+          ['bought.weights', 'float32', t.bought.weights],
+        ] satisfies Array<[string, DType, Uint32Array | Float32Array]>)
+      : []),
   ];
 }
 
@@ -99,6 +107,7 @@ export async function loadOffersModel(dir: string): Promise<LoadedOffersModel> {
     neighbors: { offsets: get('neighbors.offsets', Uint32Array), columns: get('neighbors.columns', Uint32Array), weights: get('neighbors.weights', Float32Array) },
     popularity: get('popularity', Float32Array),
     cooc: { offsets: get('cooc.offsets', Uint32Array), columns: get('cooc.columns', Uint32Array), weights: get('cooc.weights', Float32Array) },
+    ...(arrays.has('bought.offsets') ? { bought: { offsets: get('bought.offsets', Uint32Array), columns: get('bought.columns', Uint32Array), weights: get('bought.weights', Float32Array) } } : {}),
   };
   if (tables.items.length !== card.tables.items) throw new RangeError(`${ITEMS_FILE} lists ${tables.items.length} items, the card ${card.tables.items}`);
   checkTables(tables);

@@ -20,7 +20,7 @@ export const rankingMetricsSchema = z.object({
 
 const nonNegative = z.number().nonnegative();
 export const rankingParamsSchema = z.object({
-  weights: z.object({ cooc: nonNegative, similarity: nonNegative, session: nonNegative, history: nonNegative, popularity: nonNegative }),
+  weights: z.object({ cooc: nonNegative, similarity: nonNegative, session: nonNegative, history: nonNegative, popularity: nonNegative, bought: nonNegative.optional() }),
   sessionDecay: z.number().min(0).max(1),
   historyDecay: z.number().min(0).max(1),
   historyContext: nonNegative,
@@ -39,6 +39,7 @@ export const offersCardSchema = z.object({
     dim: z.number().int().positive(),
     neighborCount: z.number().int().nonnegative(),
     coocEntries: z.number().int().nonnegative(),
+    boughtEntries: z.number().int().nonnegative().optional(),
   }),
   training: z.object({
     dataFile: z.string(),

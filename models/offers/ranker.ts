@@ -4,26 +4,35 @@
  *
  * For a session (its items, newest last) and the subject's earlier items:
  *
- *   score(j) = w.cooc       · Σ_i r_i · C(i, j)            co-occurrence with the context items
+ *   score(j) = w.cooc       · Σ_i r_i · C(i, j)            co-occurrence (co-view) with the context items
  *            + w.similarity · max(0, cos(q, v_j))          embedding similarity to the context vector
  *            + w.session    · Σ_{i: item i = j} r_i        items of this session, seen again
  *            + w.history    · Σ_{h: item h = j} r_h        items the subject saw in earlier sessions
  *            + w.popularity · log(1 + pop_j) / log(1 + max pop)
+ *            + w.bought     · Σ_i r_i · B(i, j)            bought together (purchase/cart co-occurrence)
  *
  * with r_i = sessionDecay^(age of step i in the session, newest = 0) for session items and
  * historyContext · historyDecay^(age) for history items, and q = Σ r_i v_i. Candidates: the context items'
- * co-occurring items and precomputed embedding neighbours, the session and history items, and the most
- * popular items as a fallback. The item being viewed (the session's newest) and `exclude` are never
+ * co-occurring, bought-together and precomputed embedding neighbours, the session and history items, and
+ * the most popular items as a fallback. The item being viewed (the session's newest) and `exclude` are never
  * offered. Each offer carries the reason that contributed most to its score.
  *
- * Serving adds two optional inputs (evaluation passes neither, so its numbers are unchanged):
+ * Serving adds optional inputs (evaluation passes none, so its numbers are unchanged):
  * `categoryItems`, items trending in the session's categories (from the catalog), which join the candidates
- * and add `categoryWeight · log(1 + pop_j) / log(1 + max pop)` (reason `trending_in_category`); and `allow`,
- * the business filter (stock, eligibility, already purchased), applied to candidates before top-k; and
- * `value`, a business value per item in [0, 1] (from the catalog's margin and price), which adds
- * `valueWeight · value_j` to the score but never names the reason.
+ * and add `categoryWeight · log(1 + pop_j) / log(1 + max pop)` (reason `trending_in_category`); `allow`,
+ * the business filter (stock, eligibility, already purchased), applied to candidates before top-k; `value`,
+ * a business value per item in [0, 1] (from the catalog's margin and price), which adds
+ * `valueWeight · value_j` to the score but never names the reason; and `intentLift`, the visitor's purchase
+ * intent relative to the average visitor's, which multiplies the two terms that only pay off on a purchase
+ * (bought-together complements and business value): a purchase-ready visitor is shown what completes the
+ * basket and what earns, a browsing one what resembles what they look at. Absent, it is 1.
+ *
+ * Cost: the similarity is the only term that needs a dot product per candidate. Every other term is a
+ * lookup, and cos ≤ 1 bounds it, so candidates whose other terms plus the largest possible similarity
+ * cannot reach the k-th best lower bound are dropped before their dot product (exact: the top-k is the one
+ * scoring every candidate would give).
  */
-import type { OfferTables } from './tables.ts';
+import type { OfferTables, SparseRows } from './tables.ts';
 import { topK } from './top-k.ts';
 
 export interface RankingWeights {
@@ -32,6 +41,8 @@ export interface RankingWeights {
   session: number;
   history: number;
   popularity: number;
+  /** Bought-together rows (absent in versions trained before them: 0). */
+  bought?: number;
 }
 
 export interface RankingParams {
@@ -48,7 +59,7 @@ export interface RankingParams {
 }
 
 export const DEFAULT_RANKING: RankingParams = {
-  weights: { cooc: 1, similarity: 0.5, session: 0.5, history: 0.5, popularity: 0.05 },
+  weights: { cooc: 1, similarity: 0.5, session: 0.5, history: 0.5, popularity: 0.05, bought: 0 },
   sessionDecay: 0.7,
   historyDecay: 0.9,
   historyContext: 0.3,
@@ -57,8 +68,11 @@ export const DEFAULT_RANKING: RankingParams = {
   popularCandidates: 50,
 };
 
-export type OfferReason = 'viewed_together' | 'similar_to_viewed' | 'viewed_before' | 'popular' | 'trending_in_category';
-const REASONS: readonly OfferReason[] = ['viewed_together', 'similar_to_viewed', 'viewed_before', 'viewed_before', 'popular', 'trending_in_category'];
+export type OfferReason = 'viewed_together' | 'similar_to_viewed' | 'viewed_before' | 'popular' | 'trending_in_category' | 'bought_together';
+/** The reason each score component names, by component index (value, the last, never names one). */
+const REASONS: readonly OfferReason[] = ['viewed_together', 'similar_to_viewed', 'viewed_before', 'viewed_before', 'popular', 'trending_in_category', 'bought_together'];
+const COMPONENTS = 8;
+const SIMILARITY = 1;
 
 export interface RankingContext {
   /** Table indices of the session's items, oldest first; the last is the item being viewed. */
@@ -73,6 +87,8 @@ export interface RankingContext {
   /** Serving: business value per item (table index) in [0, 1], added with valueWeight. */
   value?: ArrayLike<number>;
   valueWeight?: number;
+  /** Serving: purchase intent relative to the average visitor (≥ 0); scales bought-together and value. */
+  intentLift?: number;
   /** Serving: business filter; a candidate it rejects is never offered. */
   allow?: (item: number) => boolean;
 }
@@ -83,25 +99,49 @@ export interface RankedOffers {
   reasons: OfferReason[];
 }
 
+const EMPTY_ROWS: SparseRows = { offsets: new Uint32Array(1), columns: new Uint32Array(0), weights: new Float32Array(0) };
+
 /** A ranker over one model's tables. Holds scratch buffers: one instance per thread of work (not re-entrant). */
 export class OfferRanker {
   private readonly n: number;
   private readonly popNorm: Float32Array;
   private readonly popular: number[];
-  // Scratch, indexed by item; `touched` lists the entries to reset.
-  private readonly cooc: Float32Array;
-  private readonly session: Float32Array;
-  private readonly history: Float32Array;
-  private readonly isCandidate: Uint8Array;
-  private readonly inCategory: Uint8Array;
-  private readonly touched: number[] = [];
+  private readonly bought: SparseRows;
+  /** The largest vector norm: cos(q, v_j) · |v_j| ≤ this bounds the similarity term. */
+  private readonly maxNorm: number;
   private readonly query: Float32Array;
+  // Per-request scratch. Candidates get consecutive slots, so their accumulators sit in a few dense arrays
+  // instead of scattered across item-indexed ones (the item-indexed `slotOf` is the only random write).
+  private readonly slotOf: Int32Array;
+  private count = 0;
+  private slotItem = new Int32Array(0);
+  // Accumulators in float32, as the item-indexed ones were: the same sums, so evaluation keeps its numbers.
+  private slotCooc = new Float32Array(0);
+  private slotBought = new Float32Array(0);
+  private slotSession = new Float32Array(0);
+  private slotHistory = new Float32Array(0);
+  private slotCategory = new Uint8Array(0);
+  /** The score without the similarity term (pass 1), and the similarity term (pass 2). */
+  private slotLow = new Float64Array(0);
+  private slotSimilarity = new Float64Array(0);
+  /** Survivors' full scores by item (what top-k reads). */
   private readonly total: Float64Array;
-  private readonly parts = new Float64Array(7);
+  private readonly survivors: number[] = [];
+  /** The k best lower bounds seen so far (descending), for pruning. */
+  private bounds = new Float64Array(16);
+  private readonly parts = new Float64Array(COMPONENTS);
+  /** This request's weight per component, and its business values. */
+  private readonly weights = new Float64Array(COMPONENTS);
   private value: ArrayLike<number> | undefined;
-  private wValue = 0;
-  private norm = 1;
-  private wCategory = 0;
+  private readonly scoreOf = (j: number): number => this.total[j]!;
+  // This request's pass-1 state (see scoreSlot).
+  private k = 0;
+  private held = 0;
+  private viewing = -1;
+  private exclude: ReadonlySet<number> | undefined;
+  private allow: ((item: number) => boolean) | undefined;
+  /** Context items whose embedding neighbours are candidates. */
+  private readonly seeded: number[] = [];
 
   constructor(
     readonly tables: OfferTables,
@@ -114,116 +154,272 @@ export class OfferRanker {
     this.popNorm = tables.popularity.map((p) => Math.log1p(p) / denominator);
     const all = Array.from({ length: n }, (_, i) => i);
     this.popular = topK(all, (i) => tables.popularity[i]!, params.popularCandidates, tables.popularity).items;
-    this.cooc = new Float32Array(n);
-    this.session = new Float32Array(n);
-    this.history = new Float32Array(n);
-    this.isCandidate = new Uint8Array(n);
-    this.inCategory = new Uint8Array(n);
+    this.bought = tables.bought ?? EMPTY_ROWS;
+    let maxNorm = 0;
+    for (let i = 0, o = 0; i < n; i++) {
+      let s = 0;
+      for (let d = 0; d < tables.dim; d++, o++) s += tables.vectors[o]! * tables.vectors[o]!;
+      if (s > maxNorm) maxNorm = s;
+    }
+    // A little above the largest norm: float rounding must never make the bound smaller than a real term.
+    this.maxNorm = Math.sqrt(maxNorm) * (1 + 1e-6) + 1e-9;
     this.query = new Float32Array(tables.dim);
+    this.slotOf = new Int32Array(n).fill(-1);
     this.total = new Float64Array(n);
+    this.grow(1024);
   }
 
   rank(context: RankingContext, k: number): RankedOffers {
-    const { tables, params } = this;
-    const w = params.weights;
-    const { dim, vectors } = tables;
+    if (k <= 0) return { items: [], scores: [], reasons: [] };
+    const { params } = this;
     const q = this.query.fill(0);
     const sessionItems = context.session;
     const historyItems = context.history ?? [];
 
-    // Context: session items (newest first, decaying), then history items at a lower scale.
-    const seed = (item: number, repeat: number, into: Float32Array, context: number): void => {
-      if (item < 0 || item >= this.n) return;
-      this.candidate(item);
-      into[item]! += repeat;
-      if (context <= 0) return;
-      for (let d = 0, o = item * dim; d < dim; d++) q[d]! += context * vectors[o + d]!;
-      const { offsets, columns, weights } = tables.cooc;
-      for (let p = offsets[item]!; p < offsets[item + 1]!; p++) {
-        const j = columns[p]!;
-        this.candidate(j);
-        this.cooc[j]! += context * weights[p]!;
-      }
-      const nb = tables.neighbors;
-      for (let p = nb.offsets[item]!; p < nb.offsets[item + 1]!; p++) this.candidate(nb.columns[p]!);
-    };
+    // Context: session items (newest first, decaying), then history items at a lower scale; their
+    // co-occurring and bought-together items, and the most popular items, are candidates at once.
     for (let age = 0, r = 1; age < sessionItems.length; age++, r *= params.sessionDecay) {
-      seed(sessionItems[sessionItems.length - 1 - age]!, r, this.session, age < params.sessionSeeds ? r : 0);
+      const item = sessionItems[sessionItems.length - 1 - age]!;
+      if (item < 0 || item >= this.n) continue;
+      this.slotSession[this.candidate(item)]! += r;
+      if (age < params.sessionSeeds) this.seed(item, r);
     }
     for (let age = 0, r = 1; age < historyItems.length; age++, r *= params.historyDecay) {
-      seed(historyItems[historyItems.length - 1 - age]!, r, this.history, age < params.historySeeds ? params.historyContext * r : 0);
+      const item = historyItems[historyItems.length - 1 - age]!;
+      if (item < 0 || item >= this.n) continue;
+      this.slotHistory[this.candidate(item)]! += r;
+      if (age < params.historySeeds) this.seed(item, params.historyContext * r);
     }
     for (const item of this.popular) this.candidate(item);
-    for (const item of context.categoryItems ?? []) {
-      if (item < 0 || item >= this.n) continue;
-      this.candidate(item);
-      this.inCategory[item] = 1;
-    }
-    const wCategory = context.categoryWeight ?? 0;
 
     let norm = 0;
-    for (let d = 0; d < dim; d++) norm += q[d]! * q[d]!;
-    this.norm = Math.sqrt(norm) || 1;
-    this.wCategory = wCategory;
-    this.value = context.value;
-    this.wValue = context.valueWeight ?? 0;
-    const viewing = sessionItems[sessionItems.length - 1];
-    const allow = context.allow;
-    const exclude = context.exclude;
-    // Each candidate's components once (the same arithmetic as the reasons below); top-k reads the totals.
-    const candidates: number[] = [];
-    const total = this.total;
-    const parts = this.parts;
-    for (const j of this.touched) {
-      if (j === viewing || (exclude !== undefined && exclude.has(j)) || (allow !== undefined && !allow(j))) continue;
-      this.components(j);
-      total[j] = parts[0]! + parts[1]! + parts[2]! + parts[3]! + parts[4]! + parts[5]! + parts[6]!;
-      candidates.push(j);
+    for (let d = 0; d < q.length; d++) norm += q[d]! * q[d]!;
+    norm = Math.sqrt(norm);
+    const wSimilarity = this.params.weights.similarity;
+    // The most the similarity term can add (nothing without a context vector).
+    const simBound = norm > 0 && wSimilarity > 0 ? wSimilarity * this.maxNorm : 0;
+    const w = this.componentWeights(context);
+    this.k = k;
+    this.held = 0;
+    this.viewing = sessionItems[sessionItems.length - 1] ?? -1;
+    this.exclude = context.exclude !== undefined && context.exclude.size > 0 ? context.exclude : undefined;
+    this.allow = context.allow;
+    if (this.bounds.length < k) this.bounds = new Float64Array(k);
+
+    // Pass 1: every candidate's score without the similarity (a lower bound of its score), and the k-th best
+    // lower bound among the offerable ones (the threshold).
+    for (let slot = 0; slot < this.count; slot++) this.scoreSlot(slot);
+    // Embedding neighbours and category items add no co-occurrence, session or history term: one that is
+    // not a candidate yet joins only if popularity, category, value and the largest similarity could lift it
+    // to the threshold (a neighbour is bounded as a category item, which it may turn out to be).
+    const value = this.value;
+    const loose = w[4]! + w[5]!;
+    const { offsets, columns } = this.tables.neighbors;
+    for (const item of this.seeded) {
+      for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
+        const j = columns[p]!;
+        if (this.slotOf[j]! >= 0) continue;
+        if (loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
+        this.scoreSlot(this.candidate(j));
+      }
     }
-    const best = topK(candidates, (j) => total[j]!, k, tables.popularity);
+    for (const j of context.categoryItems ?? []) {
+      if (j < 0 || j >= this.n) continue;
+      const pop = this.popNorm[j]!;
+      const held = this.slotOf[j]!;
+      if (held >= 0) {
+        // Already scored: the category term joins its lower bound (the threshold keeps the old one, still a bound).
+        if (this.slotCategory[held] === 0) {
+          this.slotCategory[held] = 1;
+          this.slotLow[held]! += w[5]! * pop;
+        }
+        continue;
+      }
+      if (loose * pop + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
+      const slot = this.candidate(j);
+      this.slotCategory[slot] = 1;
+      this.scoreSlot(slot);
+    }
+
+    // Pass 2: only candidates whose bound reaches the threshold get their dot product.
+    const threshold = this.threshold();
+    const survivors = this.survivors;
+    const allow = this.allow;
+    const total = this.total;
+    let kept = 0;
+    for (let c = 0; c < survivors.length; c++) {
+      const slot = survivors[c]!;
+      const j = this.slotItem[slot]!;
+      const low = this.slotLow[slot]!;
+      if (low + simBound < threshold || (allow !== undefined && !allow(j))) continue;
+      const s = simBound > 0 ? wSimilarity * Math.max(0, this.dot(j) / norm) : 0;
+      this.slotSimilarity[slot] = s;
+      total[j] = low + s;
+      survivors[kept++] = j;
+    }
+    survivors.length = kept;
+    const best = topK(survivors, this.scoreOf, k, this.tables.popularity);
     const reasons = best.items.map((j) => {
-      const p = this.components(j);
+      const p = this.components(j, w);
       let arg = 4;
       for (let c = 0; c < 4; c++) if (p[c]! > p[arg]!) arg = c;
       if (p[5]! > p[arg]!) arg = 5;
+      if (p[6]! > p[arg]!) arg = 6;
       return REASONS[arg]!;
     });
     this.reset();
     return { items: best.items, scores: best.scores, reasons };
   }
 
-  /** The score components of item j for the current context (query, norm), into `parts`. */
-  private components(j: number): Float64Array {
-    const { dim, vectors } = this.tables;
-    const w = this.params.weights;
+  /**
+   * Pass 1 for one slot: its lower bound, and that bound into the k best if the item may be offered (the
+   * business filter runs only for those).
+   */
+  private scoreSlot(slot: number): void {
+    const j = this.slotItem[slot]!;
+    if (j === this.viewing || (this.exclude !== undefined && this.exclude.has(j))) return;
+    const low = this.cheapScore(slot, j, this.weights);
+    this.slotLow[slot] = low;
+    this.survivors.push(slot);
+    const k = this.k;
+    const bounds = this.bounds;
+    if (this.held === k && low <= bounds[k - 1]!) return;
+    if (this.allow !== undefined && !this.allow(j)) return;
+    let at = this.held < k ? this.held++ : k - 1;
+    while (at > 0 && bounds[at - 1]! < low) {
+      bounds[at] = bounds[at - 1]!;
+      at--;
+    }
+    bounds[at] = low;
+  }
+
+  /** The k-th best lower bound so far: no candidate whose score cannot reach it is in the top k. */
+  private threshold(): number {
+    return this.held === this.k ? this.bounds[this.k - 1]! : -Infinity;
+  }
+
+  /** A context item's rows: their items become candidates, and the item's vector joins the query. */
+  private seed(item: number, context: number): void {
+    if (context <= 0) return;
+    const { dim, vectors, cooc } = this.tables;
     const q = this.query;
+    for (let d = 0, o = item * dim; d < dim; d++) q[d]! += context * vectors[o + d]!;
+    for (let p = cooc.offsets[item]!, end = cooc.offsets[item + 1]!; p < end; p++) {
+      this.slotCooc[this.candidate(cooc.columns[p]!)]! += context * cooc.weights[p]!;
+    }
+    const bought = this.bought;
+    for (let p = bought.offsets[item]!, end = bought.offsets[item + 1]!; p < end; p++) {
+      this.slotBought[this.candidate(bought.columns[p]!)]! += context * bought.weights[p]!;
+    }
+    // Its embedding neighbours are looked at once the threshold is known.
+    this.seeded.push(item);
+  }
+
+  /** Weight per component for this request, in component order (the similarity's is applied apart). */
+  private componentWeights(context: RankingContext): Float64Array {
+    const w = this.params.weights;
+    const lift = context.intentLift ?? 1;
+    const weights = this.weights;
+    weights[0] = w.cooc;
+    weights[1] = w.similarity;
+    weights[2] = w.session;
+    weights[3] = w.history;
+    weights[4] = w.popularity;
+    weights[5] = context.categoryItems !== undefined ? (context.categoryWeight ?? 0) : 0;
+    weights[6] = (w.bought ?? 0) * lift;
+    weights[7] = context.value !== undefined ? (context.valueWeight ?? 0) * lift : 0;
+    this.value = context.value;
+    return weights;
+  }
+
+  /** Every component but the similarity, summed in component order. */
+  private cheapScore(slot: number, j: number, w: Float64Array): number {
+    const pop = this.popNorm[j]!;
+    let s = w[0]! * this.slotCooc[slot]!;
+    s += w[2]! * this.slotSession[slot]!;
+    s += w[3]! * this.slotHistory[slot]!;
+    s += w[4]! * pop;
+    if (this.slotCategory[slot]) s += w[5]! * pop;
+    s += w[6]! * this.slotBought[slot]!;
+    if (this.value !== undefined) s += w[7]! * this.value[j]!;
+    return s;
+  }
+
+  /** The score components of a ranked item (the similarity's from pass 2), into `parts`. */
+  private components(j: number, w: Float64Array): Float64Array {
+    const slot = this.slotOf[j]!;
     const parts = this.parts;
-    let dot = 0;
-    for (let d = 0, o = j * dim; d < dim; d++) dot += q[d]! * vectors[o + d]!;
-    parts[0] = w.cooc * this.cooc[j]!;
-    parts[1] = w.similarity * Math.max(0, dot / this.norm);
-    parts[2] = w.session * this.session[j]!;
-    parts[3] = w.history * this.history[j]!;
-    parts[4] = w.popularity * this.popNorm[j]!;
-    parts[5] = this.inCategory[j] ? this.wCategory * this.popNorm[j]! : 0;
-    parts[6] = this.value === undefined ? 0 : this.wValue * this.value[j]!;
+    parts[0] = w[0]! * this.slotCooc[slot]!;
+    parts[SIMILARITY] = this.slotSimilarity[slot]!;
+    parts[2] = w[2]! * this.slotSession[slot]!;
+    parts[3] = w[3]! * this.slotHistory[slot]!;
+    parts[4] = w[4]! * this.popNorm[j]!;
+    parts[5] = this.slotCategory[slot] ? w[5]! * this.popNorm[j]! : 0;
+    parts[6] = w[6]! * this.slotBought[slot]!;
+    parts[7] = this.value === undefined ? 0 : w[7]! * this.value[j]!;
     return parts;
   }
 
-  private candidate(item: number): void {
-    if (this.isCandidate[item]) return;
-    this.isCandidate[item] = 1;
-    this.touched.push(item);
+  /** q · v_j with four accumulators (independent adds pipeline; one running sum waits on each add). */
+  private dot(j: number): number {
+    const { dim, vectors } = this.tables;
+    const q = this.query;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
+    let d = 0;
+    const o = j * dim;
+    for (; d + 3 < dim; d += 4) {
+      a += q[d]! * vectors[o + d]!;
+      b += q[d + 1]! * vectors[o + d + 1]!;
+      c += q[d + 2]! * vectors[o + d + 2]!;
+      e += q[d + 3]! * vectors[o + d + 3]!;
+    }
+    for (; d < dim; d++) a += q[d]! * vectors[o + d]!;
+    return a + b + (c + e);
+  }
+
+  /** The item's slot, given a fresh one (zeroed) on its first mention in this request. */
+  private candidate(item: number): number {
+    const held = this.slotOf[item]!;
+    if (held >= 0) return held;
+    const slot = this.count++;
+    if (slot === this.slotItem.length) this.grow(2 * slot);
+    this.slotOf[item] = slot;
+    this.slotItem[slot] = item;
+    this.slotCooc[slot] = 0;
+    this.slotBought[slot] = 0;
+    this.slotSession[slot] = 0;
+    this.slotHistory[slot] = 0;
+    this.slotCategory[slot] = 0;
+    this.slotSimilarity[slot] = 0;
+    return slot;
+  }
+
+  private grow(capacity: number): void {
+    const grown = <T extends Int32Array | Float32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.slotItem = grown(this.slotItem, (c) => new Int32Array(c));
+    this.slotCooc = grown(this.slotCooc, (c) => new Float32Array(c));
+    this.slotBought = grown(this.slotBought, (c) => new Float32Array(c));
+    this.slotSession = grown(this.slotSession, (c) => new Float32Array(c));
+    this.slotHistory = grown(this.slotHistory, (c) => new Float32Array(c));
+    this.slotCategory = grown(this.slotCategory, (c) => new Uint8Array(c));
+    this.slotLow = grown(this.slotLow, (c) => new Float64Array(c));
+    this.slotSimilarity = grown(this.slotSimilarity, (c) => new Float64Array(c));
   }
 
   private reset(): void {
-    for (const j of this.touched) {
-      this.isCandidate[j] = 0;
-      this.cooc[j] = 0;
-      this.session[j] = 0;
-      this.history[j] = 0;
-      this.inCategory[j] = 0;
-    }
-    this.touched.length = 0;
+    for (let slot = 0; slot < this.count; slot++) this.slotOf[this.slotItem[slot]!] = -1;
+    this.count = 0;
+    this.survivors.length = 0;
+    this.seeded.length = 0;
+    this.value = undefined;
+    this.exclude = undefined;
+    this.allow = undefined;
   }
 }

@@ -6,6 +6,9 @@
  *   too rare for a meaningful vector have none), as compressed rows with the cosine as weight;
  * - `cooc`: each item's strongest co-occurring items in training sessions (compressed rows), weights
  *   normalized by both items' frequencies;
+ * - `bought`: each item's strongest bought-together items: purchase and cart co-occurrence of one subject's
+ *   items (compressed rows, weights normalized like `cooc`); rows of items bought too rarely to say stay
+ *   empty, and their candidates come from co-view (`cooc`) alone. Absent in versions trained before it.
  * - `popularity`: training steps per item.
  *
  * One ranking (ranker.ts) reads them, in evaluation and in serving.
@@ -27,6 +30,7 @@ export interface OfferTables {
   neighborCount: number;
   neighbors: SparseRows;
   cooc: SparseRows;
+  bought?: SparseRows;
   popularity: Float32Array;
 }
 
@@ -58,7 +62,9 @@ export function checkTables(t: OfferTables): void {
   };
   if (t.vectors.length !== n * t.dim) fail(`vectors hold ${t.vectors.length} floats, expected ${n} × ${t.dim}`);
   if (t.popularity.length !== n) fail('popularity does not match the item count');
-  for (const [what, rows] of [['co-occurrence', t.cooc], ['neighbor', t.neighbors]] as const) {
+  const rowTables: Array<readonly [string, SparseRows]> = [['co-occurrence', t.cooc], ['neighbor', t.neighbors]];
+  if (t.bought) rowTables.push(['bought-together', t.bought]);
+  for (const [what, rows] of rowTables) {
     const { offsets, columns, weights } = rows;
     if (offsets.length !== n + 1 || offsets[0] !== 0 || offsets[n] !== columns.length || columns.length !== weights.length) fail(`${what} rows do not match the item count`);
     for (let r = 0; r < n; r++) if (offsets[r + 1]! < offsets[r]!) fail(`${what} offsets decrease`);

@@ -1,5 +1,5 @@
 /**
- * Fits the whole offers model on training sessions: vocabulary, popularity, co-occurrence, item2vec
+ * Fits the whole offers model on training sessions: vocabulary, popularity, co-occurrence, bought together, item2vec
  * vectors and their nearest neighbours → OfferTables; and adapts the model's ranking (models/offers/ranker.ts)
  * to the evaluation protocol's log indices.
  */
@@ -9,11 +9,12 @@ import type { OfferTables } from '../../models/offers/tables.ts';
 import { fitItem2Vec, type Item2VecOptions } from './fit-item2vec.ts';
 import type { NextItemQuery, NextItemRanker } from './protocol.ts';
 import type { ItemSession } from './sessions.ts';
-import { buildCooccurrence, buildVocabulary, nearestNeighbors, tableSequences, type CoocOptions, type Vocabulary } from './tables.ts';
+import { buildBoughtTogether, buildCooccurrence, buildVocabulary, nearestNeighbors, tableSequences, type BoughtOptions, type CoocOptions, type Vocabulary } from './tables.ts';
 
 export interface OffersHyperparameters {
   item2vec: Item2VecOptions;
   cooc: CoocOptions;
+  bought: BoughtOptions;
   /** Precomputed embedding neighbours per item. */
   neighbors: number;
   /** Training steps an item needs for its vector to get (and be) a neighbour. */
@@ -47,6 +48,7 @@ export async function fitOffers(
     neighborCount: hyper.neighbors,
     neighbors,
     cooc: buildCooccurrence(sequences, vocabulary.counts, hyper.cooc),
+    bought: buildBoughtTogether(train, vocabulary, hyper.bought),
     popularity: vocabulary.counts,
   };
   return { tables, vocabulary, losses: fitted.losses, pairs: fitted.pairs };

@@ -1,6 +1,6 @@
 /**
  * Builds the offers model's tables (models/offers/tables.ts) from training sessions: the vocabulary,
- * popularity, session co-occurrence and the precomputed embedding neighbours.
+ * popularity, session co-occurrence, bought-together rows and the precomputed embedding neighbours.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { sparseRows, type SparseRows } from '../../models/offers/tables.ts';
@@ -73,6 +73,68 @@ export function buildCooccurrence(sequences: readonly Int32Array[], counts: Floa
       const columns = [...row.keys()];
       const weightOf = (b: number): number => row.get(b)! / (counts[a]! * counts[b]!) ** options.normalization;
       const best = topK(columns, weightOf, options.perItem, counts);
+      return best.items.map((b, k) => [b, best.scores[k]!] as const);
+    }),
+  );
+}
+
+export interface BoughtOptions {
+  /** Two purchases or carts of one subject at most this far apart are bought together. */
+  windowMs: number;
+  /** Subjects who must have bought (or carted) a pair together for it to count. */
+  minSupport: number;
+  /** Row weights are divided by (buyers_a · buyers_b)^normalization, as co-occurrence is. */
+  normalization: number;
+  /** Strongest entries kept per row. */
+  perItem: number;
+}
+
+export const DEFAULT_BOUGHT: BoughtOptions = { windowMs: 24 * 60 * 60_000, minSupport: 1, normalization: 0.5, perItem: 50 };
+
+/** Steps that say "bought": a purchase, or a cart (the purchase log alone is too sparse to learn pairs from). */
+const BOUGHT_TYPES: ReadonlySet<string> = new Set(['purchase', 'cart_add']);
+
+/**
+ * Bought together: per subject, its purchases and carts in time order; two different items within
+ * `windowMs` of each other are a pair, counted once per subject (a subject who carts the same two items
+ * every day is one vote). An item no pair reaches `minSupport` for has an empty row: its candidates come
+ * from co-view (the co-occurrence rows) alone, which is the fallback when purchases are too sparse.
+ */
+export function buildBoughtTogether(train: readonly ItemSession[], vocabulary: Vocabulary, options: BoughtOptions = DEFAULT_BOUGHT): SparseRows {
+  const n = vocabulary.counts.length;
+  const baskets = new Map<string, Array<readonly [number, number]>>();
+  for (const s of train) {
+    for (let i = 0; i < s.items.length; i++) {
+      if (!BOUGHT_TYPES.has(s.types[i]!)) continue;
+      let basket = baskets.get(s.subject);
+      if (!basket) baskets.set(s.subject, (basket = []));
+      basket.push([vocabulary.tableIndex[s.items[i]!]!, s.times[i]!]);
+    }
+  }
+  const rows: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+  const buyers = new Float64Array(n);
+  for (const basket of baskets.values()) {
+    basket.sort((a, b) => a[1] - b[1]);
+    for (const item of new Set(basket.map(([item]) => item))) buyers[item]!++;
+    const pairs = new Set<number>();
+    for (let i = 0; i < basket.length; i++) {
+      const [a, ta] = basket[i]!;
+      for (let j = i + 1; j < basket.length && basket[j]![1] - ta <= options.windowMs; j++) {
+        const b = basket[j]![0];
+        if (a === b) continue;
+        const key = Math.min(a, b) * n + Math.max(a, b);
+        if (pairs.has(key)) continue;
+        pairs.add(key);
+        rows[a]!.set(b, (rows[a]!.get(b) ?? 0) + 1);
+        rows[b]!.set(a, (rows[b]!.get(a) ?? 0) + 1);
+      }
+    }
+  }
+  return sparseRows(
+    rows.map((row, a) => {
+      const columns = [...row.keys()].filter((b) => row.get(b)! >= options.minSupport);
+      const weightOf = (b: number): number => row.get(b)! / (buyers[a]! * buyers[b]!) ** options.normalization;
+      const best = topK(columns, weightOf, options.perItem, vocabulary.counts);
       return best.items.map((b, k) => [b, best.scores[k]!] as const);
     }),
   );

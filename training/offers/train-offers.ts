@@ -32,7 +32,7 @@ import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
 import { openEventScope } from '../feature-events.ts';
-import { DEFAULT_COOC } from './tables.ts';
+import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
 export const OFFERS_PURPOSES = ['personalization'] as const;
@@ -76,7 +76,7 @@ export interface TrainOffersResult {
    * The model without the subject's earlier sessions (session context only), and without the item2vec
    * similarity (co-occurrence, repeats and popularity only): what history and the embeddings add.
    */
-  ablations: { session_only: RankingMetrics; without_embeddings: RankingMetrics };
+  ablations: { session_only: RankingMetrics; without_embeddings: RankingMetrics; without_bought_together: RankingMetrics };
   split: Record<string, unknown>;
   version: string;
   paths: { report: string; model?: string };
@@ -144,6 +144,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const hyper: OffersHyperparameters = {
     item2vec: { ...DEFAULT_ITEM2VEC, epochs: options.epochs, dim: options.dim },
     cooc: DEFAULT_COOC,
+    bought: DEFAULT_BOUGHT,
     neighbors: 20,
     neighborMinCount: 2,
   };
@@ -175,10 +176,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
 
     // 2. The test period: model, POP and SKNN on the same split.
     const fitted = await fitOffers(tf, split.train, log.items, hyper, options.seed, tick);
-    const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'pop' | 'sknn', RankerEvaluation> = {
+    const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together' | 'pop' | 'sknn', RankerEvaluation> = {
       model: evaluateRanker(modelRanker(fitted, params), split),
       session_only: evaluateRanker(modelRanker(fitted, params, false), split),
       without_embeddings: evaluateRanker(modelRanker(fitted, { ...params, weights: { ...params.weights, similarity: 0 } }), split),
+      without_bought_together: evaluateRanker(modelRanker(fitted, { ...params, weights: { ...params.weights, bought: 0 } }), split),
       pop: evaluateRanker(popRanker(split.train, log.items.length), split),
       sknn: evaluateRanker(sknnRanker(split.train, log.items.length), split),
     };
@@ -212,7 +214,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         purposes: [...OFFERS_PURPOSES],
         split: splitRecord,
         ranking: params,
-        tables: { items: all.tables.items.length, dim: all.tables.dim, neighborCount: all.tables.neighborCount, coocEntries: all.tables.cooc.columns.length },
+        tables: { items: all.tables.items.length, dim: all.tables.dim, neighborCount: all.tables.neighborCount, coocEntries: all.tables.cooc.columns.length, boughtEntries: all.tables.bought?.columns.length ?? 0 },
         training: {
           dataFile: basename(options.events),
           dataHash: `sha256:${dataHash}`,
@@ -224,7 +226,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           hyperparameters: { ...hyper, historyLength: HISTORY_LENGTH, sessionGapMs: log.gapMs, item2vecPairs: all.pairs, item2vecLosses: all.losses.map((l) => round(l, 4)) },
           tuning: tuningRecord(tuning, validation, options.tuneRounds),
         },
-        metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings') } },
+        metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings'), without_bought_together: metrics('without_bought_together') } },
       };
       const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
       const registration = await registerAndMaybePromote(registry, TASK, version, (dir) => saveOffersModel(dir, all.tables, card), options.promote);
@@ -252,6 +254,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           { key: 'model', label: 'model (item2vec + co-occurrence + session + history)', ...evaluations.model },
           { key: 'session_only', label: 'model without subject history', ...evaluations.session_only },
           { key: 'no_embeddings', label: 'model without item2vec similarity', ...evaluations.without_embeddings },
+          { key: 'no_bought_together', label: 'model without bought-together rows', ...evaluations.without_bought_together },
           { key: 'sknn', label: 'SKNN (500 recent candidates, 100 neighbours, cosine)', ...evaluations.sknn },
           { key: 'pop', label: 'POP (most popular training items)', ...evaluations.pop },
         ],
@@ -259,6 +262,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         notes: [
           `item2vec: skip-gram with ${hyper.item2vec.negatives} sampled negatives (unigram^0.75), window ${hyper.item2vec.window}, ${hyper.item2vec.dim} dimensions, ${hyper.item2vec.epochs} epochs, Adagrad ${hyper.item2vec.learningRate}; gradients computed with TF.js (${backend}).`,
           `Co-occurrence: items within ${hyper.cooc.window} steps, weight 1/distance (backward ×${hyper.cooc.backward}), normalized by (count·count)^${hyper.cooc.normalization}, ${hyper.cooc.perItem} per item.`,
+          `Bought together: one subject's purchases and carts within ${hyper.bought.windowMs / 3_600_000} h of each other, each pair counted once per subject (at least ${hyper.bought.minSupport}), normalized by (buyers·buyers)^${hyper.bought.normalization}, ${hyper.bought.perItem} per item; items without such pairs fall back to co-view.`,
           'Ranking parameters: coordinate ascent on the validation slice (the D days before the test period), objective = the smaller of the ratios to SKNN on HR@20 and MRR@20.',
           `History: up to ${HISTORY_LENGTH} of the subject's items from earlier sessions (all before the session started), what the online state holds when serving. The "without subject history" row shows the model on the session alone.`,
           'Neither the model nor the baselines list the item being viewed (after collapsing repeats it is never the next step).',
@@ -271,7 +275,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       task: TASK,
       model: metrics('model'),
       baselines: { pop: metrics('pop'), sknn: metrics('sknn') },
-      ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings') },
+      ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings'), without_bought_together: metrics('without_bought_together') },
       split: splitRecord,
       version,
       paths: { report: reportPath, ...(modelDir ? { model: modelDir } : {}) },

@@ -18,6 +18,7 @@ export const TUNING_GRID: ReadonlyArray<{ path: Path; values: number[] }> = [
   { path: ['weights', 'session'], values: [0, 0.125, 0.25, 0.5, 1, 2] },
   { path: ['weights', 'history'], values: [0, 0.125, 0.25, 0.5, 1, 2] },
   { path: ['weights', 'popularity'], values: [0, 0.01, 0.05, 0.2] },
+  { path: ['weights', 'bought'], values: [0, 0.25, 0.5, 1, 2] },
   { path: ['sessionDecay'], values: [0.3, 0.5, 0.7, 0.9] },
   { path: ['historyDecay'], values: [0.7, 0.8, 0.9, 0.97] },
   { path: ['historyContext'], values: [0, 0.1, 0.3, 1] },
@@ -50,7 +51,7 @@ export function withValue(params: RankingParams, path: Path, value: number): Ran
 }
 
 function valueAt(params: RankingParams, path: Path): number {
-  return path[0] === 'weights' ? params.weights[path[1]!] : (params[path[0]] as number);
+  return path[0] === 'weights' ? (params.weights[path[1]!] ?? 0) : (params[path[0]] as number);
 }
 
 /** Coordinate ascent; `evaluate` runs the ranking with the given parameters on the validation slice. */
