@@ -193,7 +193,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   // (which lives in the partitions this worker leases, cluster/partitioned-state.ts); it still declares every
   // view, so feature names resolve the same on every deployment.
   const storeOptions = partitions > 1 ? { admits, ownsSubject: () => false } : { admits };
-  const restored = await readSnapshot(snapshotPath, storeOptions).catch((err) => {
+  // The offers state travels in the same snapshot (same stream sequence); a subject whose personalization
+  // consent was withdrawn (or who was erased) while this process was down is not restored.
+  const offersState = recentItems.attachment((sid) => consent.allowed(sid, 'personalization'));
+  const restored = await readSnapshot(snapshotPath, storeOptions, [offersState]).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
   });
@@ -206,7 +209,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
-    (snapshotting ??= writeSnapshot(snapshotPath, features)
+    (snapshotting ??= writeSnapshot(snapshotPath, features, [offersState])
       .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
       .finally(() => (snapshotting = undefined)));
   const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);

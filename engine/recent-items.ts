@@ -4,14 +4,15 @@
  * it in the same purpose gate as the personal feature views (purpose `personalization`, only admitted
  * events); it is purged with the subject's profile on withdrawal and erasure and shown in the export.
  *
- * It is kept in memory only, outside the feature store's snapshot: after a restart that restores a
- * snapshot it starts empty and refills from new events (the consumer resumes after the snapshot's sequence);
- * without a snapshot it is rebuilt by the replay. A decayed subject vector is not stored: serving computes
+ * It travels in the feature store's snapshot (an attachment, engine/features/snapshot.ts): it is fed by the
+ * same consumer as the store, so it reflects the same stream sequence, and a restart that restores the
+ * snapshot resumes both right after it; without a snapshot it is rebuilt by the replay. A decayed subject vector is not stored: serving computes
  * it per request from these items and the model's item vectors (models/offers/ranker.ts), which keeps the
  * state independent of the model version.
  */
 import type { StoredEvent } from './event-schema.ts';
 import { sessionKey } from './features/sessions.ts';
+import type { SnapshotAttachment } from './features/snapshot.ts';
 
 export const RECENT_ITEMS = 20;
 export const RECENT_SESSIONS = 5;
@@ -40,6 +41,13 @@ export function sessionCategories(state: SubjectOffersState, session: string): r
 }
 
 export type ExportedRecentItem = Omit<RecentItem, 'category'> & { category?: string };
+
+/** One subject in a snapshot: [sid, items as [item, type, ts, session, category | null], sessions]. */
+type SavedSubject = [string, Array<[string, StoredEvent['type'], number, string, string | null]>, Array<[string, string[]]>];
+interface SavedState {
+  v: 1;
+  subjects: SavedSubject[];
+}
 
 /** Item ids and categories repeat across a million subjects: one string instance each (bounded pool). */
 const POOL_LIMIT = 2_000_000;
@@ -109,5 +117,38 @@ export class RecentItemsState {
 
   get size(): number {
     return this.subjects.size;
+  }
+
+  /**
+   * The state as a snapshot attachment. Restoring replaces what is held; `keep` says which subjects may be
+   * restored (the engine passes "personalization still allowed": a withdrawal or an erasure while the
+   * process was down must not bring a profile back).
+   */
+  attachment(keep: (sid: string) => boolean = () => true): SnapshotAttachment {
+    return {
+      name: 'recentItems',
+      save: (): SavedState => ({
+        v: 1,
+        subjects: [...this.subjects].map(([sid, s]) => [sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]),
+      }),
+      restore: (state) => {
+        const saved = state as Partial<SavedState>;
+        if (saved?.v !== 1 || !Array.isArray(saved.subjects)) throw new Error('the snapshot holds offers state in a format this version does not read');
+        // Read whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
+        const restored = new Map<string, SubjectOffersState>();
+        for (const [sid, items, sessions] of saved.subjects) {
+          if (!keep(sid)) continue;
+          // One string per session key within a subject, as apply() keeps them.
+          const keys = new Map<string, string>();
+          const key = (k: string): string => keys.get(k) ?? (keys.set(k, k), k);
+          restored.set(sid, {
+            items: items.map(([item, type, ts, session, category]) => ({ item: this.intern(item), type, ts, session: key(session), category: category === null ? undefined : this.intern(category) })),
+            sessions: sessions.map(([k, cats]) => [key(k), cats.map((c) => this.intern(c))]),
+          });
+        }
+        this.subjects.clear();
+        for (const [sid, s] of restored) this.subjects.set(sid, s);
+      },
+    };
   }
 }

@@ -44,21 +44,42 @@ function untag(value: unknown): unknown {
 
 const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export function encodeSnapshot(store: FeatureStore): Uint8Array {
-  return packr.pack(tag(store.snapshotState()));
+/**
+ * State fed by the same consumer as the store (so it reflects the same stream sequence) that travels in the
+ * store's snapshot, under its name: e.g. the online offers state (engine/recent-items.ts). Its state is
+ * packed as is (plain values, no typed arrays).
+ */
+export interface SnapshotAttachment {
+  name: string;
+  save(): unknown;
+  restore(state: unknown): void;
 }
 
-/** Rebuilds a store from `encodeSnapshot` output; the options must describe the same feature definitions. */
-export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = {}): FeatureStore {
+export function encodeSnapshot(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Uint8Array {
+  const state = tag(store.snapshotState()) as Record<string, unknown>;
+  if (attachments.length > 0) state.attachments = Object.fromEntries(attachments.map((a) => [a.name, a.save()]));
+  return packr.pack(state);
+}
+
+/**
+ * Rebuilds a store from `encodeSnapshot` output; the options must describe the same feature definitions.
+ * Each attachment the snapshot holds is restored (one it does not hold is left as it is).
+ */
+export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = {}, attachments: readonly SnapshotAttachment[] = []): FeatureStore {
   let state: FeatureStoreSnapshot;
+  let attached: Record<string, unknown> | undefined;
   try {
-    state = untag(packr.unpack(data)) as FeatureStoreSnapshot;
+    const { attachments: saved, ...rest } = packr.unpack(data) as Record<string, unknown>;
+    attached = saved as Record<string, unknown> | undefined;
+    state = untag(rest) as FeatureStoreSnapshot;
   } catch (err) {
     throw new Error(`not a readable feature store snapshot (${(err as Error).message})`);
   }
   if (state?.format !== 'iob-feature-store') throw new Error('not a feature store snapshot');
   if (state.version !== 1) throw new Error(`feature store snapshot version ${state.version} is not supported`);
-  return new FeatureStore(options, state);
+  const store = new FeatureStore(options, state);
+  for (const a of attachments) if (attached?.[a.name] !== undefined) a.restore(attached[a.name]);
+  return store;
 }
 
 /**
@@ -66,8 +87,8 @@ export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = 
  * (and the directory flushed), so a crash leaves either the old snapshot or the new one, never half of one.
  * The folder is created when missing (a fresh data dir has none).
  */
-export async function writeSnapshot(path: string, store: FeatureStore): Promise<{ bytes: number; lastSeq: number }> {
-  const data = encodeSnapshot(store);
+export async function writeSnapshot(path: string, store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<{ bytes: number; lastSeq: number }> {
+  const data = encodeSnapshot(store, attachments);
   const lastSeq = store.lastSeq;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -89,7 +110,7 @@ export async function writeSnapshot(path: string, store: FeatureStore): Promise<
 }
 
 /** Reads a snapshot written by writeSnapshot; undefined when there is none yet. */
-export async function readSnapshot(path: string, options: FeatureStoreOptions = {}): Promise<FeatureStore | undefined> {
+export async function readSnapshot(path: string, options: FeatureStoreOptions = {}, attachments: readonly SnapshotAttachment[] = []): Promise<FeatureStore | undefined> {
   let data: Buffer;
   try {
     data = await readFile(path);
@@ -97,7 +118,7 @@ export async function readSnapshot(path: string, options: FeatureStoreOptions = 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return decodeSnapshot(data, options);
+  return decodeSnapshot(data, options, attachments);
 }
 
 /** Stores the snapshot as object `name` of a NATS object store (`await js.views.os(bucket)`), for takeover by another worker. */
