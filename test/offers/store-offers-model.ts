@@ -4,7 +4,7 @@
  * sku-i co-occurs with sku-(i+1) (weight 1) and sku-(i+2) (weight 0.5); embeddings put items of the same
  * group of five close together (neighbours: the other items of the group).
  */
-import { DEFAULT_RANKING, saveOffersModel, type OfferTables, type OffersModelCard } from '../../models/offers/index.ts';
+import { DEFAULT_RANKING, saveOffersModel, type OfferTables, type OffersModelCard, type RankingParams } from '../../models/offers/index.ts';
 import { sparseRows } from '../../models/offers/tables.ts';
 import { promote as promoteVersion, registerVersion } from '../../models/registry.ts';
 
@@ -29,7 +29,7 @@ export function offerTables(n = OFFER_ITEMS, dim = 8): OfferTables {
   return { items, dim, vectors, neighborCount: 4, neighbors, cooc, popularity };
 }
 
-export function offersCard(version: string, tables: OfferTables): OffersModelCard {
+export function offersCard(version: string, tables: OfferTables, ranking: RankingParams = DEFAULT_RANKING): OffersModelCard {
   const metrics = { 'hr@20': 0, 'mrr@20': 0, 'hr@10': 0, 'mrr@10': 0, coverage: 0, predictions: 0 };
   return {
     schemaVersion: 1,
@@ -38,16 +38,16 @@ export function offersCard(version: string, tables: OfferTables): OffersModelCar
     createdAt: new Date().toISOString(),
     purposes: ['personalization'],
     split: {},
-    ranking: DEFAULT_RANKING,
+    ranking,
     tables: { items: tables.items.length, dim: tables.dim, neighborCount: tables.neighborCount, coocEntries: tables.cooc.columns.length },
     training: { dataFile: 'generated', dataHash: 'none', events: 0, sessions: 0, seed: 1, backend: 'none', seconds: 0, hyperparameters: {}, tuning: {} },
     metrics: { model: metrics, baselines: { pop: metrics, sknn: metrics } },
   };
 }
 
-export async function registerStoreOffersModel(root: string, version: string, options: { promote?: boolean; tables?: OfferTables } = {}): Promise<string> {
+export async function registerStoreOffersModel(root: string, version: string, options: { promote?: boolean; tables?: OfferTables; ranking?: RankingParams } = {}): Promise<string> {
   const tables = options.tables ?? offerTables();
-  const dir = await registerVersion(root, 'offers', version, (d) => saveOffersModel(d, tables, offersCard(version, tables)));
+  const dir = await registerVersion(root, 'offers', version, (d) => saveOffersModel(d, tables, offersCard(version, tables, options.ranking)));
   if (options.promote) await promoteVersion(root, 'offers', version);
   return dir;
 }
