@@ -12,6 +12,13 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const wantChromium = process.argv.includes('--chromium');
 const say = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`);
 
+// package.json "engines": the one-shot crypto.hash (API keys) arrived in 20.12.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  say(`Node ${process.versions.node} is too old: this project needs Node 20.12 or newer (see package.json "engines").`);
+  process.exit(1);
+}
+
 function onPath(bin, extra = []) {
   for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
     if (!dir) continue;
