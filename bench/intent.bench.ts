@@ -9,7 +9,7 @@
  *       event loop). Server-side time is fastify's `reply.elapsedTime` (routing start → response written),
  *       recorded per route in an onResponse hook.
  * Both comparisons alternate their two sides over a few rounds and report each side's best round (the
- * least disturbed on a shared machine).
+ * least disturbed on a shared machine), and each route's server CPU time per request (least of the rounds).
  * Ratios: forward speed-up over predict (target ≥ 20), intent req/s over bare req/s (target ≥ 0.8), intent
  * server-side p99 in ms (target < 1).
  */
@@ -169,7 +169,12 @@ function autocannon(url: string, body: string, headers: Record<string, string>, 
   });
 }
 
-export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number };
+/**
+ * `serverCpuUs`: this process's CPU time (user + system) per request answered while the path was loaded,
+ * the least of the rounds. Load runs in a child process, so this is the server's work per request; on a
+ * machine other jobs share it moves far less than req/s does.
+ */
+export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number; serverCpuUs: number };
 
 /**
  * Loads each path in turn (1 s warm-up each, then `rounds` alternating rounds of `seconds`), with the
@@ -217,12 +222,16 @@ export async function alternateRoutes(
   for (let r = 0; r < options.rounds; r++) {
     for (const path of paths) {
       serverMs[path]!.length = 0;
+      const cpu0 = process.cpuUsage();
       const load = await autocannon(`${base}${path}`, body, auth, options.seconds, options.connections);
+      const cpu = process.cpuUsage(cpu0);
       const times = serverMs[path]!;
-      const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99) };
+      const cpuUs = (cpu.user + cpu.system) / Math.max(1, times.length);
+      const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99), serverCpuUs: Math.min(cpuUs, best[path]?.serverCpuUs ?? Infinity) };
       failed += load.errors + load.non2xx;
       if (!best[path] || measured.rps > best[path].rps) best[path] = measured;
-      say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
+      else best[path].serverCpuUs = measured.serverCpuUs;
+      say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms, ${round(cpuUs, 1)} µs CPU each over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
     }
   }
   return { best, failed };
@@ -284,12 +293,16 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       { label: 'POST /v1/intent server-side p50', value: round(http.intent.serverP50Ms, 3), unit: 'ms' },
       { label: 'POST /v1/intent server-side p99', value: round(http.intent.serverP99Ms, 3), unit: 'ms' },
       { label: 'bare route server-side p99', value: round(http.bare.serverP99Ms, 3), unit: 'ms' },
+      { label: 'POST /v1/intent server CPU per request', value: round(http.intent.serverCpuUs, 1), unit: 'µs' },
+      { label: 'bare route server CPU per request', value: round(http.bare.serverCpuUs, 1), unit: 'µs' },
       { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },
     ],
     ratios: {
       forward_vs_predict: round(one.predictUs / one.forwardUs, 1),
       forward_with_reasons_vs_predict: round(one.predictUs / one.reasonsUs, 1),
       intent_vs_bare_rps: round(http.intent.rps / http.bare.rps, 3),
+      // the same comparison in server CPU per request (bare / intent), which other jobs on the machine move less
+      intent_vs_bare_server_cpu: round(http.bare.serverCpuUs / http.intent.serverCpuUs, 3),
       intent_server_p99_ms: round(http.intent.serverP99Ms, 3),
     },
   };
