@@ -241,6 +241,12 @@ export class KeyedState {
       const m = this.members[k]!;
       const at = 2 * base + L.memberRefs[k]!;
       const n = m.length(hi, at);
+      // Every member is inside the window as of the newest event (apply and tidy keep it so): when the
+      // window has not moved since, they all count, and the list itself need not be read.
+      if (low === firstBucket(hf[base + L.newest]!, r, spec.shape!.buckets)) {
+        inputs[spec.slot] = n;
+        continue;
+      }
       const off = m.start(hi, at);
       let count = 0;
       for (let rec = off; rec < off + n; rec++) if (m.ints[rec * 2 + 1]! >= low) count++;
