@@ -77,10 +77,10 @@ function pad(buf: Uint8Array, n: number, totalBytes: number): number {
   return end;
 }
 
-/** A keyed HMAC-SHA256 of a string (UTF-8) returning the first `bytes` bytes of the 32-byte MAC. */
-export type KeyedHmac = (message: string) => Buffer;
+/** A keyed HMAC-SHA256 of a string (UTF-8): the first `bytes` bytes of the 32-byte MAC, as text. */
+export type KeyedHmac = (message: string) => string;
 
-export function createKeyedHmac(key: Uint8Array, bytes = 32): KeyedHmac {
+export function createKeyedHmac(key: Uint8Array, { bytes = 32, encoding = 'hex' }: { bytes?: number; encoding?: BufferEncoding } = {}): KeyedHmac {
   const k = key.length > BLOCK ? createHash('sha256').update(key).digest() : key;
   const block = new Uint8Array(BLOCK);
   const inner = Int32Array.from(IV);
@@ -94,10 +94,18 @@ export function createKeyedHmac(key: Uint8Array, bytes = 32): KeyedHmac {
   const state = new Int32Array(8);
   const innerDigest = new Uint8Array(BLOCK);
   let buf = Buffer.alloc(256);
+  const out = Buffer.alloc(32); // only its text leaves, so one buffer serves every call
   return (message) => {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; padding at most 72 more.
     if (message.length * 3 + 72 > buf.length) buf = Buffer.alloc(message.length * 3 + 72);
-    const n = buf.write(message, 0, 'utf8');
+    // Ids are mostly ASCII: copying char codes beats the native UTF-8 write for strings this short.
+    let n = 0;
+    for (; n < message.length; n++) {
+      const c = message.charCodeAt(n);
+      if (c > 0x7f) break;
+      buf[n] = c;
+    }
+    if (n < message.length) n = buf.write(message, 0, 'utf8');
     const end = pad(buf, n, BLOCK + n);
     state.set(inner);
     for (let off = 0; off < end; off += BLOCK) compress(state, buf, off);
@@ -111,8 +119,7 @@ export function createKeyedHmac(key: Uint8Array, bytes = 32): KeyedHmac {
     pad(innerDigest, 32, BLOCK + 32);
     state.set(outer);
     compress(state, innerDigest, 0);
-    const out = Buffer.allocUnsafe(bytes);
     for (let i = 0; i < bytes; i++) out[i] = state[i >> 2]! >>> (24 - (i & 3) * 8);
-    return out;
+    return out.toString(encoding, 0, bytes);
   };
 }

@@ -51,8 +51,14 @@ export function createIngestor(publisher: JetStreamPublisher, crossBoundary: (ra
 
   async function ingest(events: readonly unknown[]): Promise<IngestReport> {
     const results: EventResult[] = new Array(events.length);
-    const pending: Promise<void>[] = [];
     let lastSeq = 0;
+    // One completion for the batch, counted down by the acks: Promise.all over up to 1,000 promises would
+    // add a reaction and a closure per event on top of the publish itself.
+    let outstanding = 0;
+    let allSettled: (() => void) | undefined;
+    const settle = () => {
+      if (--outstanding === 0) allSettled?.();
+    };
     for (let index = 0; index < events.length; index++) {
       const outcome = crossBoundary(events[index]);
       if (!outcome.ok) {
@@ -63,20 +69,22 @@ export function createIngestor(publisher: JetStreamPublisher, crossBoundary: (ra
       if (outcome.dropped.length) result.dropped = outcome.dropped;
       if (outcome.redacted.length) result.redacted = outcome.redacted;
       results[index] = result;
-      pending.push(
-        publishEvent(publisher, outcome.event).then(
-          (ack) => {
-            result.status = ack.duplicate ? 'duplicate' : 'accepted';
-            result.seq = ack.seq;
-            if (ack.seq > lastSeq) lastSeq = ack.seq;
-          },
-          () => {
-            result.problems = [{ path: '', reason: 'unavailable', message: 'the event store did not acknowledge this event; retry' }];
-          },
-        ),
+      outstanding++;
+      publishEvent(publisher, outcome.event).then(
+        (ack) => {
+          result.status = ack.duplicate ? 'duplicate' : 'accepted';
+          result.seq = ack.seq;
+          if (ack.seq > lastSeq) lastSeq = ack.seq;
+          settle();
+        },
+        () => {
+          result.problems = [{ path: '', reason: 'unavailable', message: 'the event store did not acknowledge this event; retry' }];
+          settle();
+        },
       );
     }
-    await Promise.all(pending);
+    // Acks resolve in later microtasks, so the waiter is in place before the first one counts down.
+    if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
     const report: IngestReport = { results, accepted: 0, duplicate: 0, rejected: 0, failed: 0, lastSeq };
     for (const r of results) {
       report[r.status]++;

@@ -17,13 +17,13 @@ export interface Pseudonymizer {
  */
 export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): Pseudonymizer {
   // Event ids are never repeated, so every event pays one HMAC: the keyed state is precomputed once.
-  const hmac = createKeyedHmac(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, 16);
+  const hmac = createKeyedHmac(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, { bytes: 16, encoding: 'base64url' });
   const caches: Record<IdKind, Map<string, string>> = {
     subject: new Map(),
     session: new Map(),
     event: new Map(),
   };
-  const hash = (kind: IdKind, raw: string) => hmac(`${kind}\0${raw}`).toString('base64url');
+  const hash = (kind: IdKind, raw: string) => hmac(`${kind}\0${raw}`);
   return (kind, raw) => {
     if (kind === 'event') return hash(kind, raw);
     const cache = caches[kind];

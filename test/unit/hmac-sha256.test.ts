@@ -25,20 +25,20 @@ test('keyed HMAC-SHA256 equals node:crypto over keys and messages of every lengt
       const ascii = bytes(len + 7, len).toString('base64').slice(0, len);
       const unicode = `${ascii.slice(0, len >> 1)}é😀中${'\u0000'}`;
       for (const message of [ascii, unicode, 'event\0' + ascii]) {
-        const expected = createHmac('sha256', key).update(message).digest();
-        assert.deepEqual(mac(message), expected, `key ${keyLength} bytes, message ${JSON.stringify(message)}`);
+        const expected = createHmac('sha256', key).update(message).digest('hex');
+        assert.equal(mac(message), expected, `key ${keyLength} bytes, message ${JSON.stringify(message)}`);
       }
     }
     const long = 'x'.repeat(5000) + '€';
-    assert.deepEqual(mac(long), createHmac('sha256', key).update(long).digest(), 'a message longer than the scratch buffer');
+    assert.equal(mac(long), createHmac('sha256', key).update(long).digest('hex'), 'a message longer than the scratch buffer');
   }
 });
 
 test('a truncated MAC is the prefix of the full one; a lone surrogate hashes as node encodes it (U+FFFD)', () => {
   const key = bytes(3, 32);
-  const short = createKeyedHmac(key, 16);
-  assert.deepEqual(short('subject\0user-42'), createHmac('sha256', key).update('subject\0user-42').digest().subarray(0, 16));
-  assert.deepEqual(short('a\ud800b'), createHmac('sha256', key).update('a\ud800b').digest().subarray(0, 16));
+  const short = createKeyedHmac(key, { bytes: 16, encoding: 'base64url' });
+  assert.equal(short('subject\0user-42'), createHmac('sha256', key).update('subject\0user-42').digest().subarray(0, 16).toString('base64url'));
+  assert.equal(short('a\ud800b'), createHmac('sha256', key).update('a\ud800b').digest().subarray(0, 16).toString('base64url'));
 });
 
 test('pseudonyms are the first 128 bits of HMAC-SHA256(key, kind NUL raw), base64url', () => {
