@@ -176,8 +176,8 @@ export class OfferRanker {
     const sessionItems = context.session;
     const historyItems = context.history ?? [];
 
-    // Context: session items (newest first, decaying), then history items at a lower scale; their
-    // co-occurring and bought-together items, and the most popular items, are candidates at once.
+    // Context: session items (newest first, decaying), then history items at a lower scale; they and their
+    // co-occurring and bought-together items are candidates at once.
     for (let age = 0, r = 1; age < sessionItems.length; age++, r *= params.sessionDecay) {
       const item = sessionItems[sessionItems.length - 1 - age]!;
       if (item < 0 || item >= this.n) continue;
@@ -190,7 +190,6 @@ export class OfferRanker {
       this.slotHistory[this.candidate(item)]! += r;
       if (age < params.historySeeds) this.seed(item, params.historyContext * r);
     }
-    for (const item of this.popular) this.candidate(item);
 
     let norm = 0;
     for (let d = 0; d < q.length; d++) norm += q[d]! * q[d]!;
@@ -209,11 +208,17 @@ export class OfferRanker {
     // Pass 1: every candidate's score without the similarity (a lower bound of its score), and the k-th best
     // lower bound among the offerable ones (the threshold).
     for (let slot = 0; slot < this.count; slot++) this.scoreSlot(slot);
-    // Embedding neighbours and category items add no co-occurrence, session or history term: one that is
-    // not a candidate yet joins only if popularity, category, value and the largest similarity could lift it
-    // to the threshold (a neighbour is bounded as a category item, which it may turn out to be).
+    // The most popular items, embedding neighbours and category items add no co-occurrence, session or
+    // history term: one that is not a candidate yet joins only if popularity, category, value and the largest
+    // similarity could lift it to the threshold (bounded as a category item, which it may turn out to be).
+    // Without context (or too few candidates) the threshold is −∞ and every one of them joins.
     const value = this.value;
     const loose = w[4]! + w[5]!;
+    for (const j of this.popular) {
+      if (this.slotOf[j]! >= 0) continue;
+      if (loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
+      this.scoreSlot(this.candidate(j));
+    }
     const { offsets, columns } = this.tables.neighbors;
     for (const item of this.seeded) {
       for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
