@@ -290,10 +290,12 @@ export class IntentForward {
       if (gi >= 0) {
         const g = this.groups[gi]!;
         const bins = g.hi.length;
-        if (x >= g.lo[0]! && x < g.hi[bins - 1]!) {
+        // The top edge is included (fraction 1 of the last bin): serving clamps inputs to it, and the
+        // general path would take two rows (raw and full bins) for what base + slope gives in one.
+        if (x >= g.lo[0]! && x <= g.hi[bins - 1]!) {
           done[f] = 1;
           let k = 0;
-          while (x >= g.hi[k]!) k++;
+          while (k < bins - 1 && x >= g.hi[k]!) k++;
           const frac = (x - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
           if (k === 0 && frac === 0 && g.lo[0] === 0) {
             touched[f] = 0;
