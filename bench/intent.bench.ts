@@ -45,7 +45,7 @@ export interface IntentBenchOptions {
  * members of 32→16 elu. This is what serving runs.
  */
 const STORE = new FeatureStore();
-const SERVED_SHAPE: StoreIntentModelOptions = {
+export const SERVED_SHAPE: StoreIntentModelOptions = {
   features: [...STORE.featureNames('subject'), ...STORE.featureNames('session')],
   hidden: [32, 16],
   members: 3,

@@ -1,11 +1,13 @@
 /**
  * Next-best offers, measured side by side in one run:
  *   (a) the offers model of `items` items (synthetic tables in the registry format: 32-dim vectors, 20
- *       neighbours and 20 co-occurring items per item, Zipf popularity) with a catalog of the same items in
+ *       neighbours, 20 co-occurring and 5 bought-together items per item, Zipf popularity) with a catalog of the same items in
  *       NATS KV IOB_CATALOG (watched into the engine's local map) and the online offers state of `subjects`
  *       subjects (5 recent items each, applied to the engine's state directly: ingesting a million subjects
  *       through NATS is the ingest bench's job);
- *   (b) in-process ranking time per request (the service the route calls, personalized, k = 10);
+ *   (b) in-process ranking time per request (the service the route calls, personalized, k = 10), and the same
+ *       with the purchase-intent lift (an offers service given the intent service: one intent score per
+ *       request, the served intent shape of bench/intent.bench.ts);
  *   (c) `POST /v1/offers` (k = 10, a consented shopper with a live session) vs a bare route returning a
  *       constant of similar size, on the same Fastify app, loaded by the same autocannon child process;
  *       server-side time is fastify's `reply.elapsedTime` per route (onResponse hook);
@@ -20,10 +22,12 @@ import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startEngine, startNatsServer, type CatalogEntry, type StoredEvent } from '../engine/index.ts';
 import { DEFAULT_RANKING, saveOffersModel, type OfferTables } from '../models/offers/index.ts';
 import { promote, registerVersion } from '../models/registry.ts';
+import { createIntentService } from '../serving/intent-service.ts';
 import { createOffersService } from '../serving/offers-service.ts';
+import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import type { BenchReport } from './ingest.bench.ts';
-import { alternateRoutes, appWithBareRoute } from './intent.bench.ts';
+import { alternateRoutes, appWithBareRoute, SERVED_SHAPE } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -37,6 +41,9 @@ export interface OffersBenchOptions {
 const DIM = 32;
 const NEIGHBOURS = 20;
 const COOC = 20;
+const BOUGHT = 5;
+/** The bench model's ranking: the defaults with bought-together rows weighted, as a trained version has them. */
+const RANKING = { ...DEFAULT_RANKING, weights: { ...DEFAULT_RANKING.weights, bought: 0.5 } };
 const CATEGORIES = 500;
 
 const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
@@ -47,7 +54,7 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
 }
 
-/** Synthetic tables: item i's neighbours and co-occurring items are drawn near i (so they overlap), popularity Zipf. */
+/** Synthetic tables: item i's neighbours, co-occurring and bought-together items are drawn near i (so they overlap), popularity Zipf. */
 export function syntheticTables(n: number): OfferTables {
   const rand = rng(7);
   const vectors = new Float32Array(n * DIM);
@@ -77,12 +84,14 @@ export function syntheticTables(n: number): OfferTables {
     neighborCount: NEIGHBOURS,
     neighbors: rows(NEIGHBOURS),
     cooc: rows(COOC),
+    bought: rows(BOUGHT),
     popularity: Float32Array.from({ length: n }, (_, i) => 100_000 / (i + 1)),
   };
 }
 
 function tablesBytes(t: OfferTables): number {
-  return [t.vectors, t.popularity, t.neighbors.offsets, t.neighbors.columns, t.neighbors.weights, t.cooc.offsets, t.cooc.columns, t.cooc.weights].reduce((s, a) => s + a.byteLength, 0);
+  const rows = [t.neighbors, t.cooc, ...(t.bought ? [t.bought] : [])].flatMap((r) => [r.offsets, r.columns, r.weights]);
+  return [t.vectors, t.popularity, ...rows].reduce((s, a) => s + a.byteLength, 0);
 }
 
 const heap = () => {
@@ -97,9 +106,10 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
     const t0 = performance.now();
     const tables = syntheticTables(options.items);
     const registry = join(dir, 'models');
-    await registerVersion(registry, 'offers', 'bench-v1', (d) => saveOffersModel(d, tables, { ...offersCard('bench-v1', tables), ranking: DEFAULT_RANKING }));
+    await registerVersion(registry, 'offers', 'bench-v1', (d) => saveOffersModel(d, tables, offersCard('bench-v1', tables, RANKING)));
     await promote(registry, 'offers', 'bench-v1');
-    say(`model: ${options.items} items, dim ${DIM}, ${NEIGHBOURS} neighbours and ${COOC} co-occurring items each (${round((performance.now() - t0) / 1000, 1)} s)`);
+    await registerStoreIntentModel(registry, 'bench-i1', { ...SERVED_SHAPE, promote: true });
+    say(`model: ${options.items} items, dim ${DIM}, ${NEIGHBOURS} neighbours, ${COOC} co-occurring and ${BOUGHT} bought-together items each (${round((performance.now() - t0) / 1000, 1)} s)`);
 
     const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn' });
     const key = { id: 'bench', key: 'bench-key-0123456789abcdef', scopes: ['score' as const, 'ingest' as const, 'admin' as const] };
@@ -107,6 +117,8 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
     const bareAnswer = { offers: Array.from({ length: 10 }, (_, i) => ({ item: `sku-${i}`, score: 1 - i / 10, reason: 'popular' })), personalized: true, modelVersion: 'bench-v1' };
     const { app, serverMs } = await appWithBareRoute({ engine, key, registry, bodyLimitBytes: config.bodyLimitBytes }, '/v1/offers', bareAnswer);
     const service = await createOffersService({ engine, registry, log: quiet() });
+    const intent = await createIntentService({ engine, registry, log: quiet() });
+    const withIntent = await createOffersService({ engine, registry, log: quiet(), intent });
     try {
       // Catalog: every item, a category each, a tenth out of stock.
       const t1 = performance.now();
@@ -153,11 +165,17 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
         for (let i = 0; i < n; i++) service.offers(request, false);
         rankUs = Math.min(rankUs, ((performance.now() - t) * 1000) / n);
       }
+      let intentUs = Infinity;
+      for (let r = 0; r < Math.max(1, options.rounds); r++) {
+        const t = performance.now();
+        for (let i = 0; i < options.iterations; i++) withIntent.offers(request, false);
+        intentUs = Math.min(intentUs, ((performance.now() - t) * 1000) / options.iterations);
+      }
       const fallback = { subject: 'no-consent-visitor', k: 10 };
       const tf = performance.now();
       for (let i = 0; i < options.iterations; i++) service.offers(fallback, false);
       const fallbackUs = ((performance.now() - tf) * 1000) / options.iterations;
-      say(`in-process ranking: personalized ${round(rankUs, 1)} µs, popular fallback ${round(fallbackUs, 1)} µs per request`);
+      say(`in-process ranking: personalized ${round(rankUs, 1)} µs (${round(intentUs, 1)} µs with the intent lift), popular fallback ${round(fallbackUs, 1)} µs per request`);
 
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();
@@ -173,6 +191,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'items (model and catalog)', value: options.items, unit: '' },
           { label: 'subjects with online state', value: options.subjects, unit: '' },
           { label: 'in-process ranking, personalized, k = 10', value: round(rankUs, 1), unit: 'µs' },
+          { label: 'in-process ranking with the intent lift', value: round(intentUs, 1), unit: 'µs' },
           { label: 'in-process ranking, popular fallback', value: round(fallbackUs, 1), unit: 'µs' },
           { label: 'POST /v1/offers (k = 10)', value: Math.round(offers.rps), unit: 'req/s' },
           { label: 'bare route (constant)', value: Math.round(bare.rps), unit: 'req/s' },
@@ -189,10 +208,13 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           offers_vs_bare_rps: round(offers.rps / bare.rps, 3),
           offers_server_p99_ms: round(offers.serverP99Ms, 3),
           ranking_us: round(rankUs, 1),
+          ranking_with_intent_us: round(intentUs, 1),
         },
       };
     } finally {
       service.close();
+      withIntent.close();
+      intent.close();
       await app.close();
       await engine.close();
     }
