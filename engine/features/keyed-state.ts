@@ -412,10 +412,14 @@ export class KeyedState {
       const off = tiles.start(hi, ref);
       let w = 0;
       let r = 0;
+      // Tiles run coarse to fine, and within a level a later tile stays wherever an earlier one stays: once
+      // one tile of a level keeps its code, the rest of that level do too.
+      let stableLevel = -1;
       for (; r < n; r++) {
         const rec = off + r;
         const current = ints[rec * si + intBase]!;
-        const code = levels.codeFor(tileStartMs(current), newest);
+        const code = (current & 3) === stableLevel ? current : levels.codeFor(tileStartMs(current), newest);
+        if (code === current) stableLevel = current & 3;
         // Levels only coarsen with age and tiles are in time order: from the first finest-level tile that
         // stays as it is, every later one does too.
         if (code === current && (current & 3) === finest && w === r) {

@@ -88,6 +88,12 @@ export class TileLevels {
   readonly horizons: readonly number[];
   /** how far back (ms) from T the coarsest level still keeps tiles: the widest window's span */
   readonly spanMs: number;
+  /** per entry of `levels`: its bucket length (ms), and code units per bucket (4 × minutes) */
+  private readonly ms: Float64Array;
+  private readonly codeScale: Float64Array;
+  /** window start (ms) per level as of `startsFor` */
+  private readonly starts: Float64Array;
+  private startsFor = Number.NaN;
 
   constructor(windows: Iterable<WindowShape>) {
     const horizon = new Map<Level, number>();
@@ -96,6 +102,9 @@ export class TileLevels {
     this.horizons = this.levels.map((l) => horizon.get(l)!);
     const last = this.levels.length - 1;
     this.spanMs = last < 0 ? 0 : this.horizons[last]! * LEVEL_MS[this.levels[last]!];
+    this.ms = Float64Array.from(this.levels, (l) => LEVEL_MS[l]);
+    this.codeScale = Float64Array.from(this.levels, (l) => (LEVEL_MS[l] / MINUTE) * 4);
+    this.starts = new Float64Array(this.levels.length);
   }
 
   get empty(): boolean {
@@ -104,18 +113,20 @@ export class TileLevels {
 
   /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
   codeFor(ts: number, newest: number): number {
-    const { levels, horizons } = this;
-    for (let i = 0; i < levels.length; i++) {
-      const level = levels[i]!;
-      const r = LEVEL_MS[level];
-      const windowStart = firstBucket(newest, r, horizons[i]!) * r;
-      const start = Math.floor(ts / r) * r;
-      if (i === levels.length - 1) return start >= windowStart ? tileCode(start, level) : -1;
-      const parentMs = LEVEL_MS[levels[i + 1]!];
-      const parentEnd = (Math.floor(ts / parentMs) + 1) * parentMs;
-      if (parentEnd > windowStart) return tileCode(start, level);
+    const { levels, ms, codeScale } = this;
+    // Each level's window start depends on `newest` only: tidying asks for every tile of one entity in a row.
+    if (newest !== this.startsFor) {
+      for (let i = 0; i < levels.length; i++) this.starts[i] = firstBucket(newest, ms[i]!, this.horizons[i]!) * ms[i]!;
+      this.startsFor = newest;
     }
-    return -1;
+    const last = levels.length - 1;
+    for (let i = 0; i < last; i++) {
+      const parentMs = ms[i + 1]!;
+      if ((Math.floor(ts / parentMs) + 1) * parentMs > this.starts[i]!) return Math.floor(ts / ms[i]!) * codeScale[i]! + levels[i]!;
+    }
+    if (last < 0) return -1;
+    const bucket = Math.floor(ts / ms[last]!);
+    // tileCode(bucket × ms, level), without a division: a bucket is a whole number of minutes
+    return bucket * ms[last]! >= this.starts[last]! ? bucket * codeScale[last]! + levels[last]! : -1;
   }
-
 }
