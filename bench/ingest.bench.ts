@@ -118,6 +118,7 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     const best = (a: number, b: number) => (Number.isNaN(a) ? b : Math.max(a, b));
     if (rounds > 1) say(`round 1 of ${rounds}`);
     let raw = run('raw') ? await rawRound(0) : NaN;
+    let roundRaw = raw;
 
     // http and nats paths through a real engine.
     const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn', retentionDays: 3650 });
@@ -166,14 +167,27 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     try {
       // Rounds alternate the three paths, so a neighbour's load on a shared machine falls on all of them;
       // each path's best round is reported (the raw baseline's best, too).
+      // Each round's paths over that round's raw, too: measured minutes apart, they share the load of the moment.
       let http = NaN;
       let natsRate = NaN;
+      const paired: { http: number[]; nats: number[] } = { http: [], nats: [] };
       for (let round = 0; round < rounds; round++) {
         if (round > 0) say(`round ${round + 1} of ${rounds}`);
-        if (round > 0 && run('raw')) raw = best(raw, await rawRound(round));
-        if (run('http')) http = best(http, await httpRound(round));
-        if (run('nats')) natsRate = best(natsRate, await natsRound(round));
+        if (round > 0 && run('raw')) raw = best(raw, (roundRaw = await rawRound(round)));
+        if (run('http')) {
+          const rate = await httpRound(round);
+          http = best(http, rate);
+          paired.http.push(rate / roundRaw);
+        }
+        if (run('nats')) {
+          const rate = await natsRound(round);
+          natsRate = best(natsRate, rate);
+          paired.nats.push(rate / roundRaw);
+        }
       }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
+      const pairedRatios: Record<string, number> =
+        rounds > 1 ? { http_vs_raw_median_of_rounds: +median(paired.http).toFixed(3), nats_vs_raw_median_of_rounds: +median(paired.nats).toFixed(3) } : {};
       return {
         name: 'ingest',
         rows: [
@@ -182,7 +196,7 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
           { label: 'HTTP end to end', value: Math.round(http), unit: 'events/s' },
           { label: 'NATS end to end', value: Math.round(natsRate), unit: 'events/s' },
         ],
-        ratios: { http_vs_raw: +(http / raw).toFixed(3), nats_vs_raw: +(natsRate / raw).toFixed(3), http_events_per_s: Math.round(http) },
+        ratios: { http_vs_raw: +(http / raw).toFixed(3), nats_vs_raw: +(natsRate / raw).toFixed(3), ...pairedRatios, http_events_per_s: Math.round(http) },
       };
     } finally {
       await nc2.drain();
