@@ -262,9 +262,8 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         if (j !== undefined) (exclude ??= new Set()).add(j);
       }
       const items = m.tables.items;
-      const purchased = new Set<number>();
+      let purchased: Set<number> | undefined;
       const catalogIdx = catalogIndex(m);
-      const allow = businessFilter(catalogIdx, purchased, now);
 
       let note: OffersNote | undefined;
       const session: number[] = [];
@@ -280,16 +279,16 @@ export async function createOffersService(options: OffersServiceOptions): Promis
         for (const r of state.items) {
           const j = m.index.get(r.item);
           if (j === undefined) continue;
-          if (r.type === 'purchase') purchased.add(j);
+          if (r.type === 'purchase') (purchased ??= new Set()).add(j);
           (r.session === key ? session : history).push(j);
         }
         categories = sessionCategories(state, key);
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
-      const fromCategories: number[] = [];
-      if (personalized) for (const c of categories) for (const j of trending(m, catalogIdx, c)) fromCategories.push(j);
+      const fromCategories = personalized ? categories.map((c) => trending(m, catalogIdx, c)) : [];
       const lift = personalized ? intentLift(request, optedOut) : undefined;
+      const allow = businessFilter(catalogIdx, purchased, now);
 
       const explore = request.context?.explore === 'epsilon';
       const epsilon = request.context?.epsilon ?? DEFAULT_EPSILON;
@@ -324,10 +323,10 @@ export async function createOffersService(options: OffersServiceOptions): Promis
  * The business filter the ranker applies to candidates: in stock, eligible now, not already purchased. Made
  * by a factory (an anonymous closure) rather than a named one per request.
  */
-function businessFilter(c: CatalogIndex, purchased: ReadonlySet<number>, now: number): (j: number) => boolean {
+function businessFilter(c: CatalogIndex, purchased: ReadonlySet<number> | undefined, now: number): (j: number) => boolean {
   const { outOfStock, windows } = c;
   return (j) => {
-    if (outOfStock[j] === 1 || (purchased.size > 0 && purchased.has(j))) return false;
+    if (outOfStock[j] === 1 || (purchased !== undefined && purchased.has(j))) return false;
     if (windows.size === 0) return true;
     const w = windows.get(j);
     return w === undefined || (w[0] <= now && now <= w[1]);

@@ -18,7 +18,7 @@
  * offered. Each offer carries the reason that contributed most to its score.
  *
  * Serving adds optional inputs (evaluation passes none, so its numbers are unchanged):
- * `categoryItems`, items trending in the session's categories (from the catalog), which join the candidates
+ * `categoryItems`, lists of items trending in the session's categories (from the catalog), which join the candidates
  * and add `categoryWeight · log(1 + pop_j) / log(1 + max pop)` (reason `trending_in_category`); `allow`,
  * the business filter (stock, eligibility, already purchased), applied to candidates before top-k; `value`,
  * a business value per item in [0, 1] (from the catalog's margin and price), which adds
@@ -82,7 +82,7 @@ export interface RankingContext {
   /** Table indices never to offer. */
   exclude?: ReadonlySet<number>;
   /** Serving: items trending in the session's categories (extra candidates, scored with categoryWeight). */
-  categoryItems?: readonly number[];
+  categoryItems?: ReadonlyArray<ArrayLike<number>>;
   categoryWeight?: number;
   /** Serving: business value per item (table index) in [0, 1], added with valueWeight. */
   value?: ArrayLike<number>;
@@ -126,7 +126,9 @@ export class OfferRanker {
   private slotSimilarity = new Float64Array(0);
   /** Survivors' full scores by item (what top-k reads). */
   private readonly total: Float64Array;
-  private readonly survivors: number[] = [];
+  /** Pass 1: the slots that may be offered; pass 2 rewrites it in place with the items that got a full score. */
+  private survivors = new Int32Array(0);
+  private survivorCount = 0;
   /** The k best lower bounds seen so far (descending), for pruning. */
   private bounds = new Float64Array(16);
   private readonly parts = new Float64Array(COMPONENTS);
@@ -141,7 +143,8 @@ export class OfferRanker {
   private exclude: ReadonlySet<number> | undefined;
   private allow: ((item: number) => boolean) | undefined;
   /** Context items whose embedding neighbours are candidates. */
-  private readonly seeded: number[] = [];
+  private readonly seeded: Int32Array;
+  private seededCount = 0;
 
   constructor(
     readonly tables: OfferTables,
@@ -166,6 +169,7 @@ export class OfferRanker {
     this.query = new Float32Array(tables.dim);
     this.slotOf = new Int32Array(n).fill(-1);
     this.total = new Float64Array(n);
+    this.seeded = new Int32Array(params.sessionSeeds + params.historySeeds);
     this.grow(1024);
   }
 
@@ -220,7 +224,8 @@ export class OfferRanker {
       this.scoreSlot(this.candidate(j));
     }
     const { offsets, columns } = this.tables.neighbors;
-    for (const item of this.seeded) {
+    for (let s = 0; s < this.seededCount; s++) {
+      const item = this.seeded[s]!;
       for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
         const j = columns[p]!;
         if (this.slotOf[j]! >= 0) continue;
@@ -228,7 +233,8 @@ export class OfferRanker {
         this.scoreSlot(this.candidate(j));
       }
     }
-    for (const j of context.categoryItems ?? []) {
+    for (const list of context.categoryItems ?? []) for (let c = 0; c < list.length; c++) {
+      const j = list[c]!;
       if (j < 0 || j >= this.n) continue;
       const pop = this.popNorm[j]!;
       const held = this.slotOf[j]!;
@@ -252,7 +258,7 @@ export class OfferRanker {
     const allow = this.allow;
     const total = this.total;
     let kept = 0;
-    for (let c = 0; c < survivors.length; c++) {
+    for (let c = 0; c < this.survivorCount; c++) {
       const slot = survivors[c]!;
       const j = this.slotItem[slot]!;
       const low = this.slotLow[slot]!;
@@ -262,8 +268,7 @@ export class OfferRanker {
       total[j] = low + s;
       survivors[kept++] = j;
     }
-    survivors.length = kept;
-    const best = topK(survivors, this.scoreOf, k, this.tables.popularity);
+    const best = topK(survivors.subarray(0, kept), this.scoreOf, k, this.tables.popularity);
     const reasons = best.items.map((j) => {
       const p = this.components(j, w);
       let arg = 4;
@@ -285,7 +290,7 @@ export class OfferRanker {
     if (j === this.viewing || (this.exclude !== undefined && this.exclude.has(j))) return;
     const low = this.cheapScore(slot, j, this.weights);
     this.slotLow[slot] = low;
-    this.survivors.push(slot);
+    this.survivors[this.survivorCount++] = slot;
     const k = this.k;
     const bounds = this.bounds;
     if (this.held === k && low <= bounds[k - 1]!) return;
@@ -317,7 +322,7 @@ export class OfferRanker {
       this.slotBought[this.candidate(bought.columns[p]!)]! += context * bought.weights[p]!;
     }
     // Its embedding neighbours are looked at once the threshold is known.
-    this.seeded.push(item);
+    this.seeded[this.seededCount++] = item;
   }
 
   /** Weight per component for this request, in component order (the similarity's is applied apart). */
@@ -416,13 +421,14 @@ export class OfferRanker {
     this.slotCategory = grown(this.slotCategory, (c) => new Uint8Array(c));
     this.slotLow = grown(this.slotLow, (c) => new Float64Array(c));
     this.slotSimilarity = grown(this.slotSimilarity, (c) => new Float64Array(c));
+    this.survivors = grown(this.survivors, (c) => new Int32Array(c));
   }
 
   private reset(): void {
     for (let slot = 0; slot < this.count; slot++) this.slotOf[this.slotItem[slot]!] = -1;
     this.count = 0;
-    this.survivors.length = 0;
-    this.seeded.length = 0;
+    this.survivorCount = 0;
+    this.seededCount = 0;
     this.value = undefined;
     this.exclude = undefined;
     this.allow = undefined;

@@ -134,7 +134,7 @@ test('pruning is exact: the top k equals scoring every candidate (random tables 
     const maxPop = Math.max(...t.popularity);
     const popNorm = (j: number) => Math.log1p(t.popularity[j]!) / Math.log1p(maxPop);
     topK(Array.from({ length: n }, (_, i) => i), (i) => t.popularity[i]!, params.popularCandidates, t.popularity).items.forEach((j) => add(j, 0, 0));
-    for (const j of ctx.categoryItems ?? []) add(j, 6, 1);
+    for (const list of ctx.categoryItems ?? []) for (const j of Array.from(list)) add(j, 6, 1);
     const qn = Math.hypot(...q) || 1;
     for (const [j, p] of parts) {
       if (j === ctx.session.at(-1) || ctx.exclude?.has(j) || (ctx.allow && !ctx.allow(j))) continue;
@@ -151,7 +151,7 @@ test('pruning is exact: the top k equals scoring every candidate (random tables 
     const ctx: RankingContext = {
       session: Array.from({ length: 1 + Math.floor(rand() * 5) }, pick),
       history: Array.from({ length: Math.floor(rand() * 10) }, pick),
-      ...(trial % 2 ? { exclude: new Set([pick()]), allow: (j: number) => !blocked.has(j), categoryItems: Array.from({ length: 30 }, pick), categoryWeight: 0.2, value, valueWeight: 0.1, intentLift: rand() * 3 } : {}),
+      ...(trial % 2 ? { exclude: new Set([pick()]), allow: (j: number) => !blocked.has(j), categoryItems: [Array.from({ length: 20 }, pick), Array.from({ length: 10 }, pick)], categoryWeight: 0.2, value, valueWeight: 0.1, intentLift: rand() * 3 } : {}),
     };
     const k = [1, 5, 10, 40][trial % 4]!;
     const got = ranker.rank(ctx, k);
