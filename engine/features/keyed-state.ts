@@ -79,7 +79,8 @@ export class KeyedState {
   private readonly copyTo: Int32Array;
   private readonly copyTargets: Int32Array;
   private sweepCursor = 0;
-  private onlyReserved = false;
+  /** set by reserveOnly: events of keys without a slot are not applied */
+  reservedOnly = false;
 
   constructor(
     readonly plan: KindPlan,
@@ -114,9 +115,10 @@ export class KeyedState {
   }
 
   /**
-   * Keeps state only for `keys` from now on: each gets an (empty) slot, and events of any other key are
-   * ignored (`apply` returns -1). The check is the lookup the event makes anyway, instead of a call per
-   * event. Needs `keepKeys`, so that a swept entity keeps its slot for its later events.
+   * Gives each of `keys` an (empty) slot, and marks the state as keeping only those (`reservedOnly`): the
+   * owner then finds an event's slot with `find` and ignores events of other keys, so the lookup the event
+   * makes anyway decides, instead of a call per event. Needs `keepKeys`, so that a swept entity keeps its
+   * slot for its later events.
    */
   reserveOnly(keys: Iterable<string>): void {
     if (!this.keepKeys) throw new Error('reserveOnly needs keepKeys');
@@ -124,7 +126,7 @@ export class KeyedState {
       const slot = this.keys.findOrInsert(key);
       if (this.keys.inserted) this.initHeader(slot);
     }
-    this.onlyReserved = true;
+    this.reservedOnly = true;
   }
 
   /** Entities held (with keepKeys, emptied ones do not count). */
@@ -154,18 +156,16 @@ export class KeyedState {
    * Adds one accepted event. `values` holds the event's summable values (plan.ts VALUE_*), `fieldIds` its
    * item and category as dictionary ids (-1 when absent). Returns the entity's slot. `parts` says what the
    * purpose gate admitted the event into (PART_VIEWS, PART_HISTORY); the slot and its newest-event time are
-   * kept either way, since other entities' distinct sets use the slot as an id. Returns -1, changing
-   * nothing, for a key outside `reserveOnly`'s.
+   * kept either way, since other entities' distinct sets use the slot as an id.
    */
   apply(key: string, ts: number, type: number, values: Float64Array, fieldIds: Int32Array, parts: number = ALL_PARTS): number {
-    let slot: number;
-    if (this.onlyReserved) {
-      slot = this.keys.find(key);
-      if (slot < 0) return -1;
-    } else {
-      slot = this.keys.findOrInsert(key);
-      if (this.keys.inserted) this.initHeader(slot);
-    }
+    const slot = this.keys.findOrInsert(key);
+    if (this.keys.inserted) this.initHeader(slot);
+    return this.applyAt(slot, ts, type, values, fieldIds, parts);
+  }
+
+  /** `apply` to an entity whose slot is known (`find`, e.g. one of `reserveOnly`'s keys). */
+  applyAt(slot: number, ts: number, type: number, values: Float64Array, fieldIds: Int32Array, parts: number = ALL_PARTS): number {
     const plan = this.plan;
     const L = this.layout;
     const hf = this.keys.f;

@@ -252,13 +252,16 @@ export class FeatureStore implements EventSink {
           : -1;
     const subjects = this.subjectState;
     const person = this.gated.person;
+    // With onlySubjects the subject's lookup says whether it is kept at all, before the gate is asked.
+    const reserved = subjects?.reservedOnly ? subjects.find(sid) : -1;
     if (
       subjects &&
+      (reserved >= 0 || !subjects.reservedOnly) &&
       (this.ownsSubject === undefined || this.ownsSubject(sid)) &&
       (this.admits === undefined || person === undefined || this.admits(sid, person, ts))
     ) {
-      const slot = subjects.apply(sid, ts, type, values, ids);
-      if (slot >= 0) this.sessionState?.apply(sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
+      const slot = reserved >= 0 ? subjects.applyAt(reserved, ts, type, values, ids) : subjects.apply(sid, ts, type, values, ids);
+      this.sessionState?.apply(sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
     }
     // Dropping what nothing can reach any more: a batch every 128 events (cheaper than a little each time).
     if ((this.applied & 127) === 0) {
