@@ -194,9 +194,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   // view, so feature names resolve the same on every deployment.
   const storeOptions = partitions > 1 ? { admits, ownsSubject: () => false } : { admits };
   // The offers state travels in the same snapshot (same stream sequence); a subject whose personalization
-  // consent was withdrawn (or who was erased) while this process was down is not restored.
-  const offersState = recentItems.attachment((sid) => consent.allowed(sid, 'personalization'));
-  const restored = await readSnapshot(snapshotPath, storeOptions, [offersState]).catch((err) => {
+  // consent was withdrawn (or who was erased) while this process was down is not restored. Partitioned, it
+  // follows the partitions this worker holds, which a restart changes: not carried there (yet).
+  const attachments = partitions > 1 ? [] : [recentItems.attachment((sid) => consent.allowed(sid, 'personalization'))];
+  const restored = await readSnapshot(snapshotPath, storeOptions, attachments).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
   });
@@ -209,7 +210,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
-    (snapshotting ??= writeSnapshot(snapshotPath, features, [offersState])
+    (snapshotting ??= writeSnapshot(snapshotPath, features, attachments)
       .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
       .finally(() => (snapshotting = undefined)));
   const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);
