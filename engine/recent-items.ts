@@ -4,11 +4,11 @@
  * it in the same purpose gate as the personal feature views (purpose `personalization`, only admitted
  * events); it is purged with the subject's profile on withdrawal and erasure and shown in the export.
  *
- * It travels in the feature store's snapshot (an attachment, engine/features/snapshot.ts): it is fed by the
- * same consumer as the store, so it reflects the same stream sequence, and a restart that restores the
- * snapshot resumes both right after it; without a snapshot it is rebuilt by the replay. A decayed subject vector is not stored: serving computes
- * it per request from these items and the model's item vectors (models/offers/ranker.ts), which keeps the
- * state independent of the model version.
+ * It travels in the feature store's snapshot (an attachment, engine/features/snapshot.ts; unpartitioned
+ * deployments): it is fed by the same consumer as the store, so it reflects the same stream sequence, and a
+ * restart that restores the snapshot resumes both right after it; without a snapshot it is rebuilt by the
+ * replay. A decayed subject vector is not stored: serving computes it per request from these items and the
+ * model's item vectors (models/offers/ranker.ts), which keeps the state independent of the model version.
  */
 import type { StoredEvent } from './event-schema.ts';
 import { sessionKey } from './features/sessions.ts';
