@@ -91,9 +91,9 @@ export class TileLevels {
   /** per entry of `levels`: its bucket length (ms), and code units per bucket (4 × minutes) */
   private readonly ms: Float64Array;
   private readonly codeScale: Float64Array;
-  /** window start (ms) per level as of `startsFor` */
+  /** per level: its window start (ms), for an entity whose newest event is at startsFor */
   private readonly starts: Float64Array;
-  private startsFor = Number.NaN;
+  private readonly startsFor: Float64Array;
 
   constructor(windows: Iterable<WindowShape>) {
     const horizon = new Map<Level, number>();
@@ -105,6 +105,7 @@ export class TileLevels {
     this.ms = Float64Array.from(this.levels, (l) => LEVEL_MS[l]);
     this.codeScale = Float64Array.from(this.levels, (l) => (LEVEL_MS[l] / MINUTE) * 4);
     this.starts = new Float64Array(this.levels.length);
+    this.startsFor = new Float64Array(this.levels.length).fill(Number.NaN);
   }
 
   get empty(): boolean {
@@ -113,20 +114,24 @@ export class TileLevels {
 
   /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
   codeFor(ts: number, newest: number): number {
-    const { levels, ms, codeScale } = this;
-    // Each level's window start depends on `newest` only: tidying asks for every tile of one entity in a row.
-    if (newest !== this.startsFor) {
-      for (let i = 0; i < levels.length; i++) this.starts[i] = firstBucket(newest, ms[i]!, this.horizons[i]!) * ms[i]!;
-      this.startsFor = newest;
-    }
+    const { levels, ms, codeScale, starts, startsFor } = this;
     const last = levels.length - 1;
-    for (let i = 0; i < last; i++) {
-      const parentMs = ms[i + 1]!;
-      if ((Math.floor(ts / parentMs) + 1) * parentMs > this.starts[i]!) return Math.floor(ts / ms[i]!) * codeScale[i]! + levels[i]!;
+    for (let i = 0; i <= last; i++) {
+      // A level's window start depends on `newest` only, and is computed when first needed for it: an event
+      // usually needs the finest level's alone, tidying asks for every tile of one entity in a row.
+      if (startsFor[i] !== newest) {
+        starts[i] = firstBucket(newest, ms[i]!, this.horizons[i]!) * ms[i]!;
+        startsFor[i] = newest;
+      }
+      if (i < last) {
+        const parentMs = ms[i + 1]!;
+        // tileCode(bucket × ms, level), without a division: a bucket is a whole number of minutes
+        if ((Math.floor(ts / parentMs) + 1) * parentMs > starts[i]!) return Math.floor(ts / ms[i]!) * codeScale[i]! + levels[i]!;
+      } else {
+        const bucket = Math.floor(ts / ms[i]!);
+        return bucket * ms[i]! >= starts[i]! ? bucket * codeScale[i]! + levels[i]! : -1;
+      }
     }
-    if (last < 0) return -1;
-    const bucket = Math.floor(ts / ms[last]!);
-    // tileCode(bucket × ms, level), without a division: a bucket is a whole number of minutes
-    return bucket * ms[last]! >= this.starts[last]! ? bucket * codeScale[last]! + levels[last]! : -1;
+    return -1;
   }
 }
