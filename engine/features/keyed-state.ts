@@ -182,7 +182,8 @@ export class KeyedState {
 
     if (parts & PART_HISTORY && this.history && plan.history!.mask & bit) {
       const day = Math.floor(ts / DAY);
-      if (day >= firstBucket(newest, DAY, plan.history!.view.retentionDays)) this.addDemand(slot, day, values[VALUE_UNITS]!);
+      // the newest event is always inside its own windows: only an older one needs the check
+      if (ts === newest || day >= firstBucket(newest, DAY, plan.history!.view.retentionDays)) this.addDemand(slot, day, values[VALUE_UNITS]!);
     }
     if (!(parts & PART_VIEWS)) return slot;
 
@@ -205,7 +206,7 @@ export class KeyedState {
       if (id < 0 || !(spec.mask & bit)) continue;
       const r = LEVEL_MS[spec.shape!.level];
       const bucket = Math.floor(ts / r);
-      if (bucket < firstBucket(newest, r, spec.shape!.buckets)) continue; // outside every window from now on
+      if (ts !== newest && bucket < firstBucket(newest, r, spec.shape!.buckets)) continue; // outside every window from now on
       addMember(this.members[k]!, hi, 2 * base + L.memberRefs[k]!, id, bucket);
     }
 
