@@ -161,7 +161,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(dashboardRoutes());
   const intent = await createIntentService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs });
   app.addHook('onClose', async () => intent.close());
-  const offers = await createOffersService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs });
+  const offers = await createOffersService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs, intent });
   app.addHook('onClose', async () => offers.close());
   await app.register(intentRoutes(intent, { offers }));
   await app.register(offersRoutes(offers, options.engine));

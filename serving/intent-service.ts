@@ -74,7 +74,8 @@ export interface ServedIntentModel {
 }
 
 export interface IntentService {
-  score(subject: string, session: string | undefined, optedOut: boolean): IntentAnswer;
+  /** `reasons: false` skips the attribution (the backward pass) for callers that need the score alone */
+  score(subject: string, session: string | undefined, optedOut: boolean, options?: { reasons?: boolean }): IntentAnswer;
   status(): ServingModelStatus;
   /** The model answering now (tests compare it with the route). */
   current(): ServedIntentModel | undefined;
@@ -174,7 +175,7 @@ export async function createIntentService(options: IntentServiceOptions): Promis
     current,
     status: () => watch?.status() ?? { task: INTENT_TASK, serving: null, loadedAt: null, pointer: null, failure: null },
     close: () => watch?.close(),
-    score(subject, session, optedOut) {
+    score(subject, session, optedOut, options) {
       const m = current();
       if (!m) throw new IobError('IOB_ERR_MODEL_UNAVAILABLE');
       const sid = engine.pseudonymize('subject', subject);
@@ -188,6 +189,7 @@ export async function createIntentService(options: IntentServiceOptions): Promis
         const v = (m.fromSession[i] ? m.sessionValues : m.subjectValues)[m.storeIndex[i]!]!;
         row[i] = v < m.low[i]! ? m.low[i]! : v > m.high[i]! ? m.high[i]! : v;
       }
+      if (options?.reasons === false) return { score: m.forward.score(row), modelVersion: m.version, personalized: true, reasons: [] };
       const score = m.forward.explain(row, m.contributions);
       return { score, modelVersion: m.version, personalized: true, reasons: topReasons(m, m.contributions) };
     },

@@ -166,7 +166,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
   const intentLift = (request: OffersRequest, optedOut: boolean): number | undefined => {
     const model = intent?.current();
     if (!model || !(model.baseRate > 0)) return undefined;
-    const answer = intent!.score(request.subject, request.session, optedOut);
+    const answer = intent!.score(request.subject, request.session, optedOut, { reasons: false });
     return answer.personalized ? Math.min(MAX_INTENT_LIFT, answer.score / model.baseRate) : undefined;
   };
   const watch: ServingModelWatch<ServedOffersModel> | undefined = options.registry
