@@ -20,7 +20,7 @@ import { sessionKey } from './features/sessions.ts';
 import { RecentItemsState } from './recent-items.ts';
 import { DEFAULT_VIEWS, type Entity } from './features/definitions.ts';
 import { startPartitionedState, type PartitionedState } from './cluster/partitioned-state.ts';
-import { partitionMapping } from './event-log.ts';
+import { partitionMapping, partitionOf } from './event-log.ts';
 import { IobError } from './errors.ts';
 import { createSubjectRights, type SubjectRights } from './subject-rights.ts';
 import type { Config } from './config.ts';
@@ -195,18 +195,20 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const storeOptions = partitions > 1 ? { admits, ownsSubject: () => false } : { admits };
   // The offers state travels in the same snapshot (same stream sequence); a subject whose personalization
   // consent was withdrawn (or who was erased) while this process was down is not restored. Partitioned, it
-  // follows the partitions this worker holds, which a restart changes: not carried there (yet).
-  const attachments = partitions > 1 ? [] : [recentItems.attachment((sid) => consent.allowed(sid, 'personalization'))];
+  // rides on each partition's consumer and snapshot instead (see startPartitionedState below).
+  const stillPersonal = (sid: string) => consent.allowed(sid, 'personalization');
+  const attachments = partitions > 1 ? [] : [recentItems.attachment(stillPersonal)];
   const restored = await readSnapshot(snapshotPath, storeOptions, attachments).catch((err) => {
     log.warn({ err: { message: (err as Error).message } }, 'feature snapshot unreadable; rebuilding from the stream');
     return undefined;
   });
   const features = restored ?? new FeatureStore(storeOptions);
-  // The offers state rides on the main consumer, for the subjects whose personal state this process holds,
-  // through the same personalization gate as the subject and session views.
-  const gatedSink = gate(features, (event) => {
-    if (personal(event.sid) && admits(event.sid, 'personalization', event.ts)) recentItems.apply(event);
-  });
+  // The offers state rides on the consumer of the person's state (the main one, or a partition's), through
+  // the same personalization gate as the subject and session views.
+  const applyRecent = (event: Parameters<EventSink['apply']>[0]) => {
+    if (admits(event.sid, 'personalization', event.ts)) recentItems.apply(event);
+  };
+  const gatedSink = gate(features, partitions > 1 ? undefined : applyRecent);
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
   const snapshot = () =>
@@ -227,7 +229,9 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
           consumerName: config.consumerName,
           snapshotIntervalMs: config.snapshotIntervalMs,
           storeOptions: { admits, views: DEFAULT_VIEWS.filter((v) => isPersonalEntity(v.entity)), histories: [] },
-          sinkFor: gate,
+          sinkFor: (store) => gate(store, applyRecent),
+          attachmentsFor: (p) => [recentItems.attachment(stillPersonal, (sid) => partitionOf(sid, partitions) === p)],
+          forget: (p) => void recentItems.forget((sid) => partitionOf(sid, partitions) === p),
           log: log.child({ component: 'partitions', worker: workerId }),
         })
       : undefined;

@@ -4,9 +4,10 @@
  * it in the same purpose gate as the personal feature views (purpose `personalization`, only admitted
  * events); it is purged with the subject's profile on withdrawal and erasure and shown in the export.
  *
- * It travels in the feature store's snapshot (an attachment, engine/features/snapshot.ts; unpartitioned
- * deployments): it is fed by the same consumer as the store, so it reflects the same stream sequence, and a
- * restart that restores the snapshot resumes both right after it; without a snapshot it is rebuilt by the
+ * It travels in the feature store's snapshot (an attachment, engine/features/snapshot.ts; on a partitioned
+ * deployment, each partition's snapshot carries its subjects): it is fed by the same consumer as the store,
+ * so it reflects the same stream sequence, and a restart or takeover that restores the snapshot resumes
+ * both right after it; without a snapshot it is rebuilt by the
  * replay. A decayed subject vector is not stored: serving computes it per request from these items and the
  * model's item vectors (models/offers/ranker.ts), which keeps the state independent of the model version.
  */
@@ -120,16 +121,20 @@ export class RecentItemsState {
   }
 
   /**
-   * The state as a snapshot attachment. Restoring replaces what is held; `keep` says which subjects may be
-   * restored (the engine passes "personalization still allowed": a withdrawal or an erasure while the
-   * process was down must not bring a profile back).
+   * The state as a snapshot attachment. `keep` says which subjects may be restored (the engine passes
+   * "personalization still allowed": a withdrawal or an erasure while the process was down must not bring a
+   * profile back). `covers` names the subjects the snapshot is about (default: all of them): a partitioned
+   * worker snapshots each partition's store with the recent items of that partition's subjects only, and
+   * restoring one partition replaces only its subjects.
    */
-  attachment(keep: (sid: string) => boolean = () => true): SnapshotAttachment {
+  attachment(keep: (sid: string) => boolean = () => true, covers: (sid: string) => boolean = () => true): SnapshotAttachment {
     return {
       name: 'recentItems',
       save: (): SavedState => ({
         v: 1,
-        subjects: [...this.subjects].map(([sid, s]) => [sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]),
+        subjects: [...this.subjects]
+          .filter(([sid]) => covers(sid))
+          .map(([sid, s]) => [sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]),
       }),
       restore: (state) => {
         const saved = state as Partial<SavedState>;
@@ -137,7 +142,7 @@ export class RecentItemsState {
         // Read whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
         const restored = new Map<string, SubjectOffersState>();
         for (const [sid, items, sessions] of saved.subjects) {
-          if (!keep(sid)) continue;
+          if (!keep(sid) || !covers(sid)) continue;
           // One string per session key within a subject, as apply() keeps them.
           const keys = new Map<string, string>();
           const key = (k: string): string => keys.get(k) ?? (keys.set(k, k), k);
@@ -146,9 +151,16 @@ export class RecentItemsState {
             sessions: sessions.map(([k, cats]) => [key(k), cats.map((c) => this.intern(c))]),
           });
         }
-        this.subjects.clear();
+        this.forget(covers);
         for (const [sid, s] of restored) this.subjects.set(sid, s);
       },
     };
+  }
+
+  /** Drops the subjects `covers` names (a partition this worker no longer holds); how many. */
+  forget(covers: (sid: string) => boolean): number {
+    let n = 0;
+    for (const sid of this.subjects.keys()) if (covers(sid)) n += Number(this.subjects.delete(sid));
+    return n;
   }
 }

@@ -11,7 +11,7 @@ import type { JetStreamClient, JetStreamManager, ObjectStore } from 'nats';
 import { partitionOf, partitionSubject } from '../event-log.ts';
 import type { Logger } from '../logger.ts';
 import { FeatureStore, type FeatureStoreOptions } from '../features/online-store.ts';
-import { snapshotFromObjectStore, snapshotToObjectStore } from '../features/snapshot.ts';
+import { snapshotFromObjectStore, snapshotToObjectStore, type SnapshotAttachment } from '../features/snapshot.ts';
 import { startStreamConsumer, type EventSink, type StreamConsumer } from '../stream-consumer.ts';
 import { startPartitionLeases, type PartitionLeases } from './partition-leases.ts';
 
@@ -24,6 +24,13 @@ export interface PartitionedStateOptions {
   replicas: number;
   consumerName: string;
   snapshotIntervalMs: number;
+  /**
+   * State a partition's consumer feeds beside its store (through `sinkFor`), carried in the partition's
+   * snapshot so a takeover restores it at the same sequence (e.g. the offers state of the partition's subjects).
+   */
+  attachmentsFor?: (partition: number) => readonly SnapshotAttachment[];
+  /** A partition left this worker (or is taken without a snapshot): forget what the attachments hold for it. */
+  forget?: (partition: number) => void;
   /** the options of every partition's store (its views, the purpose gate) */
   storeOptions: FeatureStoreOptions;
   /** wraps a store into what its consumer applies events to (the purpose gate) */
@@ -58,7 +65,7 @@ export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamM
   const held = new Map<number, Partition>();
 
   const snapshot = async (p: number, part: Partition) => {
-    const info = await snapshotToObjectStore(os, snapshotName(p), part.store);
+    const info = await snapshotToObjectStore(os, snapshotName(p), part.store, options.attachmentsFor?.(p));
     log.debug({ partition: p, lastSeq: part.store.lastSeq, bytes: info.size }, 'partition snapshot written');
   };
 
@@ -67,10 +74,11 @@ export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamM
     { partitions, workerId: options.workerId, ttlMs: options.leaseTtlMs, replicas: options.replicas, log },
     {
       async acquire(p) {
-        const restored = await snapshotFromObjectStore(os, snapshotName(p), options.storeOptions).catch((err) => {
+        const restored = await snapshotFromObjectStore(os, snapshotName(p), options.storeOptions, options.attachmentsFor?.(p)).catch((err) => {
           log.warn({ partition: p, err: { message: (err as Error).message } }, 'partition snapshot unreadable; replaying the partition');
           return undefined;
         });
+        if (!restored) options.forget?.(p);
         const store = restored ?? new FeatureStore(options.storeOptions);
         const consumer = await startStreamConsumer(js, jsm, {
           durable: `${options.consumerName}-p${p}`,
@@ -87,6 +95,7 @@ export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamM
         if (!part) return;
         await part.consumer.stop();
         if (!lost) await snapshot(p, part);
+        options.forget?.(p);
       },
     },
   );

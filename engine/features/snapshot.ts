@@ -122,13 +122,18 @@ export async function readSnapshot(path: string, options: FeatureStoreOptions = 
 }
 
 /** Stores the snapshot as object `name` of a NATS object store (`await js.views.os(bucket)`), for takeover by another worker. */
-export async function snapshotToObjectStore(os: ObjectStore, name: string, store: FeatureStore): Promise<ObjectInfo> {
-  const data = encodeSnapshot(store);
+export async function snapshotToObjectStore(os: ObjectStore, name: string, store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<ObjectInfo> {
+  const data = encodeSnapshot(store, attachments);
   return os.putBlob({ name, description: `feature store at stream sequence ${store.lastSeq}` }, data);
 }
 
 /** Reads a snapshot stored by snapshotToObjectStore; undefined when the object does not exist. */
-export async function snapshotFromObjectStore(os: ObjectStore, name: string, options: FeatureStoreOptions = {}): Promise<FeatureStore | undefined> {
+export async function snapshotFromObjectStore(
+  os: ObjectStore,
+  name: string,
+  options: FeatureStoreOptions = {},
+  attachments: readonly SnapshotAttachment[] = [],
+): Promise<FeatureStore | undefined> {
   const data = await os.getBlob(name);
-  return data ? decodeSnapshot(data, options) : undefined;
+  return data ? decodeSnapshot(data, options, attachments) : undefined;
 }

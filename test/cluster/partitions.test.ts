@@ -3,7 +3,7 @@
  * real `iob start` workers lease the partitions between them (NATS KV), each serves the subjects of its
  * own partitions and names the owner for the others (421), and when one is killed with SIGKILL the
  * survivor takes its partitions over from their last snapshot in the object store plus replay, and serves
- * them with the same features.
+ * them with the same features and the same offers state (recent items).
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -115,6 +115,12 @@ test('two workers share the partitions; a killed worker’s partitions are serve
     }
     return true;
   }, 30_000, "the survivor to serve the killed worker's subjects");
+  // The offers state (recent items) of the killed worker's subjects came over with its partitions' snapshots.
+  for (const s of onB) {
+    const exported = await call(a, 'GET', `/v1/subjects/${s}/export`);
+    assert.equal(exported.status, 200);
+    assert.equal(exported.body.recentItems?.items?.length, views(subjects.indexOf(s)), `recent items of ${s} after takeover`);
+  }
   t.diagnostic(`takeover: every subject served again by the survivor ${((performance.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL (lease TTL 2 s)`);
   assert.deepEqual(await owned(a), [0, 1, 2, 3]);
   assert.match(a.output(), /"worker":"worker-a","partition":\d,"fromSeq":[1-9]\d*,"msg":"partition restored from snapshot; replaying after it"/, 'taken over from a snapshot, not replayed from scratch');
