@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import { EVENTS_STREAM, decodeEvent, isNotFound } from './event-log.ts';
 import type { StoredEvent } from './event-schema.ts';
 
+/** Longest stretch the consumer applies messages without letting timers and requests run (ms). */
+const SLICE_MS = 2;
+
 export interface EventSink {
   /** The last stream sequence this sink reflects (0 when empty). */
   readonly lastSeq: number;
@@ -124,13 +127,19 @@ export async function startStreamConsumer(
 
   // A backlog arrives as buffered messages that the async iterator hands over in microtasks, so without a
   // pause now and then a catch-up would starve timers (snapshots, acks) and HTTP requests until it ends.
-  let sinceYield = 0;
+  // The pause is by time, not by count: a slice of at most ~SLICE_MS, so a request that arrives while the
+  // consumer works waits that long at most (1,000 messages were 10–15 ms: a scoring p99 of as much).
+  let sinceCheck = 0;
+  let sliceStart = performance.now();
   const loop = (async () => {
     while (!stopped) {
       for await (const m of messages) {
-        if (++sinceYield >= 1000) {
-          sinceYield = 0;
-          await new Promise<void>((resolve) => setImmediate(resolve));
+        if (++sinceCheck >= 32) {
+          sinceCheck = 0;
+          if (performance.now() - sliceStart >= SLICE_MS) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
         }
         const seq = streamSequence(m);
         if (seq <= sink.lastSeq) {
