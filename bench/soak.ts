@@ -150,6 +150,7 @@ try {
     // stall) and samples with a 10 ms timer, which its figures include: the stall is what lies beyond it.
     return {
       heapMb: mb('iob_nodejs_heap_size_used_bytes'),
+      heapTotalMb: mb('iob_nodejs_heap_size_total_bytes'),
       externalMb: mb('iob_nodejs_external_memory_bytes'),
       loopMaxMs: beyondProbe('iob_nodejs_eventloop_lag_max_seconds'),
       loopP99Ms: beyondProbe('iob_nodejs_eventloop_lag_p99_seconds'),
@@ -159,6 +160,7 @@ try {
     minute: number;
     rssMb: number;
     heapMb: number;
+    heapTotalMb: number;
     externalMb: number;
     loopMaxMs: number;
     loopP99Ms: number;
@@ -187,7 +189,7 @@ try {
   };
   const show = (label: string, row: Row) =>
     say(
-      `  ${label.padStart(8)}  RSS ${row.rssMb.toFixed(1).padStart(7)} MB (heap ${row.heapMb.toFixed(1)}, external ${row.externalMb.toFixed(1)}; event-loop delay p99 ${row.loopP99Ms} max ${row.loopMaxMs} ms)  p99 ${kindNames.map((k) => `${k} ${row.p99Ms[k]}`).join(' / ')} ms  p50 ${kindNames.map((k) => row.p50Ms[k]).join('/')} ms  ${row.rps} req/s  errors ${row.errors}  non-2xx ${row.non2xx}`,
+      `  ${label.padStart(8)}  RSS ${row.rssMb.toFixed(1).padStart(7)} MB (heap ${row.heapMb.toFixed(1)} of ${row.heapTotalMb.toFixed(1)}, external ${row.externalMb.toFixed(1)}; event-loop delay p99 ${row.loopP99Ms} max ${row.loopMaxMs} ms)  p99 ${kindNames.map((k) => `${k} ${row.p99Ms[k]}`).join(' / ')} ms  p50 ${kindNames.map((k) => row.p50Ms[k]).join('/')} ms  ${row.rps} req/s  errors ${row.errors}  non-2xx ${row.non2xx}`,
     );
   // Warm-up: the heap, the JIT and the broker's stream files reach their working size before the first
   // measured minute (what a soak looks for is growth after that, i.e. a leak); its figures are printed too.
