@@ -287,13 +287,15 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       }
       const personalized = note === undefined;
       const fromCategories = personalized ? categories.map((c) => trending(m, catalogIdx, c)) : [];
-      const lift = personalized ? intentLift(request, optedOut) : undefined;
+      const value = catalogIdx.maxValue > 0 ? catalogIdx.value : undefined;
+      // The lift scales only bought-together and business value: without either, no intent forward pass.
+      const liftMatters = m.ranker.weighsBoughtTogether || (value !== undefined && m.valueWeight > 0);
+      const lift = personalized && liftMatters ? intentLift(request, optedOut) : undefined;
       const allow = businessFilter(catalogIdx, purchased, now);
 
       const explore = request.context?.explore === 'epsilon';
       const epsilon = request.context?.epsilon ?? DEFAULT_EPSILON;
       const pool = explore ? Math.min(MAX_OFFERS * 2, Math.max(3 * k, k + 20)) : k;
-      const value = catalogIdx.maxValue > 0 ? catalogIdx.value : undefined;
       const ranked = m.ranker.rank(
         personalized
           ? { session, history, exclude, allow, categoryItems: fromCategories, categoryWeight: m.categoryWeight, value, valueWeight: m.valueWeight, intentLift: lift }

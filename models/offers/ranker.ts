@@ -107,6 +107,11 @@ export class OfferRanker {
   private readonly popNorm: Float32Array;
   private readonly popular: number[];
   private readonly bought: SparseRows;
+  /**
+   * Whether a bought-together term can score at all (a weight and rows): with neither it nor a business
+   * value, `intentLift` multiplies nothing and a caller need not compute it.
+   */
+  readonly weighsBoughtTogether: boolean;
   /** The largest vector norm: cos(q, v_j) · |v_j| ≤ this bounds the similarity term. */
   private readonly maxNorm: number;
   private readonly query: Float32Array;
@@ -158,6 +163,7 @@ export class OfferRanker {
     const all = Array.from({ length: n }, (_, i) => i);
     this.popular = topK(all, (i) => tables.popularity[i]!, params.popularCandidates, tables.popularity).items;
     this.bought = tables.bought ?? EMPTY_ROWS;
+    this.weighsBoughtTogether = (params.weights.bought ?? 0) > 0 && this.bought.columns.length > 0;
     let maxNorm = 0;
     for (let i = 0, o = 0; i < n; i++) {
       let s = 0;
