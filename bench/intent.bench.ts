@@ -2,7 +2,7 @@
  * Purchase intent, measured side by side in one run:
  *   (a) one row through the pure-TypeScript forward pass vs TF.js `model.predict` (tensor in, dataSync out)
  *       on the same network — the shape `iob train intent --events` registers (every subject and session
- *       feature of the store, 8-bin encodings, 3 wide-and-deep members of 32→16 elu);
+ *       feature of the store, the events recipe's bins and wide-and-deep members);
  *   (b) `POST /v1/intent` (auth, validation, consent, feature read, forward + contributions, response
  *       schema) vs a bare route returning a constant, both on the same Fastify app, in the same process,
  *       loaded by the same generator (autocannon, in a child process so it does not share the server's
@@ -27,6 +27,7 @@ import { tfBackend } from '../models/tf-backend.ts';
 import { buildApp } from '../serving/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { registerStoreIntentModel, STORE_FEATURE_STATS, storeIntentModel, type StoreIntentModelOptions } from '../test/models/store-intent-model.ts';
+import { EVENTS_RECIPE_BASE } from '../training/event-intent.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
 export interface IntentBenchOptions {
@@ -41,16 +42,16 @@ export interface IntentBenchOptions {
 
 /**
  * The shape `iob train intent --events` registers (training/event-intent.ts EVENTS_RECIPE_BASE): every
- * subject and session feature of the store, each with an 8-bin piecewise-linear encoding, 3 wide-and-deep
- * members of 32→16 elu. This is what serving runs.
+ * subject and session feature of the store, each with a piecewise-linear encoding of the recipe's bins, the
+ * recipe's wide-and-deep members. This is what serving runs.
  */
 const STORE = new FeatureStore();
 export const SERVED_SHAPE: StoreIntentModelOptions = {
   features: [...STORE.featureNames('subject'), ...STORE.featureNames('session')],
-  hidden: [32, 16],
-  members: 3,
-  activation: 'elu',
-  bins: 8,
+  hidden: EVENTS_RECIPE_BASE.hidden,
+  members: EVENTS_RECIPE_BASE.members,
+  activation: EVENTS_RECIPE_BASE.activation,
+  bins: EVENTS_RECIPE_BASE.piecewiseLinear.bins,
   binned: Infinity,
   seed: 11,
 };

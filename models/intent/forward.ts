@@ -1,47 +1,71 @@
 /**
- * The intent model's forward pass in plain TypeScript: piecewise-linear encoding → standardize → each
- * member's wide + deep logit → mean → Platt calibration. This is the only inference path: serving scores
- * with it and training evaluates with it, so the metrics in a model card are the metrics of what serves.
+ * The intent model's forward pass without TF.js: piecewise-linear encoding → standardize → each member's
+ * wide + deep logit → mean → Platt calibration. This is the only inference path: serving scores with it and
+ * training evaluates with it, so the metrics in a model card are the metrics of what serves.
  *
- * No TF.js here: a `predict` call costs ~150 µs of dispatch even for a tiny net. Two layout choices make
- * these loops a few µs:
+ * No TF.js here: a `predict` call costs ~150 µs of dispatch even for a tiny net. The layout makes one row a
+ * few µs:
  * - the entry layer: every member's first dense layer and wide term read the same input, so their kernels
  *   are fused into one matrix, with standardization folded in (W/σ, b − Σ μ/σ·W). The input is then the
- *   encoded row itself, which is mostly zeros (one-hot levels, bins not reached), and zero inputs are skipped;
- * - later layers keep kernels transposed ([units × inputs]) so each unit is one dot product in a register.
+ *   encoded row itself, which is mostly zeros (bins not reached), and zero inputs are skipped;
  * - bin columns are never materialized: a binned feature adds the prefix sum of its full bins' kernel rows
- *   and one fractional row; each feature's share of the entry is kept, so its contribution (reasons) is one
- *   dot product with the entry gradient, not one per network input.
- * Everything is float64 from the float32 weights; a parity test holds this equal to `model.predict` within 1e-5.
+ *   and one fractional row (for a feature binned once, a precomputed base row and slope row), so a row of
+ *   features becomes a short list of (kernel row, coefficient, feature) terms, and a feature's share of the
+ *   entry — what its contribution (reasons) is measured against — is the sum of its terms;
+ * - the arithmetic (entry sums, dense layers, the backward pass, contributions) runs in WebAssembly SIMD
+ *   kernels (kernels.wat), four float32 lanes at a time, on weights laid out once per model in the kernel
+ *   instance's memory. TypeScript keeps the control flow: bin search, which terms a row adds, the members.
+ * Weights are float32 as TF.js trains them, and so is the arithmetic, as in `model.predict`; folding and
+ * prefix sums are computed in float64 before the rows are stored. A parity test holds this equal to
+ * `model.predict` within 1e-5.
  */
 import { calibrate, type PlattCalibration } from '../calibration.ts';
 import type { Matrix } from '../matrix.ts';
 import { NO_ENCODING, encodedExtra, encodedSources, type PiecewiseLinearEncoding } from '../piecewise-linear.ts';
 import type { Standardization } from '../standardize.ts';
 import { memberLayerNames, validateArchitecture, type Activation, type IntentArchitecture } from './architecture.ts';
+import { instantiateKernels, Layout, padBytes, type KernelExports } from './kernels.ts';
 
 /** Weight arrays by name (`m0_deep0/kernel`), kernels row-major [inputs × units] as TF.js stores them. */
 export type NamedWeights = ReadonlyMap<string, Float32Array>;
 
-/** A dense layer after the entry layer, kernel transposed to [units × inputs]. */
+/** Activation codes of kernels.wat. */
+const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, elu: 2, tanh: 3 };
+
+/** A dense layer after the entry layer, in kernel memory: kernel transposed to [units × inputs], rows padded. */
 interface Dense {
-  inputs: number;
   units: number;
-  kernelT: Float64Array;
-  bias: Float64Array;
-  activation: Activation;
+  /** bytes of one padded kernel row (the padded width of its input) */
+  inBytes: number;
+  kernel: number;
+  bias: number;
+  kind: number;
 }
 
 interface Member {
   /** Where this member's first layer (first hidden layer, or the output when there is none) sits in the entry. */
   firstOffset: number;
   firstUnits: number;
-  /** Activation of the first layer ('linear' when it is the output). */
-  firstActivation: Activation;
+  /** Activation code of the first layer (linear when it is the output). */
+  firstKind: number;
   /** Entry column of the wide term, or -1. */
   wideOffset: number;
   /** Hidden layers after the first, then the output layer. */
   rest: Dense[];
+}
+
+interface BinGroup {
+  /** the raw feature binned */
+  column: number;
+  /** network input of its first bin */
+  firstInput: number;
+  lo: Float64Array;
+  hi: Float64Array;
+  /** memory of row b (b = 0 … bins): the sum of the kernel rows of bins 0 … b−1 */
+  prefix: number;
+  /** memory of the fused base and slope rows (see the constructor), or -1 when the column is binned twice */
+  base: number;
+  slope: number;
 }
 
 export interface IntentForwardParts {
@@ -58,28 +82,32 @@ export class IntentForward {
   readonly inputs: number;
   readonly calibration: PlattCalibration;
   readonly encoding: PiecewiseLinearEncoding;
-  private readonly mean: Float64Array;
   private readonly members: Member[];
-  /** Fused entry kernel [width × entryWidth] with standardization folded in, and its bias. */
-  private readonly entryKernel: Float64Array;
-  private readonly entryBias: Float64Array;
-  private readonly entryWidth: number;
-  /** Bin groups of the piecewise-linear encoding, with prefix sums of their kernel rows. */
   private readonly groups: BinGroup[];
   /** Per raw feature: the group whose base/slope rows cover its raw term and bins, or -1. */
   private readonly fusedGroup: Int32Array;
-  /** Per raw feature f: Σ over its network inputs c of kernel row c · mean[c] ([inputs × entryWidth]). */
-  private readonly meanShare: Float64Array;
-  // Scratch buffers, allocated once: scoring a row allocates nothing. (Not re-entrant; JS is single-threaded.)
-  /** Per raw feature f: its share of the entry pre-activation, Σ over its inputs c of kernel row c · x[c]. */
-  private readonly partials: Float64Array;
-  private readonly touched: Uint8Array;
+  private readonly k: KernelExports;
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  /** Bytes of one entry-wide row (padded). */
+  private readonly rowBytes: number;
+  // Memory offsets (bytes) of the fixed rows and the scratch, allocated once: scoring allocates nothing.
+  // (Not re-entrant; JS is single-threaded.)
+  private readonly kernelRows: number;
+  private readonly biasRow: number;
+  private readonly meanShare: number;
+  private readonly entry: number;
+  private readonly entryGrad: number;
+  private readonly terms: number;
+  private readonly featureOf: number;
+  private termCount = 0;
+  private readonly contributionsOut: number;
+  private readonly scalar: number;
+  /** Per hidden layer j: its activations and the gradient at them (shared by the members in turn). */
+  private readonly acts: number[];
+  private readonly grads: number[];
   /** Per raw feature: covered by its fused rows in this row (the bin loop skips it). */
   private readonly done: Uint8Array;
-  private readonly entry: Float64Array;
-  private readonly acts: Float64Array[];
-  private readonly grads: Float64Array[];
-  private readonly entryGrad: Float64Array;
 
   constructor(parts: IntentForwardParts) {
     const { architecture: arch, weights, standardization, calibration, encoding = NO_ENCODING } = parts;
@@ -92,7 +120,7 @@ export class IntentForward {
     if (this.inputs < 1 || encoding.columns.some((c) => c.column >= this.inputs)) throw new RangeError('the encoding does not fit the network inputs');
     this.calibration = calibration;
     this.encoding = encoding;
-    this.mean = Float64Array.from(standardization.mean);
+    const mean = Float64Array.from(standardization.mean);
     const std = Float64Array.from(standardization.std);
 
     const take = (name: string, size: number): Float32Array => {
@@ -104,8 +132,9 @@ export class IntentForward {
 
     // Entry layer: gather each member's first layer and wide kernel, then fuse and fold.
     const blocks: Array<{ kernel: Float32Array; bias: Float32Array | undefined; units: number }> = [];
+    const restWeights: Array<Array<{ kernel: Float32Array; bias: Float32Array; inputs: number; units: number; activation: Activation }>> = [];
     let entryWidth = 0;
-    this.members = Array.from({ length: arch.members }, (_, k) => {
+    const memberShapes = Array.from({ length: arch.members }, (_, k) => {
       const names = memberLayerNames(arch, k);
       const sizes = [...arch.hidden, 1];
       const layerNames = [...names.hidden, names.deepOut];
@@ -118,21 +147,24 @@ export class IntentForward {
         blocks.push({ kernel: take(`${names.wide}/kernel`, width), bias: undefined, units: 1 });
         wideOffset = entryWidth++;
       }
-      const rest: Dense[] = [];
+      const rest = [];
       for (let j = 1; j < layerNames.length; j++) {
         const inputs = sizes[j - 1]!;
         const units = sizes[j]!;
-        const kernel = take(`${layerNames[j]}/kernel`, inputs * units);
-        const kernelT = new Float64Array(inputs * units);
-        for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) kernelT[u * inputs + i] = kernel[i * units + u]!;
-        rest.push({ inputs, units, kernelT, bias: Float64Array.from(take(`${layerNames[j]}/bias`, units)), activation: j === layerNames.length - 1 ? 'linear' : arch.activation });
+        rest.push({
+          kernel: take(`${layerNames[j]}/kernel`, inputs * units),
+          bias: take(`${layerNames[j]}/bias`, units),
+          inputs,
+          units,
+          activation: j === layerNames.length - 1 ? ('linear' as const) : arch.activation,
+        });
       }
-      return { firstOffset, firstUnits, firstActivation: arch.hidden.length > 0 ? arch.activation : 'linear', wideOffset, rest };
+      restWeights.push(rest);
+      return { firstOffset, firstUnits, firstKind: ACTIVATION_CODE[arch.hidden.length > 0 ? arch.activation : 'linear'], wideOffset };
     });
 
-    this.entryWidth = entryWidth;
-    this.entryKernel = new Float64Array(width * entryWidth);
-    this.entryBias = new Float64Array(entryWidth);
+    const entryKernel = new Float64Array(width * entryWidth);
+    const entryBias = new Float64Array(entryWidth);
     let offset = 0;
     for (const block of blocks) {
       for (let u = 0; u < block.units; u++) {
@@ -140,64 +172,109 @@ export class IntentForward {
         for (let i = 0; i < width; i++) {
           // (x − μ)/σ · w = x · (w/σ) − μ/σ · w
           const w = block.kernel[i * block.units + u]! / std[i]!;
-          this.entryKernel[i * entryWidth + offset + u] = w;
-          bias -= this.mean[i]! * w;
+          entryKernel[i * entryWidth + offset + u] = w;
+          bias -= mean[i]! * w;
         }
-        this.entryBias[offset + u] = bias;
+        entryBias[offset + u] = bias;
       }
       offset += block.units;
     }
 
+    // Lay out the kernel memory: every entry-wide row padded to whole SIMD vectors.
+    const rowBytes = padBytes(entryWidth);
+    const rowFloats = rowBytes / 4;
+    this.rowBytes = rowBytes;
+    const layout = new Layout();
+    const rows = (n: number) => layout.floats(n * rowFloats);
+    this.kernelRows = rows(width);
+    this.biasRow = rows(1);
+    this.meanShare = rows(this.inputs);
+    this.entry = rows(1);
+    this.entryGrad = rows(1);
+    const encodedColumns = encoding.columns.map(({ column, edges }) => ({ column, bins: Math.max(0, edges.length - 1), edges }));
+    const groupRows = encodedColumns.map((c) => ({ prefix: rows(c.bins + 1), base: rows(c.bins), slope: rows(c.bins) }));
+    const restLayout = restWeights.map((rest) =>
+      rest.map((l) => {
+        const inBytes = padBytes(l.inputs);
+        return { inBytes, kernel: layout.floats((l.units * inBytes) / 4), bias: layout.floats(l.units) };
+      }),
+    );
+    this.acts = arch.hidden.map((h) => layout.floats(h));
+    this.grads = arch.hidden.map((h) => layout.floats(h));
+    const maxTerms = this.inputs + encodedColumns.length;
+    this.terms = layout.floats(4 * maxTerms);
+    this.featureOf = layout.floats(maxTerms);
+    this.contributionsOut = layout.floats(this.inputs);
+    this.scalar = layout.floats(1);
+    this.k = instantiateKernels(layout.bytes);
+    this.f32 = new Float32Array(this.k.memory.buffer);
+    this.i32 = new Int32Array(this.k.memory.buffer);
+    const f32 = this.f32;
+    const row = (at: number, r: number) => (at + r * rowBytes) / 4;
+
+    for (let c = 0; c < width; c++) f32.set(entryKernel.subarray(c * entryWidth, (c + 1) * entryWidth), row(this.kernelRows, c));
+    f32.set(entryBias, row(this.biasRow, 0));
+
     // Bin columns: the encoded value of bin b is 1 below the value, a fraction in its bin, 0 above, so the
     // bins' share of the entry is (sum of the kernel rows of the full bins) + fraction · (row of the bin
-    // holding the value): prefix sums make that two row operations per feature instead of one per bin.
-    this.groups = [];
-    let col = this.inputs;
-    for (const { column, edges } of encoding.columns) {
-      const bins = Math.max(0, edges.length - 1);
-      const prefix = new Float64Array((bins + 1) * entryWidth);
-      for (let b = 0; b < bins; b++) {
-        for (let j = 0; j < entryWidth; j++) prefix[(b + 1) * entryWidth + j] = prefix[b * entryWidth + j]! + this.entryKernel[(col + b) * entryWidth + j]!;
-      }
-      this.groups.push({ column, firstInput: col, lo: Float64Array.from(edges.slice(0, -1)), hi: Float64Array.from(edges.slice(1)), prefix, base: undefined, slope: undefined });
-      col += bins;
-    }
+    // holding the value): prefix sums make that two rows per feature instead of one per bin.
     // A feature binned once whose value lies in bin k: its raw term x·K_raw is linear in the same fraction,
     // x = lo_k + frac·(hi_k − lo_k), so raw + bins = (prefix_k + lo_k·K_raw) + frac·(K_bin k + (hi_k − lo_k)·K_raw):
     // one base row and one slope row per bin, precomputed.
     this.fusedGroup = new Int32Array(this.inputs).fill(-1);
-    this.groups.forEach((g, index) => {
-      if (g.hi.length === 0 || this.groups.some((o) => o !== g && o.column === g.column)) return;
-      const bins = g.hi.length;
-      const rawRow = g.column * entryWidth;
-      g.base = new Float64Array(bins * entryWidth);
-      g.slope = new Float64Array(bins * entryWidth);
-      for (let k = 0; k < bins; k++) {
-        const width = g.hi[k]! - g.lo[k]!;
-        for (let j = 0; j < entryWidth; j++) {
-          const kRaw = this.entryKernel[rawRow + j]!;
-          g.base[k * entryWidth + j] = g.prefix[k * entryWidth + j]! + g.lo[k]! * kRaw;
-          g.slope[k * entryWidth + j] = this.entryKernel[(g.firstInput + k) * entryWidth + j]! + width * kRaw;
-        }
+    this.groups = [];
+    let col = this.inputs;
+    encodedColumns.forEach(({ column, bins, edges }, index) => {
+      const { prefix: prefixAt, base: baseAt, slope: slopeAt } = groupRows[index]!;
+      const prefix = new Float64Array((bins + 1) * entryWidth);
+      for (let b = 0; b < bins; b++) {
+        for (let j = 0; j < entryWidth; j++) prefix[(b + 1) * entryWidth + j] = prefix[b * entryWidth + j]! + entryKernel[(col + b) * entryWidth + j]!;
       }
-      this.fusedGroup[g.column] = index;
+      for (let b = 0; b <= bins; b++) f32.set(prefix.subarray(b * entryWidth, (b + 1) * entryWidth), row(prefixAt, b));
+      const lo = Float64Array.from(edges.slice(0, -1));
+      const hi = Float64Array.from(edges.slice(1));
+      const fused = bins > 0 && !encodedColumns.some((o, i) => i !== index && o.column === column);
+      if (fused) {
+        const rawRow = column * entryWidth;
+        for (let b = 0; b < bins; b++) {
+          const binWidth = hi[b]! - lo[b]!;
+          const base = row(baseAt, b);
+          const slope = row(slopeAt, b);
+          for (let j = 0; j < entryWidth; j++) {
+            const kRaw = entryKernel[rawRow + j]!;
+            f32[base + j] = prefix[b * entryWidth + j]! + lo[b]! * kRaw;
+            f32[slope + j] = entryKernel[(col + b) * entryWidth + j]! + binWidth * kRaw;
+          }
+        }
+        this.fusedGroup[column] = this.groups.length;
+      }
+      this.groups.push({ column, firstInput: col, lo, hi, prefix: prefixAt, base: fused ? baseAt : -1, slope: fused ? slopeAt : -1 });
+      col += bins;
     });
+
+    // Per raw feature f: Σ over its network inputs c of kernel row c · mean[c] (its share at the training mean).
     const sources = encodedSources(this.inputs, encoding);
-    this.meanShare = new Float64Array(this.inputs * entryWidth);
+    const meanShare = new Float64Array(this.inputs * entryWidth);
     for (let c = 0; c < width; c++) {
-      const m = this.mean[c]!;
+      const m = mean[c]!;
       if (m === 0) continue;
       const to = sources[c]! * entryWidth;
-      for (let j = 0; j < entryWidth; j++) this.meanShare[to + j]! += this.entryKernel[c * entryWidth + j]! * m;
+      for (let j = 0; j < entryWidth; j++) meanShare[to + j]! += entryKernel[c * entryWidth + j]! * m;
     }
-    this.partials = new Float64Array(this.inputs * entryWidth);
-    this.touched = new Uint8Array(this.inputs);
+    for (let f = 0; f < this.inputs; f++) f32.set(meanShare.subarray(f * entryWidth, (f + 1) * entryWidth), row(this.meanShare, f));
+
+    // Later layers: kernels transposed to [units × inputs] so each unit is one dot product, rows padded.
+    this.members = memberShapes.map((shape, k) => ({
+      ...shape,
+      rest: restWeights[k]!.map((l, j) => {
+        const at = restLayout[k]![j]!;
+        const rowFloatsIn = at.inBytes / 4;
+        for (let u = 0; u < l.units; u++) for (let i = 0; i < l.inputs; i++) f32[at.kernel / 4 + u * rowFloatsIn + i] = l.kernel[i * l.units + u]!;
+        f32.set(l.bias, at.bias / 4);
+        return { units: l.units, inBytes: at.inBytes, kernel: at.kernel, bias: at.bias, kind: ACTIVATION_CODE[l.activation] };
+      }),
+    }));
     this.done = new Uint8Array(this.inputs);
-    this.entry = new Float64Array(entryWidth);
-    this.entryGrad = new Float64Array(entryWidth);
-    const depth = Math.max(0, arch.hidden.length);
-    this.acts = Array.from({ length: depth }, (_, j) => new Float64Array(arch.hidden[j]!));
-    this.grads = Array.from({ length: depth }, (_, j) => new Float64Array(arch.hidden[j]!));
   }
 
   /** The uncalibrated ensemble logit of one row of raw (unencoded, unstandardized) features. */
@@ -248,42 +325,35 @@ export class IntentForward {
   explain(raw: ArrayLike<number>, out: Float64Array): number {
     if (out.length !== this.inputs) throw new RangeError(`contributions need ${this.inputs} slots, got ${out.length}`);
     this.computeEntry(raw);
-    const dEntry = this.entryGrad;
-    dEntry.fill(0);
+    const f32 = this.f32;
+    f32.fill(0, this.entryGrad / 4, (this.entryGrad + this.rowBytes) / 4);
     let sum = 0;
-    for (const member of this.members) sum += this.addMemberEntryGradient(member, dEntry);
-    // Feature f's contribution Σ_c g_c·(x_c − μ_c) with g_c = kernel row c · dEntry is dEntry · (its
-    // partial − its mean share): one dot product per raw feature.
-    const ew = this.entryWidth;
+    for (const member of this.members) sum += this.addMemberEntryGradient(member);
+    // Feature f's contribution Σ_c g_c·(x_c − μ_c) with g_c = kernel row c · dEntry is dEntry · (its share
+    // of the entry − its share at the mean): one dot product per term and per feature.
+    this.k.contributions(this.terms, this.featureOf, this.termCount, this.entryGrad, this.rowBytes, this.meanShare, this.inputs, this.contributionsOut);
     const n = this.members.length;
-    const partials = this.partials;
-    const meanShare = this.meanShare;
-    for (let f = 0; f < this.inputs; f++) {
-      const at = f * ew;
-      let g = 0;
-      if (this.touched[f]) for (let j = 0; j < ew; j++) g += dEntry[j]! * (partials[at + j]! - meanShare[at + j]!);
-      else for (let j = 0; j < ew; j++) g -= dEntry[j]! * meanShare[at + j]!;
-      out[f] = g / n;
-    }
+    const from = this.contributionsOut / 4;
+    for (let f = 0; f < this.inputs; f++) out[f] = f32[from + f]! / n;
     return calibrate(sum / n, this.calibration);
   }
 
   /**
-   * Computes the fused entry layer's pre-activations into `this.entry`, keeping each raw feature's share in
-   * `this.partials` (for contributions). Input-major: each non-zero input adds its contiguous kernel row
-   * (measured faster than gathering per unit); a binned feature adds a prefix row and one fractional row.
+   * Lists the row's terms (kernel row, coefficient, raw feature) and sums them into the entry
+   * pre-activations. A binned feature inside its edges adds its base row and slope row; other features add
+   * their raw kernel row (when non-zero), and a feature binned twice its prefix row and fractional bin row.
    */
   private computeEntry(raw: ArrayLike<number>): void {
     if (raw.length !== this.inputs) throw new RangeError(`row has ${raw.length} features, the model ${this.inputs}`);
-    const ew = this.entryWidth;
-    const kernel = this.entryKernel;
-    const partials = this.partials;
-    const touched = this.touched;
-    const out = this.entry;
-    out.set(this.entryBias);
+    const rowBytes = this.rowBytes;
     const fused = this.fusedGroup;
     const done = this.done;
-    // Each share is added to the entry as it is written (one pass over the rows).
+    const i32 = this.i32;
+    const f32 = this.f32;
+    const featureOf = this.featureOf / 4;
+    const first = this.terms / 4;
+    // A term (row A, a, row B, b) at t = first + 4n, its feature at featureOf + n; b = 0 means row A alone.
+    let t = first;
     for (let f = 0; f < this.inputs; f++) {
       const x = raw[f]!;
       const gi = fused[f]!;
@@ -297,34 +367,24 @@ export class IntentForward {
           let k = 0;
           while (k < bins - 1 && x >= g.hi[k]!) k++;
           const frac = (x - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
-          if (k === 0 && frac === 0 && g.lo[0] === 0) {
-            touched[f] = 0;
-            continue;
-          }
-          touched[f] = 1;
-          const at = f * ew;
-          const base = g.base!;
-          const slope = g.slope!;
-          const from = k * ew;
-          for (let j = 0; j < ew; j++) {
-            const p = base[from + j]! + frac * slope[from + j]!;
-            partials[at + j] = p;
-            out[j]! += p;
-          }
+          // At the lowest edge of 0 both rows vanish (base = prefix₀ + 0·K_raw, fraction 0).
+          if (k === 0 && frac === 0 && g.lo[0] === 0) continue;
+          i32[t] = g.base + k * rowBytes;
+          f32[t + 1] = 1;
+          i32[t + 2] = g.slope + k * rowBytes;
+          f32[t + 3] = frac;
+          i32[featureOf + ((t - first) >> 2)] = f;
+          t += 4;
           continue;
         }
       }
       done[f] = 0;
-      if (x === 0) {
-        touched[f] = 0;
-        continue;
-      }
-      touched[f] = 1;
-      const at = f * ew;
-      for (let j = 0; j < ew; j++) {
-        const p = x * kernel[at + j]!;
-        partials[at + j] = p;
-        out[j]! += p;
+      if (x !== 0) {
+        i32[t] = this.kernelRows + f * rowBytes;
+        f32[t + 1] = x;
+        f32[t + 3] = 0;
+        i32[featureOf + ((t - first) >> 2)] = f;
+        t += 4;
       }
     }
     for (const g of this.groups) {
@@ -333,137 +393,71 @@ export class IntentForward {
       const bins = g.hi.length;
       let k = 0;
       while (k < bins && v >= g.hi[k]!) k++;
-      const at = g.column * ew;
-      if (k > 0) {
-        if (!touched[g.column]) partials.fill(0, at, at + ew);
-        touched[g.column] = 1;
-        const prefix = g.prefix;
-        const from = k * ew;
-        for (let j = 0; j < ew; j++) {
-          const p = prefix[from + j]!;
-          partials[at + j]! += p;
-          out[j]! += p;
-        }
+      const partial = k < bins && v > g.lo[k]!;
+      if (k === 0 && !partial) continue;
+      // full bins: the prefix row; the bin holding the value: its kernel row times the fraction
+      i32[t] = k > 0 ? g.prefix + k * rowBytes : this.kernelRows + (g.firstInput + k) * rowBytes;
+      f32[t + 1] = k > 0 ? 1 : (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
+      f32[t + 3] = 0;
+      if (k > 0 && partial) {
+        i32[t + 2] = this.kernelRows + (g.firstInput + k) * rowBytes;
+        f32[t + 3] = (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
       }
-      if (k < bins && v > g.lo[k]!) {
-        if (!touched[g.column]) partials.fill(0, at, at + ew);
-        touched[g.column] = 1;
-        const frac = (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
-        const row = (g.firstInput + k) * ew;
-        for (let j = 0; j < ew; j++) {
-          const p = frac * kernel[row + j]!;
-          partials[at + j]! += p;
-          out[j]! += p;
-        }
-      }
+      i32[featureOf + ((t - first) >> 2)] = g.column;
+      t += 4;
     }
+    this.termCount = (t - first) >> 2;
+    this.k.entry(this.terms, this.termCount, this.biasRow, this.entry, rowBytes);
   }
 
   private memberLogit(member: Member): number {
-    const entry = this.entry;
+    const f32 = this.f32;
+    const entry = this.entry / 4;
     let z: number;
     if (member.rest.length === 0) {
-      z = entry[member.firstOffset]!;
+      z = f32[entry + member.firstOffset]!;
     } else {
+      const k = this.k;
+      k.activate(this.entry + member.firstOffset * 4, this.acts[0]!, member.firstUnits, member.firstKind);
       let input = this.acts[0]!;
-      for (let u = 0; u < member.firstUnits; u++) input[u] = activate(member.firstActivation, entry[member.firstOffset + u]!);
       const last = member.rest.length - 1;
       for (let j = 0; j < last; j++) {
-        const out = this.acts[j + 1]!;
-        dense(member.rest[j]!, input, out);
-        input = out;
+        const layer = member.rest[j]!;
+        k.dense(layer.kernel, layer.bias, input, layer.inBytes, this.acts[j + 1]!, layer.units, layer.kind);
+        input = this.acts[j + 1]!;
       }
-      z = dot(member.rest[last]!, 0, input);
+      const out = member.rest[last]!;
+      k.dense(out.kernel, out.bias, input, out.inBytes, this.scalar, 1, out.kind);
+      z = f32[this.scalar / 4]!;
     }
-    return member.wideOffset >= 0 ? z + entry[member.wideOffset]! : z;
+    return member.wideOffset >= 0 ? z + f32[entry + member.wideOffset]! : z;
   }
 
   /**
-   * Adds d(member logit)/d(entry pre-activation) into `into`. Runs the member forward to fill the activations
-   * and returns the member's logit.
+   * Adds d(member logit)/d(entry pre-activation) into the entry gradient. Runs the member forward to fill
+   * the activations and returns the member's logit.
    */
-  private addMemberEntryGradient(member: Member, into: Float64Array): number {
+  private addMemberEntryGradient(member: Member): number {
     const z = this.memberLogit(member);
-    if (member.wideOffset >= 0) into[member.wideOffset]! += 1;
+    const f32 = this.f32;
+    const grad = this.entryGrad / 4;
+    if (member.wideOffset >= 0) f32[grad + member.wideOffset]! += 1;
     if (member.rest.length === 0) {
-      into[member.firstOffset]! += 1;
+      f32[grad + member.firstOffset]! += 1;
       return z;
     }
     // Start from the output layer: d z / d (last hidden activation) is its kernel.
-    const outLayer = member.rest[member.rest.length - 1]!;
-    let upstream = this.grads[member.rest.length - 1]!;
-    for (let i = 0; i < outLayer.inputs; i++) upstream[i] = outLayer.kernelT[i]!;
+    const last = member.rest.length - 1;
+    const outLayer = member.rest[last]!;
+    let upstream = this.grads[last]!;
+    f32.copyWithin(upstream / 4, outLayer.kernel / 4, (outLayer.kernel + outLayer.inBytes) / 4);
     // Back through the hidden layers after the first: scale by the activation slope, then by the kernel.
-    for (let j = member.rest.length - 2; j >= 0; j--) {
+    for (let j = last - 1; j >= 0; j--) {
       const layer = member.rest[j]!;
-      const act = this.acts[j + 1]!;
-      const below = this.grads[j]!;
-      below.fill(0);
-      for (let u = 0; u < layer.units; u++) {
-        const g = upstream[u]! * slope(layer.activation, act[u]!);
-        if (g === 0) continue;
-        const rowStart = u * layer.inputs;
-        for (let i = 0; i < layer.inputs; i++) below[i]! += g * layer.kernelT[rowStart + i]!;
-      }
-      upstream = below;
+      this.k.backprop(layer.kernel, layer.inBytes, layer.units, upstream, this.acts[j + 1]!, layer.kind, this.grads[j]!);
+      upstream = this.grads[j]!;
     }
-    const first = this.acts[0]!;
-    for (let u = 0; u < member.firstUnits; u++) into[member.firstOffset + u]! += upstream[u]! * slope(member.firstActivation, first[u]!);
+    this.k.gradient(upstream, this.acts[0]!, member.firstUnits, member.firstKind, this.entryGrad + member.firstOffset * 4);
     return z;
-  }
-}
-
-interface BinGroup {
-  /** the raw feature binned */
-  column: number;
-  /** network input of its first bin */
-  firstInput: number;
-  lo: Float64Array;
-  hi: Float64Array;
-  /** [bins + 1 × entryWidth]: row b is the sum of the kernel rows of bins 0 … b−1 */
-  prefix: Float64Array;
-  /** [bins × entryWidth] fused rows (see the constructor); absent when the column is binned twice */
-  base: Float64Array | undefined;
-  slope: Float64Array | undefined;
-}
-
-/** out[u] = activation(bias[u] + Σ input[i]·W[i][u]), one register-held dot product per unit. */
-function dense(layer: Dense, input: Float64Array, out: Float64Array): void {
-  for (let u = 0; u < layer.units; u++) out[u] = activate(layer.activation, dot(layer, u, input));
-}
-
-function dot(layer: Dense, u: number, input: Float64Array): number {
-  const n = layer.inputs;
-  const k = layer.kernelT;
-  const rowStart = u * n;
-  let s = layer.bias[u]!;
-  for (let i = 0; i < n; i++) s += input[i]! * k[rowStart + i]!;
-  return s;
-}
-
-function activate(activation: Activation, x: number): number {
-  switch (activation) {
-    case 'relu':
-      return x > 0 ? x : 0;
-    case 'elu':
-      return x > 0 ? x : Math.expm1(x);
-    case 'tanh':
-      return Math.tanh(x);
-    case 'linear':
-      return x;
-  }
-}
-
-/** d activation / d pre-activation, from the activation's output y. */
-function slope(activation: Activation, y: number): number {
-  switch (activation) {
-    case 'relu':
-      return y > 0 ? 1 : 0;
-    case 'elu':
-      return y > 0 ? 1 : y + 1;
-    case 'tanh':
-      return 1 - y * y;
-    case 'linear':
-      return 1;
   }
 }

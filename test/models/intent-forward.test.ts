@@ -35,7 +35,7 @@ test('pure-TS forward pass equals model.predict on real rows', () => {
 
 test('pure-TS forward pass equals model.predict on random rows', () => {
   // Each feature drawn uniformly over its observed range (one-hot columns 0/1 independently): rows no session
-  // ever had, at the scales features really take (float32 TF.js and float64 TS agree to ~1e-7 there).
+  // ever had, at the scales features really take (TF.js and the float32 kernels agree to ~1e-7 there).
   const rng = new Rng(42);
   const cols = dataset.x.cols;
   const lo = new Float64Array(cols).fill(Infinity);
@@ -82,7 +82,7 @@ test('contributions add up to the logit minus the mean visitor for a linear mode
   const raw = [2, 0, 3, 5];
   const c = f.contributions(raw);
   const atMean = f.logit(standardization.mean);
-  assert.ok(Math.abs(c.reduce((s, v) => s + v, 0) - (f.logit(raw) - atMean)) < 1e-9);
+  assert.ok(Math.abs(c.reduce((s, v) => s + v, 0) - (f.logit(raw) - atMean)) < 1e-6);
   assert.deepEqual(Array.from(c), [1, 1, 0, 4]);
 });
 
