@@ -17,6 +17,7 @@ import { createKeyring, type Principal } from './auth.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
 import { installRateLimits } from './rate-limit.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consent.ts';
@@ -88,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // characters) instead of 8 random bytes per request, which cost more than routing the request.
     genReqId: nextRequestId,
     requestIdHeader: false,
+    childLoggerFactory: lazyRequestLogger,
     return503OnClosing: true,
     // Subject ids may be 256 characters, more once percent-encoded; the route schemas bound the decoded length.
     routerOptions: { maxParamLength: 4096 },

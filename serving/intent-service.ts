@@ -71,6 +71,8 @@ export interface ServedIntentModel {
   sessionValues: Float32Array;
   row: Float64Array;
   contributions: Float64Array;
+  /** feature indices of the reasons being picked */
+  topReasons: Int32Array;
 }
 
 export interface IntentService {
@@ -119,6 +121,7 @@ export async function loadServedIntentModel(dir: string, version: string, engine
     baseRate: card.training.positives / card.training.rows,
     row: new Float64Array(card.features.length),
     contributions: new Float64Array(card.features.length),
+    topReasons: new Int32Array(MAX_REASONS),
   };
 }
 
@@ -206,18 +209,25 @@ function holdsAnything(values: Float32Array): boolean {
   return false;
 }
 
-/** The MAX_REASONS largest contributions by magnitude (non-zero), largest first. */
+/** The MAX_REASONS largest contributions by magnitude (non-zero), largest first (the earlier feature on ties). */
 function topReasons(m: ServedIntentModel, contributions: Float64Array): IntentReason[] {
-  const picked: number[] = [];
+  const top = m.topReasons;
+  let n = 0;
   for (let i = 0; i < contributions.length; i++) {
     const c = Math.abs(contributions[i]!);
     if (c === 0 || !Number.isFinite(c)) continue;
-    let at = picked.length;
-    while (at > 0 && Math.abs(contributions[picked[at - 1]!]!) < c) at--;
-    if (at < MAX_REASONS) {
-      picked.splice(at, 0, i);
-      if (picked.length > MAX_REASONS) picked.pop();
+    if (n === MAX_REASONS && Math.abs(contributions[top[n - 1]!]!) >= c) continue;
+    let at = n < MAX_REASONS ? n++ : n - 1;
+    while (at > 0 && Math.abs(contributions[top[at - 1]!]!) < c) {
+      top[at] = top[at - 1]!;
+      at--;
     }
+    top[at] = i;
   }
-  return picked.map((i) => ({ feature: m.features[i]!, direction: contributions[i]! > 0 ? 'up' : 'down', contribution: contributions[i]! }));
+  const reasons: IntentReason[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = top[j]!;
+    reasons[j] = { feature: m.features[i]!, direction: contributions[i]! > 0 ? 'up' : 'down', contribution: contributions[i]! };
+  }
+  return reasons;
 }
