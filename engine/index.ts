@@ -49,6 +49,7 @@ export {
   DEFAULT_ALLOWED_LATENESS_MS,
   DEFAULT_SESSION_GAP_MS,
   type FeatureEvent,
+  type FeatureReader,
   type FeatureStoreOptions,
   type FeatureStoreStats,
   type ReadTarget,

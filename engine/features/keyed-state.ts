@@ -404,7 +404,7 @@ export class KeyedState {
     const hi = this.keys.i;
     const base2 = 2 * this.baseOf(slot);
     const tiles = this.tiles;
-    if (tiles) {
+    if (tiles && !plan.tiles.levels.sameCodes(before, newest)) {
       const ref = base2 + this.layout.tileRef;
       const { ints, floats, intStride: si, floatStride: sf, intBase } = tiles;
       const levels = plan.tiles.levels;

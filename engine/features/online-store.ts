@@ -85,7 +85,15 @@ export interface FeatureStoreOptions {
    * refuses still updates nothing of that purpose. Default: everything is admitted.
    */
   admits?: (sid: string, purpose: Purpose, ts: number) => boolean;
+  /**
+   * Remember each item's category as of its latest applied event, for `categoryOfItem` (point-in-time
+   * builds: a label with an item and no category reads that category). Off by default; not in snapshots.
+   */
+  trackItemCategories?: boolean;
 }
+
+/** `readInto` bound to one target, resolved once: for callers that read many keys of one entity or view. */
+export type FeatureReader = (out: Float32Array, offset: number, key: string, t: number) => void;
 
 export const DEFAULT_ALLOWED_LATENESS_MS = HOUR;
 export const DEFAULT_SESSION_GAP_MS = 30 * MINUTE;
@@ -160,6 +168,9 @@ export class FeatureStore implements EventSink {
   private readonly fieldIds = new Int32Array(2);
   private readonly inputs: Record<Entity, Float64Array>;
   private readonly resolved = new Map<string, Resolved>();
+  /** with trackItemCategories: per item slot, the category slot of its latest applied event (-1: none) */
+  private itemCategories: Int32Array | undefined;
+  private readonly categoryKeys: (string | undefined)[] = [];
   private applied = 0;
   private late = 0;
   private lastLateBehindMs = 0;
@@ -187,12 +198,14 @@ export class FeatureStore implements EventSink {
     this.categoryState = kinds.category && new KeyedState(kinds.category, true, snapshot?.category);
     this.dictionary = snapshot ? KeyTable.fromState(snapshot.dictionary) : new KeyTable();
     const needs = (field: number) => Object.values(kinds).some((k) => k?.distinct.some((d) => d.field === field));
-    this.needsIds = [needs(FIELD_ITEM), needs(FIELD_CATEGORY)];
+    const track = options.trackItemCategories === true;
+    this.needsIds = [needs(FIELD_ITEM) || track, needs(FIELD_CATEGORY) || track];
     this.ownsSubject = options.ownsSubject;
     this.admits = options.admits;
     const gatePurposes = (kind: KindPlan | undefined): GatePurposes => ({ views: kind?.purpose, history: kind?.history?.view.purpose });
     this.gated = { person: kinds.subject?.purpose ?? kinds.session?.purpose, item: gatePurposes(kinds.item), category: gatePurposes(kinds.category) };
     this.sameGate = this.gated.item.views === this.gated.category.views && this.gated.item.history === this.gated.category.history;
+    if (track) this.itemCategories = new Int32Array(1024).fill(-1);
     this.inputs = Object.fromEntries(ENTITIES.map((e) => [e, new Float64Array(kinds[e]?.inputCount ?? 0)])) as Record<Entity, Float64Array>;
     if (snapshot) {
       this.lastSeq = snapshot.lastSeq;
@@ -250,6 +263,7 @@ export class FeatureStore implements EventSink {
         : this.needsIds[1]
           ? this.dictionary.findOrInsert(category, 1)
           : -1;
+    if (this.itemCategories !== undefined && ids[FIELD_ITEM]! >= 0 && ids[FIELD_CATEGORY]! >= 0) this.noteItemCategory(ids[FIELD_ITEM]!, ids[FIELD_CATEGORY]!);
     const subjects = this.subjectState;
     const person = this.gated.person;
     // With onlySubjects the subject's lookup says whether it is kept at all, before the gate is asked.
@@ -270,6 +284,16 @@ export class FeatureStore implements EventSink {
       this.itemState?.sweep(this.watermark, 64);
       this.categoryState?.sweep(this.watermark, 64);
     }
+  }
+
+  private noteItemCategory(item: number, category: number): void {
+    let map = this.itemCategories!;
+    if (item >= map.length) {
+      const grown = new Int32Array(Math.max(2 * map.length, item + 1)).fill(-1);
+      grown.set(map);
+      this.itemCategories = map = grown;
+    }
+    map[item] = category;
   }
 
   private admittedParts(sid: string, ts: number, purposes: GatePurposes): number {
@@ -310,7 +334,28 @@ export class FeatureStore implements EventSink {
 
   /** `read` into `out` from `offset`, allocating nothing. */
   readInto(out: Float32Array, offset: number, target: ReadTarget, key: string, t: number = this.now()): void {
+    this.readResolved(this.resolve(target), out, offset, key, t);
+  }
+
+  /** `readInto` for one target, resolved once. */
+  reader(target: ReadTarget): FeatureReader {
     const r = this.resolve(target);
+    return (out, offset, key, t) => this.readResolved(r, out, offset, key, t);
+  }
+
+  /** With `trackItemCategories`: the category of the item's latest applied event, if it had one. */
+  categoryOfItem(item: string): string | undefined {
+    const map = this.itemCategories;
+    if (map === undefined) throw new Error('categoryOfItem needs the trackItemCategories option');
+    // the ids apply gave the event: item and category slots, or dictionary ids without those states
+    const slot = this.itemState ? this.itemState.find(item) : this.dictionary.find(item, 0);
+    const category = slot >= 0 && slot < map.length ? map[slot]! : -1;
+    if (category < 0) return undefined;
+    // both kinds of id are permanent, so their key strings can be kept too
+    return (this.categoryKeys[category] ??= (this.categoryState?.keys ?? this.dictionary).keyOf(category));
+  }
+
+  private readResolved(r: Resolved, out: Float32Array, offset: number, key: string, t: number): void {
     const at = t < this.watermark ? this.watermark : t;
     const entity = r.kind.entity;
     let record = -1;

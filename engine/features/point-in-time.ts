@@ -52,37 +52,44 @@ export interface TrainingRows {
 export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
   const { entities: wanted, onProgress, ...storeOptions } = options;
   // Subject and session state is only ever read for labelled subjects: keep none for the others.
-  const store = new FeatureStore({ onlySubjects: labels.map((l) => l.subject), ...storeOptions });
+  // A label with an item but no category reads the category of the item's latest event so far: the store
+  // remembers it per item slot as it applies events.
+  const wantsCategory = (wanted ?? ENTITIES).includes('category') && labels.some((l) => l.item && !l.category);
+  const store = new FeatureStore({ onlySubjects: labels.map((l) => l.subject), trackItemCategories: wantsCategory, ...storeOptions });
   const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
   const widths = entities.map((e) => store.featureNames(e).length);
+  const readers = entities.map((e) => store.reader(e));
   const columns = entities.flatMap((e) => store.featureNames(e));
   const width = columns.length;
   const values = new Float32Array(labels.length * width);
-
-  // A label with an item but no category reads the category of the item's latest event so far.
-  const wantsCategory = entities.includes('category') && labels.some((l) => l.item && !l.category);
-  const itemCategory = new Map<string, string>();
 
   const eventOrder = timeOrder(events.length, (i) => events[i]!.ts, 'event');
   const labelOrder = timeOrder(labels.length, (i) => labels[i]!.ts, 'label');
   const total = events.length;
   let next = 0;
-  for (let l = 0; l < labelOrder.length; l++) {
-    const index = labelOrder[l]!;
+  for (let l = 0; l < labels.length; l++) {
+    const index = labelOrder === null ? l : labelOrder[l]!;
     const label = labels[index]!;
     const t = label.ts;
-    while (next < total) {
-      const event = events[eventOrder[next]!]!;
-      if (event.ts > t) break;
-      store.apply(event, ++next);
-      if (wantsCategory && event.item && event.category) itemCategory.set(event.item, event.category);
-      if ((next & 0xffff) === 0) onProgress?.(next, total);
+    // an event's position is its own index when the input is already in time order (the usual case)
+    if (eventOrder === null) {
+      while (next < total && events[next]!.ts <= t) {
+        store.apply(events[next]!, ++next);
+        if ((next & 0xffff) === 0) onProgress?.(next, total);
+      }
+    } else {
+      while (next < total) {
+        const event = events[eventOrder[next]!]!;
+        if (event.ts > t) break;
+        store.apply(event, ++next);
+        if ((next & 0xffff) === 0) onProgress?.(next, total);
+      }
     }
     let offset = index * width;
     for (let k = 0; k < entities.length; k++) {
-      const key = keyOf(entities[k]!, label, itemCategory);
+      const key = keyOf(entities[k]!, label, store);
       // unknown or missing keys read as zeros (values starts zeroed)
-      if (key !== undefined) store.readInto(values, offset, entities[k]!, key, t);
+      if (key !== undefined) readers[k]!(values, offset, key, t);
       offset += widths[k]!;
     }
   }
@@ -98,7 +105,7 @@ export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: re
   };
 }
 
-function keyOf(entity: Entity, label: LabelRow, itemCategory: ReadonlyMap<string, string>): string | undefined {
+function keyOf(entity: Entity, label: LabelRow, store: FeatureStore): string | undefined {
   switch (entity) {
     case 'subject':
       return label.subject || undefined;
@@ -107,14 +114,22 @@ function keyOf(entity: Entity, label: LabelRow, itemCategory: ReadonlyMap<string
     case 'item':
       return label.item || undefined;
     case 'category':
-      return label.category || (label.item ? itemCategory.get(label.item) : undefined);
+      return label.category || (label.item ? store.categoryOfItem(label.item) : undefined);
   }
 }
 
-/** Indices 0..n-1 ordered by time, ties in index order. */
-function timeOrder(n: number, timeOf: (i: number) => number, what: string): Uint32Array {
+/** Indices 0..n-1 ordered by time, ties in index order; null when that is 0..n-1 itself. */
+function timeOrder(n: number, timeOf: (i: number) => number, what: string): Uint32Array | null {
+  // Time-ordered input (the stream's own order) needs no array at all: check that first.
+  let previous = -Infinity;
+  let i = 0;
+  for (; i < n; i++) {
+    const t = timeOf(i);
+    if (!(t >= previous) || !Number.isFinite(t)) break;
+    previous = t;
+  }
+  if (i === n) return null;
   const times = new Float64Array(n);
-  let sorted = true;
   let integral = true;
   let min = Infinity;
   let max = -Infinity;
@@ -122,16 +137,11 @@ function timeOrder(n: number, timeOf: (i: number) => number, what: string): Uint
     const t = timeOf(i);
     if (!Number.isFinite(t)) throw new RangeError(`${what} ${i}: ts must be epoch milliseconds (got ${String(t)})`);
     times[i] = t;
-    if (i > 0 && t < times[i - 1]!) sorted = false;
     if (!Number.isInteger(t)) integral = false;
     if (t < min) min = t;
     if (t > max) max = t;
   }
   const order = new Uint32Array(n);
-  if (sorted) {
-    for (let i = 0; i < n; i++) order[i] = i;
-    return order;
-  }
   // Usually (time − earliest, index) packs exactly into one double: then the engine's native numeric sort,
   // several times faster than a comparator, gives the stable order directly.
   const indexBits = Math.max(1, Math.ceil(Math.log2(n)));

@@ -112,6 +112,24 @@ export class TileLevels {
     return this.levels.length === 0;
   }
 
+  /**
+   * Whether every time keeps its tile code (`codeFor`) when an entity's newest event moves from `before` to
+   * `newest`. A level's test compares the tile's parent bucket with the level's window start, so codes can
+   * only change when some level's window start crosses a bucket of the level above it (for the coarsest
+   * level, one of its own): much rarer than the finest level's step at which tidying is considered.
+   */
+  sameCodes(before: number, newest: number): boolean {
+    const { ms, horizons } = this;
+    const last = this.levels.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const unit = ms[i < last ? i + 1 : i]!;
+      const a = firstBucket(before, ms[i]!, horizons[i]!) * ms[i]!;
+      const b = firstBucket(newest, ms[i]!, horizons[i]!) * ms[i]!;
+      if (Math.floor(a / unit) !== Math.floor(b / unit)) return false;
+    }
+    return true;
+  }
+
   /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
   codeFor(ts: number, newest: number): number {
     const { levels, ms, codeScale, starts, startsFor } = this;
