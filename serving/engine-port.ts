@@ -10,8 +10,8 @@ export interface ServingEngine {
   stats(): EngineStats;
   readonly subjects: SubjectRights;
   subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
-  /** the same features into typed arrays (store name order), allocating nothing: the per-request scoring read */
-  readSubjectFeatures(subject: string, session: string | undefined, subjectOut: Float32Array, sessionOut: Float32Array): void;
+  /** the same features by pseudonymous ids into typed arrays (store name order), allocating nothing: the per-request scoring read */
+  readSubjectFeatures(sid: string, ssid: string | undefined, subjectOut: Float32Array, sessionOut: Float32Array): void;
   readonly audit: Pick<AuditLog, 'page'>;
   /** the published demand forecasts (aggregate only) */
   readonly forecasts: Pick<ForecastStore, 'current' | 'get'>;

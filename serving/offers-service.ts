@@ -156,17 +156,17 @@ export interface OffersServiceOptions {
   /** random source for exploration (tests pass a seeded one) */
   random?: () => number;
   /** purchase intent (serving/intent-service.ts); without it, or without a version serving, no intent term */
-  intent?: Pick<IntentService, 'score' | 'current'>;
+  intent?: Pick<IntentService, 'scorePseudonymous' | 'current'>;
 }
 
 export async function createOffersService(options: OffersServiceOptions): Promise<OffersService> {
   const { engine, log, intent } = options;
   const random = options.random ?? Math.random;
   /** The visitor's purchase odds relative to the average visitor's, when the intent model can say. */
-  const intentLift = (request: OffersRequest, optedOut: boolean): number | undefined => {
+  const intentLift = (sid: string, ssid: string | undefined, optedOut: boolean): number | undefined => {
     const model = intent?.current();
     if (!model || !(model.baseRate > 0)) return undefined;
-    const answer = intent!.score(request.subject, request.session, optedOut, { reasons: false });
+    const answer = intent!.scorePseudonymous(sid, ssid, optedOut, { reasons: false });
     return answer.personalized ? Math.min(MAX_INTENT_LIFT, answer.score / model.baseRate) : undefined;
   };
   const watch: ServingModelWatch<ServedOffersModel> | undefined = options.registry
@@ -272,10 +272,11 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       // On a partitioned deployment a consented subject's state lives on one worker: 421 naming it, like intent.
       if (allowed) engine.assertHolds(sid);
       const state = allowed ? engine.recentItems.get(sid) : undefined;
+      const ssid = allowed && request.session !== undefined ? engine.pseudonymize('session', request.session) : undefined;
       if (!allowed) note = engine.consent.get(sid) ? 'no_consent' : 'unknown_subject';
       else if (!state || state.items.length + state.sessions.length === 0) note = 'unknown_subject';
       else {
-        const key = request.session !== undefined ? sessionKey(sid, engine.pseudonymize('session', request.session)) : (state.items.at(-1)?.session ?? sessionKey(sid));
+        const key = ssid !== undefined ? sessionKey(sid, ssid) : (state.items.at(-1)?.session ?? sessionKey(sid));
         for (const r of state.items) {
           const j = m.index.get(r.item);
           if (j === undefined) continue;
@@ -290,7 +291,7 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       const value = catalogIdx.maxValue > 0 ? catalogIdx.value : undefined;
       // The lift scales only bought-together and business value: without either, no intent forward pass.
       const liftMatters = m.ranker.weighsBoughtTogether || (value !== undefined && m.valueWeight > 0);
-      const lift = personalized && liftMatters ? intentLift(request, optedOut) : undefined;
+      const lift = personalized && liftMatters ? intentLift(sid, ssid, optedOut) : undefined;
       const allow = businessFilter(catalogIdx, purchased, now);
 
       const explore = request.context?.explore === 'epsilon';
