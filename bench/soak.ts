@@ -5,7 +5,8 @@
  * measured maximum request rate (or --rate). After a warm-up (printed, not counted), every minute it prints
  * the process's RSS (mean of samples every 2 s), its V8 heap and external memory, and each kind's p99 and
  * p50 (exact, from every response's time); at the end, RSS growth and each kind's p99 drift from the first
- * measured minute to the last (targets: < 10 %, < 20 %). With --json the figures are the last line.
+ * measured minute to the last (targets: < 10 %, < 20 %), read on the Theil–Sen trend over every measured
+ * minute (bench/trend.ts) with first-to-last beside it. With --json the figures are the last line.
  *
  * Subjects and items are a fixed set, so the feature state saturates: RSS growth measures what the process
  * keeps, not the size of the data. The load generator (autocannon) runs in this process, the server in its own. The measured windows are
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { startEngineProcess } from '../test/helpers/cli-process.ts';
 import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { pacedLoad, type PacedRequest } from './paced-load.ts';
+import { theilSenTrend } from './trend.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -205,7 +207,12 @@ try {
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   const pct = (a: number, b: number) => +((100 * (b - a)) / Math.max(a, 1e-9)).toFixed(1);
-  const drift = Object.fromEntries(kindNames.map((k) => [k, pct(first.p99Ms[k], last.p99Ms[k])])) as Record<Kind, number>;
+  const endpoints = Object.fromEntries(kindNames.map((k) => [k, pct(first.p99Ms[k], last.p99Ms[k])])) as Record<Kind, number>;
+  // The targets are read on the robust trend over every measured minute (bench/trend.ts); first-to-last is
+  // printed beside it.
+  const minutesAt = rows.map((r) => r.minute);
+  const rssTrend = theilSenTrend(minutesAt, rows.map((r) => r.rssMb));
+  const drift = Object.fromEntries(kindNames.map((k) => [k, theilSenTrend(minutesAt, rows.map((r) => r.p99Ms[k])).growthPct])) as Record<Kind, number>;
   const worstDrift = Math.max(...Object.values(drift));
   const summary = {
     minutes: last.minute,
@@ -213,17 +220,21 @@ try {
     rate,
     rss_first_mb: first.rssMb,
     rss_last_mb: last.rssMb,
-    rss_growth_pct: pct(first.rssMb, last.rssMb),
+    rss_growth_first_to_last_pct: pct(first.rssMb, last.rssMb),
+    rss_trend_mb_per_minute: +rssTrend.slopePerMinute.toFixed(2),
+    rss_growth_pct: rssTrend.growthPct,
     heap_first_mb: first.heapMb,
     heap_last_mb: last.heapMb,
     p99_first_ms: first.p99Ms,
     p99_last_ms: last.p99Ms,
+    p99_drift_first_to_last_pct: endpoints,
     p99_drift_pct: drift,
     errors: rows.reduce((n, r) => n + r.errors, 0),
     non2xx: rows.reduce((n, r) => n + r.non2xx, 0),
   };
   say(
-    `RSS growth ${summary.rss_growth_pct} % (target < 10 %: ${summary.rss_growth_pct < 10 ? 'met' : 'missed'}); p99 drift ${kindNames.map((k) => `${k} ${drift[k]} %`).join(', ')} (target < 20 % for each: ${worstDrift < 20 ? 'met' : 'missed'}); errors ${summary.errors}, non-2xx ${summary.non2xx}`,
+    `RSS growth ${summary.rss_growth_pct} % on the trend (${summary.rss_trend_mb_per_minute} MB/min; first to last ${summary.rss_growth_first_to_last_pct} %) (target < 10 %: ${summary.rss_growth_pct < 10 ? 'met' : 'missed'}); ` +
+      `p99 drift on the trend ${kindNames.map((k) => `${k} ${drift[k]} %`).join(', ')} (first to last ${kindNames.map((k) => `${endpoints[k]} %`).join(' / ')}) (target < 20 % for each: ${worstDrift < 20 ? 'met' : 'missed'}); errors ${summary.errors}, non-2xx ${summary.non2xx}`,
   );
   if (flags.json) say(JSON.stringify({ soak: summary }));
 } finally {
