@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes 10 [--rate N] [--warmup-minutes 1] [--json]` — a long run of mixed traffic
+ * `npm run soak -- --minutes 10 [--rate N] [--warmup-minutes 2] [--json]` — a long run of mixed traffic
  * against a real `iob start` process: POST /v1/events (batches of new events), POST /v1/intent (a
  * registered model) and GET /v1/features/:subject, each from its own load generator at a third of half the
  * measured maximum request rate (or --rate). After a warm-up (printed, not counted), every minute it prints
@@ -36,7 +36,7 @@ const { values: flags } = parseArgs({
     rate: { type: 'string' },
     'max-seconds': { type: 'string', default: '10' },
     'window-seconds': { type: 'string', default: '60' },
-    'warmup-minutes': { type: 'string', default: '1' },
+    'warmup-minutes': { type: 'string', default: '2' },
     connections: { type: 'string', default: '16' },
     subjects: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '10' },
@@ -194,6 +194,8 @@ try {
       `  ${label.padStart(8)}  RSS ${row.rssMb.toFixed(1).padStart(7)} MB (heap ${row.heapMb.toFixed(1)} of ${row.heapTotalMb.toFixed(1)}, external ${row.externalMb.toFixed(1)}; event-loop delay p99 ${row.loopP99Ms} max ${row.loopMaxMs} ms)  p99 ${kindNames.map((k) => `${k} ${row.p99Ms[k]}`).join(' / ')} ms  p50 ${kindNames.map((k) => row.p50Ms[k]).join('/')} ms  ${row.rps} req/s  errors ${row.errors}  non-2xx ${row.non2xx}`,
     );
   // Warm-up: the heap, the JIT and the broker's stream files reach their working size before the first
+  // measured minute; two minutes, because the broker's duplicate window (IOB_DUPLICATE_WINDOW_MS, 2 min)
+  // holds every published event id that long, so its de-duplication table only stops growing after it.
   // measured minute (what a soak looks for is growth after that, i.e. a leak); its figures are printed too.
   const warmup = Number(flags['warmup-minutes']);
   if (warmup > 0) show('warm-up', await window(warmup * 60, 0));
