@@ -196,7 +196,7 @@ try {
   // Warm-up: the heap, the JIT and the broker's stream files reach their working size before the first
   // measured minute; two minutes, because the broker's duplicate window (IOB_DUPLICATE_WINDOW_MS, 2 min)
   // holds every published event id that long, so its de-duplication table only stops growing after it.
-  // measured minute (what a soak looks for is growth after that, i.e. a leak); its figures are printed too.
+  // What a soak looks for is growth after that, i.e. a leak; the warm-up's figures are printed too.
   const warmup = Number(flags['warmup-minutes']);
   if (warmup > 0) show('warm-up', await window(warmup * 60, 0));
   const rows: Row[] = [];
