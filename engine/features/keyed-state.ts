@@ -29,6 +29,8 @@ export interface KeyedStateSnapshot {
   /** keys with each entity's header as their payload */
   keys: KeyTableState;
   sweepCursor: number;
+  /** the watermark at the last sweep (absent in older snapshots) */
+  sweptAt?: number;
   live: number;
   tiles?: BlockListsState;
   members: BlockListsState[];
@@ -79,8 +81,11 @@ export class KeyedState {
   private readonly copyTo: Int32Array;
   private readonly copyTargets: Int32Array;
   private sweepCursor = 0;
+  private sweptAt = -Infinity;
   /** set by reserveOnly: events of keys without a slot are not applied */
   reservedOnly = false;
+  /** set by reserveOnly with times: per slot, the time after which its events are not applied */
+  private keepUntil: Float64Array | undefined;
 
   constructor(
     readonly plan: KindPlan,
@@ -102,6 +107,7 @@ export class KeyedState {
     if (snapshot) {
       this.keys = KeyTable.fromState(snapshot.keys, this.layout.stride);
       this.sweepCursor = snapshot.sweepCursor;
+      this.sweptAt = snapshot.sweptAt ?? -Infinity;
       this.live = snapshot.live;
       this.tiles = snapshot.tiles ? BlockLists.fromState(snapshot.tiles, tiles.floats, 1 + tiles.ints) : null;
       this.members = snapshot.members.map((m) => BlockLists.fromState(m, 0, 2));
@@ -118,15 +124,26 @@ export class KeyedState {
    * Gives each of `keys` an (empty) slot, and marks the state as keeping only those (`reservedOnly`): the
    * owner then finds an event's slot with `find` and ignores events of other keys, so the lookup the event
    * makes anyway decides, instead of a call per event. Needs `keepKeys`, so that a swept entity keeps its
-   * slot for its later events.
+   * slot for its later events. Given a map of key → time, the owner also ignores a key's events after its
+   * time (`keptUntil`).
    */
-  reserveOnly(keys: Iterable<string>): void {
+  reserveOnly(keys: Iterable<string> | ReadonlyMap<string, number>): void {
     if (!this.keepKeys) throw new Error('reserveOnly needs keepKeys');
-    for (const key of keys) {
-      const slot = this.keys.findOrInsert(key);
+    const until = keys instanceof Map ? (keys as ReadonlyMap<string, number>) : undefined;
+    for (const key of until ? until.keys() : keys) {
+      const slot = this.keys.findOrInsert(key as string);
       if (this.keys.inserted) this.initHeader(slot);
     }
+    if (until) {
+      this.keepUntil = new Float64Array(this.keys.slotCapacity).fill(Infinity);
+      for (const [key, t] of until) this.keepUntil[this.keys.find(key)] = t;
+    }
     this.reservedOnly = true;
+  }
+
+  /** The last event time a reserved slot still takes (reserveOnly with times; else Infinity). */
+  keptUntil(slot: number): number {
+    return this.keepUntil === undefined ? Infinity : this.keepUntil[slot]!;
   }
 
   /** Entities held (with keepKeys, emptied ones do not count). */
@@ -291,10 +308,17 @@ export class KeyedState {
     else this.keys.remove(slot);
   }
 
-  /** Drops up to `budget` slots' worth of entities that nothing can read or change any more. Returns how many. */
-  sweep(watermark: number, budget: number): number {
+  /**
+   * Drops entities that nothing can read or change any more, checking up to `maxBudget` slots. Returns how
+   * many. An entity becomes droppable only as the watermark advances, so the slots checked are in
+   * proportion to that advance: one pass over all of them per eighth of the retention (an entity goes at
+   * most that late), rather than the same work per event whatever the event rate.
+   */
+  sweep(watermark: number, maxBudget: number): number {
     const top = this.keys.highWater;
     if (top === 0) return 0;
+    const budget = Math.min(maxBudget, Math.ceil((top * (watermark - this.sweptAt)) / (this.plan.retentionMs / 8)));
+    this.sweptAt = watermark;
     let removed = 0;
     for (let i = 0; i < budget; i++) {
       if (this.sweepCursor >= top) this.sweepCursor = 0;
@@ -320,6 +344,7 @@ export class KeyedState {
     return {
       keys: this.keys.state(),
       sweepCursor: this.sweepCursor,
+      sweptAt: this.sweptAt,
       live: this.live,
       ...(this.tiles ? { tiles: this.tiles.state() } : {}),
       members: this.members.map((m) => m.state()),

@@ -76,9 +76,10 @@ export interface FeatureStoreOptions {
   /**
    * Keep subject and session state only for these subjects (a training build's labelled subjects): like
    * `ownsSubject`, but answered by the subject lookup every event makes anyway, instead of a call per event.
-   * Not part of snapshots either.
+   * Given a map of subject → time (a build's last label time per subject), a subject's events after its time
+   * feed no subject or session state either: nothing reads it later. Not part of snapshots either.
    */
-  onlySubjects?: Iterable<string>;
+  onlySubjects?: Iterable<string> | ReadonlyMap<string, number>;
   /**
    * The purpose gate: whether an event of subject `sid` at time `ts` may feed state that serves `purpose`
    * (consent at the event's time). Asked per event for each purpose its entities serve; an event it
@@ -270,7 +271,7 @@ export class FeatureStore implements EventSink {
     const reserved = subjects?.reservedOnly ? subjects.find(sid) : -1;
     if (
       subjects &&
-      (reserved >= 0 || !subjects.reservedOnly) &&
+      (reserved >= 0 ? ts <= subjects.keptUntil(reserved) : !subjects.reservedOnly) &&
       (this.ownsSubject === undefined || this.ownsSubject(sid)) &&
       (this.admits === undefined || person === undefined || this.admits(sid, person, ts))
     ) {

@@ -8,8 +8,10 @@
  * every line of feature code. Sorted replay means no event is late here; the online store, fed in stream
  * order, drops events older than its allowed lateness — which it counts and reports.
  *
- * The store keeps subject and session state only for labelled subjects (`onlySubjects`): nothing else is
- * ever read, and a training set that labels a sample of subjects replays several times faster.
+ * The store keeps subject and session state only for labelled subjects, up to each one's last label time
+ * (`onlySubjects`): nothing else is ever read, and a training set that labels a sample of subjects replays
+ * several times faster. (A session's state is its subject's: a label's session is expected to be one of
+ * the label's subject's, as everywhere in the store.)
  *
  * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
  * pseudonymizer); this module does no I/O.
@@ -51,11 +53,13 @@ export interface TrainingRows {
 
 export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
   const { entities: wanted, onProgress, ...storeOptions } = options;
-  // Subject and session state is only ever read for labelled subjects: keep none for the others.
   // A label with an item but no category reads the category of the item's latest event so far: the store
   // remembers it per item slot as it applies events.
   const wantsCategory = (wanted ?? ENTITIES).includes('category') && labels.some((l) => l.item && !l.category);
-  const store = new FeatureStore({ onlySubjects: labels.map((l) => l.subject), trackItemCategories: wantsCategory, ...storeOptions });
+  // Subject and session state is read at labels only: keep it for labelled subjects, up to their last label.
+  const lastLabel = new Map<string, number>();
+  for (const l of labels) if (!(lastLabel.get(l.subject)! >= l.ts)) lastLabel.set(l.subject, l.ts);
+  const store = new FeatureStore({ onlySubjects: lastLabel, trackItemCategories: wantsCategory, ...storeOptions });
   const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
   const widths = entities.map((e) => store.featureNames(e).length);
   const readers = entities.map((e) => store.reader(e));
