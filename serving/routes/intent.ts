@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponseSchema, IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
+import { jsonString } from '../json-text.ts';
 import type { IntentAnswer, IntentService } from '../intent-service.ts';
 import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
@@ -42,30 +43,19 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
     });
   };
 
-/** Quoted once: feature names and model versions repeat on every answer. */
-const quoted = new Map<string, string>();
-function quote(s: string): string {
-  let q = quoted.get(s);
-  if (q === undefined) {
-    q = JSON.stringify(s);
-    if (quoted.size >= 10_000) quoted.clear();
-    quoted.set(s, q);
-  }
-  return q;
-}
-
+/**
 /**
  * JSON.stringify(answer), byte for byte (test/serving/intent-json.test.ts), written by hand: the keys are
- * fixed, strings are names the service chose (quoted once), numbers are finite (the score is calibrated,
- * reasons skip non-finite contributions), so only the numbers are formatted per request.
+ * fixed, strings are names the service chose, numbers are finite (the score is calibrated, reasons skip
+ * non-finite contributions; anything else goes to JSON.stringify).
  */
 export function intentAnswerJson(a: IntentAnswer): string {
   if (!Number.isFinite(a.score)) return JSON.stringify(a);
   let reasons = '';
   for (let i = 0; i < a.reasons.length; i++) {
     const r = a.reasons[i]!;
-    reasons += `${i ? ',' : ''}{"feature":${quote(r.feature)},"direction":"${r.direction}","contribution":${r.contribution}}`;
+    reasons += `${i ? ',' : ''}{"feature":${jsonString(r.feature)},"direction":"${r.direction}","contribution":${r.contribution}}`;
   }
   const note = a.note === undefined ? '' : `,"note":"${a.note}"`;
-  return `{"score":${a.score},"modelVersion":${quote(a.modelVersion)},"personalized":${a.personalized},"reasons":[${reasons}]${note}}`;
+  return `{"score":${a.score},"modelVersion":${jsonString(a.modelVersion)},"personalized":${a.personalized},"reasons":[${reasons}]${note}}`;
 }
