@@ -169,7 +169,11 @@ export class FeatureStore implements EventSink {
   private readonly fieldIds = new Int32Array(2);
   private readonly inputs: Record<Entity, Float64Array>;
   private readonly resolved = new Map<string, Resolved>();
-  /** with trackItemCategories: per item slot, the category slot of its latest applied event (-1: none) */
+  /**
+   * Per item id, the category id of its latest applied event (-1: none), and per category id its key: kept
+   * when items and categories both have state (it spares most events a category lookup) or with
+   * trackItemCategories. Ids are slots of the item and category states, else dictionary ids; all permanent.
+   */
   private itemCategories: Int32Array | undefined;
   private readonly categoryKeys: (string | undefined)[] = [];
   private applied = 0;
@@ -206,7 +210,7 @@ export class FeatureStore implements EventSink {
     const gatePurposes = (kind: KindPlan | undefined): GatePurposes => ({ views: kind?.purpose, history: kind?.history?.view.purpose });
     this.gated = { person: kinds.subject?.purpose ?? kinds.session?.purpose, item: gatePurposes(kinds.item), category: gatePurposes(kinds.category) };
     this.sameGate = this.gated.item.views === this.gated.category.views && this.gated.item.history === this.gated.category.history;
-    if (track) this.itemCategories = new Int32Array(1024).fill(-1);
+    if (track || (this.itemState && this.categoryState)) this.itemCategories = new Int32Array(1024).fill(-1);
     this.inputs = Object.fromEntries(ENTITIES.map((e) => [e, new Float64Array(kinds[e]?.inputCount ?? 0)])) as Record<Entity, Float64Array>;
     if (snapshot) {
       this.lastSeq = snapshot.lastSeq;
@@ -257,14 +261,22 @@ export class FeatureStore implements EventSink {
         : this.needsIds[0]
           ? this.dictionary.findOrInsert(item, 0)
           : -1;
-    ids[FIELD_CATEGORY] = !hasCategory
-      ? -1
-      : this.categoryState
-        ? this.categoryState.apply(category, ts, type, values, ids, this.sameGate && hasItem && this.itemState ? itemParts : this.admittedParts(sid, ts, this.gated.category))
-        : this.needsIds[1]
-          ? this.dictionary.findOrInsert(category, 1)
-          : -1;
-    if (this.itemCategories !== undefined && ids[FIELD_ITEM]! >= 0 && ids[FIELD_CATEGORY]! >= 0) this.noteItemCategory(ids[FIELD_ITEM]!, ids[FIELD_CATEGORY]!);
+    const itemId = ids[FIELD_ITEM]!;
+    let categoryId = -1;
+    const categories = this.categoryState;
+    if (hasCategory && categories) {
+      const parts = this.sameGate && hasItem && this.itemState ? itemParts : this.admittedParts(sid, ts, this.gated.category);
+      // An item's events name the same category again and again: the item's slot remembers the slot of the
+      // last one, and an equal string skips hashing it (category slots are permanent, so it stays valid).
+      const map = this.itemCategories;
+      const known = map !== undefined && itemId >= 0 && itemId < map.length ? map[itemId]! : -1;
+      categoryId =
+        known >= 0 && this.categoryKeys[known] === category
+          ? categories.applyAt(known, ts, type, values, ids, parts)
+          : categories.apply(category, ts, type, values, ids, parts);
+    } else if (hasCategory && this.needsIds[1]) categoryId = this.dictionary.findOrInsert(category, 1);
+    ids[FIELD_CATEGORY] = categoryId;
+    if (this.itemCategories !== undefined && itemId >= 0 && categoryId >= 0) this.noteItemCategory(itemId, categoryId, category!);
     const subjects = this.subjectState;
     const person = this.gated.person;
     // With onlySubjects the subject's lookup says whether it is kept at all, before the gate is asked.
@@ -287,7 +299,7 @@ export class FeatureStore implements EventSink {
     }
   }
 
-  private noteItemCategory(item: number, category: number): void {
+  private noteItemCategory(item: number, category: number, key: string): void {
     let map = this.itemCategories!;
     if (item >= map.length) {
       const grown = new Int32Array(Math.max(2 * map.length, item + 1)).fill(-1);
@@ -295,6 +307,7 @@ export class FeatureStore implements EventSink {
       this.itemCategories = map = grown;
     }
     map[item] = category;
+    this.categoryKeys[category] ??= key;
   }
 
   private admittedParts(sid: string, ts: number, purposes: GatePurposes): number {
@@ -344,16 +357,17 @@ export class FeatureStore implements EventSink {
     return (out, offset, key, t) => this.readResolved(r, out, offset, key, t);
   }
 
-  /** With `trackItemCategories`: the category of the item's latest applied event, if it had one. */
+  /**
+   * The category of the item's latest applied event, if it had one (with `trackItemCategories`, or whenever
+   * items and categories both have views).
+   */
   categoryOfItem(item: string): string | undefined {
     const map = this.itemCategories;
     if (map === undefined) throw new Error('categoryOfItem needs the trackItemCategories option');
     // the ids apply gave the event: item and category slots, or dictionary ids without those states
     const slot = this.itemState ? this.itemState.find(item) : this.dictionary.find(item, 0);
     const category = slot >= 0 && slot < map.length ? map[slot]! : -1;
-    if (category < 0) return undefined;
-    // both kinds of id are permanent, so their key strings can be kept too
-    return (this.categoryKeys[category] ??= (this.categoryState?.keys ?? this.dictionary).keyOf(category));
+    return category < 0 ? undefined : this.categoryKeys[category];
   }
 
   private readResolved(r: Resolved, out: Float32Array, offset: number, key: string, t: number): void {
@@ -459,6 +473,7 @@ export class FeatureStore implements EventSink {
       entities: this.counts(),
       stateBytes:
         this.dictionary.byteSize() +
+        (this.itemCategories?.byteLength ?? 0) +
         (this.subjectState?.byteSize() ?? 0) +
         (this.sessionState?.byteSize() ?? 0) +
         (this.itemState?.byteSize() ?? 0) +
