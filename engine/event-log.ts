@@ -2,7 +2,6 @@
  * The event log: JetStream stream IOB_EVENTS, one subject per pseudonymous subject (`iob.events.<sid>`)
  * so a person's messages can be purged by subject filter. Stored events travel as msgpackr.
  */
-import { Packr } from 'msgpackr';
 import {
   DiscardPolicy,
   RetentionPolicy,
@@ -12,6 +11,7 @@ import {
   type StreamConfig,
 } from 'nats';
 import type { StoredEvent } from './event-schema.ts';
+import { encodeEvent } from './event-wire.ts';
 import type { JetStreamPublisher } from './jetstream-publisher.ts';
 
 export const EVENTS_STREAM = 'IOB_EVENTS';
@@ -45,10 +45,8 @@ export const partitionMapping = (partitions: number): [from: string, to: string]
   `${EVENTS_SUBJECT_PREFIX}{{partition(${partitions},1)}}.{{wildcard(1)}}`,
 ];
 
-/** Records (shared structures) would make messages depend on each other; every message stands alone. */
-const packr = new Packr({ useRecords: false, moreTypes: false });
-export const encodeEvent = (event: StoredEvent): Uint8Array => packr.pack(event);
-export const decodeEvent = (data: Uint8Array): StoredEvent => packr.unpack(data) as StoredEvent;
+/** Messages are msgpack (engine/event-wire.ts). */
+export { encodeEvent, decodeEvent } from './event-wire.ts';
 
 export interface EventStreamOptions {
   maxAgeMs: number;
