@@ -82,6 +82,9 @@ export class KeyedState {
   private readonly copyTargets: Int32Array;
   private sweepCursor = 0;
   private sweptAt = -Infinity;
+  /** the tidy step holding the latest event time applied: [stepStart, stepEnd) */
+  private stepStart = Number.NaN;
+  private stepEnd = Number.NaN;
   /** set by reserveOnly: events of keys without a slot are not applied */
   reservedOnly = false;
   /** set by reserveOnly with times: per slot, the time after which its events are not applied */
@@ -193,7 +196,8 @@ export class KeyedState {
     let newest = before;
     if (ts > before) {
       hf[base + L.newest] = newest = ts;
-      if (before !== NEVER && Math.floor(before / plan.tidyStepMs) !== Math.floor(ts / plan.tidyStepMs)) this.tidy(slot, before, ts);
+      // the newest event crossed into a later tidy step (floor(before / step) < floor(ts / step))
+      if (before !== NEVER && before < this.tidyStepStart(ts)) this.tidy(slot, before, ts);
     }
     const bit = 1 << type;
 
@@ -229,6 +233,20 @@ export class KeyedState {
 
     recordLastAndAges(plan, L, hf, base, bit, ts, values);
     return slot;
+  }
+
+  /**
+   * floor(ts / tidyStepMs) × tidyStepMs. Steps are aligned to the epoch for every entity alike and most
+   * events fall in the step of the one before, so the step at hand is kept and the division mostly spared.
+   * NaN when there is no step (tidyStepMs = Infinity): then nothing is ever before it.
+   */
+  private tidyStepStart(ts: number): number {
+    if (!(ts >= this.stepStart && ts < this.stepEnd)) {
+      const step = this.plan.tidyStepMs;
+      this.stepStart = Math.floor(ts / step) * step;
+      this.stepEnd = this.stepStart + step;
+    }
+    return this.stepStart;
   }
 
   /** Moves one session start into or out of the subject's tiles (sessions.ts calls this). */
