@@ -1,9 +1,9 @@
 /**
  * The stored event's wire format, msgpack: written by msgpackr, read back on the consumer's path by a
- * reader for the one flat shape the boundary produces. msgpackr's general reader spent ~1.5 µs per event,
+ * reader for the one flat shape the boundary produces. msgpackr's general reader spent ~1.2 µs per event,
  * much of it on machinery a known shape does not need (per-call setup, a key string rebuilt per field, a
- * decode per text field); this one recognizes the keys by their bytes and cuts every text field from one
- * Latin-1 view of the message (~1.1 µs). Anything outside the shape (other types, deeper nesting,
+ * decode per text field); this one recognizes the keys by their bytes and cuts short text fields from one
+ * Latin-1 view of the message (~0.9 µs). Anything outside the shape (other types, deeper nesting,
  * non-ASCII text, a `__proto__` key, trailing bytes) is read by msgpackr itself, the reference:
  * test/unit/event-wire.test.ts holds the two to agreeing.
  */
@@ -32,7 +32,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EMPTY = new Uint8Array(0);
 let src: Uint8Array = EMPTY;
 let at = 0;
-/** The message as Latin-1 text (byte i is character i), made at the first string read. */
+/** V8 makes a substring this long a view into its parent (SlicedString::kMinLength) rather than a copy. */
+const SLICED_MIN = 13;
+/** The message as Latin-1 text (byte i is character i), made at the first short string read. */
 let text: string | undefined;
 
 function readString(len: number): string {
@@ -40,9 +42,16 @@ function readString(len: number): string {
   if (end > src.length) throw FALLBACK;
   // ASCII only: for other text msgpackr's UTF-8 reading (invalid sequences included) is the reference.
   for (let i = at; i < end; i++) if (src[i]! >= 0x80) throw FALLBACK;
-  // One native call per message and slices of it: a call per string cost more than the rest of the read.
-  text ??= latin1Slice.call(src, 0, src.length);
-  const s = text.slice(at, end);
+  // A slice of 13 characters or more would be a view keeping the whole message's text alive for as long
+  // as the string is kept (ids are, by the state): those get a string of their own. Shorter ones are
+  // copies cut from one Latin-1 view of the message (a native call per string cost more than the rest).
+  let s: string;
+  if (len >= SLICED_MIN) {
+    s = latin1Slice.call(src, at, end);
+  } else {
+    text ??= latin1Slice.call(src, 0, src.length);
+    s = text.slice(at, end);
+  }
   at = end;
   return s;
 }
