@@ -44,7 +44,6 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
   };
 
 /**
-/**
  * JSON.stringify(answer), byte for byte (test/serving/intent-json.test.ts), written by hand: the keys are
  * fixed, strings are names the service chose, numbers are finite (the score is calibrated, reasons skip
  * non-finite contributions; anything else goes to JSON.stringify).
