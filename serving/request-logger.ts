@@ -21,7 +21,7 @@ export class LazyRequestLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
   get level(): string {
-    return this.made?.level ?? this.parent.level;
+    return this.made?.level ?? (this.options as { level?: string }).level ?? this.parent.level;
   }
   set level(level: string) {
     this.real.level = level;
@@ -47,12 +47,20 @@ export class LazyRequestLogger {
   }
   silent(): void {}
   private log(level: Level, args: unknown[]): void {
+    // A line below the level builds nothing (a child with its own level is built to decide).
+    if (this.made === undefined && (this.options as { level?: string }).level === undefined && !levelEnabled(this.parent, level)) return;
     const real = this.real;
     (real[level] as (...a: unknown[]) => void).apply(real, args);
   }
   child(bindings: Bindings, options?: object): FastifyBaseLogger {
     return this.real.child(bindings, options);
   }
+}
+
+/** pino's isLevelEnabled where the logger has it (fastify's logger type does not declare it). */
+function levelEnabled(logger: FastifyBaseLogger, level: Level): boolean {
+  const check = (logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
+  return check === undefined || check.call(logger, level);
 }
 
 export function lazyRequestLogger(parent: FastifyBaseLogger, bindings: Bindings, options: object): FastifyBaseLogger {

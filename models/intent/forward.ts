@@ -16,8 +16,10 @@
  *   kernels (kernels.wat), four float32 lanes at a time, on weights laid out once per model in the kernel
  *   instance's memory. TypeScript keeps the control flow: bin search, which terms a row adds, the members.
  * Weights are float32 as TF.js trains them, and so is the arithmetic, as in `model.predict`; folding and
- * prefix sums are computed in float64 before the rows are stored. A parity test holds this equal to
- * `model.predict` within 1e-5.
+ * prefix sums are computed in float64 before the rows are stored. One difference: with standardization
+ * folded in, an input adds x·(w/σ) and the bias holds −μ/σ·w, so float32 rounding grows with |x/σ| rather
+ * than with the standardized value (TF.js subtracts μ first); harmless at the features' scales, and a parity
+ * test holds this equal to `model.predict` within 1e-5 on real and random rows.
  */
 import { calibrate, type PlattCalibration } from '../calibration.ts';
 import type { Matrix } from '../matrix.ts';
@@ -63,7 +65,7 @@ interface BinGroup {
   hi: Float64Array;
   /** memory of row b (b = 0 … bins): the sum of the kernel rows of bins 0 … b−1 */
   prefix: number;
-  /** memory of the fused base and slope rows (see the constructor), or -1 when the column is binned twice */
+  /** memory of the fused base and slope rows (see the constructor), or -1 (a column binned twice, or no bins) */
   base: number;
   slope: number;
 }
@@ -191,8 +193,12 @@ export class IntentForward {
     this.meanShare = rows(this.inputs);
     this.entry = rows(1);
     this.entryGrad = rows(1);
-    const encodedColumns = encoding.columns.map(({ column, edges }) => ({ column, bins: Math.max(0, edges.length - 1), edges }));
-    const groupRows = encodedColumns.map((c) => ({ prefix: rows(c.bins + 1), base: rows(c.bins), slope: rows(c.bins) }));
+    const encodedColumns = encoding.columns.map(({ column, edges }, index, all) => {
+      const bins = Math.max(0, edges.length - 1);
+      // Fused rows (see below) for a feature binned once; one binned twice takes the general path.
+      return { column, bins, edges, fused: bins > 0 && !all.some((o, i) => i !== index && o.column === column) };
+    });
+    const groupRows = encodedColumns.map((c) => ({ prefix: rows(c.bins + 1), base: c.fused ? rows(c.bins) : -1, slope: c.fused ? rows(c.bins) : -1 }));
     const restLayout = restWeights.map((rest) =>
       rest.map((l) => {
         const inBytes = padBytes(l.inputs);
@@ -224,7 +230,7 @@ export class IntentForward {
     this.fusedGroup = new Int32Array(this.inputs).fill(-1);
     this.groups = [];
     let col = this.inputs;
-    encodedColumns.forEach(({ column, bins, edges }, index) => {
+    encodedColumns.forEach(({ column, bins, edges, fused }, index) => {
       const { prefix: prefixAt, base: baseAt, slope: slopeAt } = groupRows[index]!;
       const prefix = new Float64Array((bins + 1) * entryWidth);
       for (let b = 0; b < bins; b++) {
@@ -233,7 +239,6 @@ export class IntentForward {
       for (let b = 0; b <= bins; b++) f32.set(prefix.subarray(b * entryWidth, (b + 1) * entryWidth), row(prefixAt, b));
       const lo = Float64Array.from(edges.slice(0, -1));
       const hi = Float64Array.from(edges.slice(1));
-      const fused = bins > 0 && !encodedColumns.some((o, i) => i !== index && o.column === column);
       if (fused) {
         const rawRow = column * entryWidth;
         for (let b = 0; b < bins; b++) {

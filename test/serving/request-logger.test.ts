@@ -33,6 +33,7 @@ test('an unused request logger never builds the child', () => {
   const counting = Object.assign(Object.create(parent), { child: (...a: Parameters<FastifyBaseLogger['child']>) => (children++, parent.child(...a)) });
   const lazy = new LazyRequestLogger(counting, { reqId: 'r-2' }, {});
   assert.equal(lazy.level, 'info');
+  lazy.debug('below the level');
   assert.equal(children, 0);
   lazy.error('now');
   lazy.error('again');
