@@ -62,6 +62,8 @@ const engine = await startEngineProcess([], {
   IOB_LOG_LEVEL: 'warn',
   IOB_RATE_LIMIT: '0',
   IOB_FORECAST_REFRESH: 'off',
+  // As the README's deployment notes run the engine (and `npm start` does): two glibc malloc arenas.
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   IOB_API_KEYS: JSON.stringify([{ id: 'admin', key: API_KEY, scopes: ['admin'] }]),
 });
 const stop = async () => {
