@@ -155,7 +155,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const consent = await openConsentRegistry(js, { replicas: config.streamReplicas });
   const audit = await openAuditLog(js, jsm, config.streamReplicas);
   await consent.synced();
-  const erasures = await openErasureList(js, { replicas: config.streamReplicas });
+  // An erasure anywhere empties this process's memo of raw ids (the one place one outlives its request).
+  const erasures = await openErasureList(js, { replicas: config.streamReplicas, onErased: () => pseudonymize.forgetRaw() });
   const forecasts = await openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) });
   const catalog = await watchCatalog(js, { replicas: config.streamReplicas, onBadEntry: () => log.warn('catalog entry fails validation; ignored') });
   await catalog.synced();

@@ -13,15 +13,29 @@ export interface ErasureList {
   close(): Promise<void>;
 }
 
-export async function openErasureList(js: JetStreamClient, options: { replicas?: number } = {}): Promise<ErasureList> {
+export interface ErasureListOptions {
+  replicas?: number;
+  /** called for each erasure listed after the list was opened, by this process or another */
+  onErased?: (sid: string) => void;
+}
+
+export async function openErasureList(js: JetStreamClient, options: ErasureListOptions = {}): Promise<ErasureList> {
   const kv: KV = await js.views.kv(ERASURE_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
   const erased = new Set<string>();
   let initialized!: () => void;
   const ready = new Promise<void>((r) => (initialized = r));
-  const watcher = await kv.watch({ initializedFn: () => initialized() });
+  let live = false;
+  const watcher = await kv.watch({
+    initializedFn: () => {
+      live = true;
+      initialized();
+    },
+  });
   const loop = (async () => {
     for await (const e of watcher) {
-      if (e.operation === 'PUT') erased.add(e.key);
+      if (e.operation !== 'PUT') continue;
+      erased.add(e.key);
+      if (live) options.onErased?.(e.key);
     }
   })();
   await ready;
@@ -31,6 +45,7 @@ export async function openErasureList(js: JetStreamClient, options: { replicas?:
     async add(sid, at = Date.now()) {
       await kv.put(sid, enc.encode(JSON.stringify({ at })));
       erased.add(sid);
+      options.onErased?.(sid);
     },
     all: () => [...erased],
     async close() {

@@ -9,11 +9,19 @@ export type IdKind = 'subject' | 'session' | 'event';
 
 export interface Pseudonymizer {
   (kind: IdKind, raw: string): string;
+  /**
+   * Drops every memoized raw id. Called on an erasure (here or seen on the erasure list from another
+   * process): the memo is the one place a raw id outlives its request, and the memo cannot tell whose
+   * sessions are whose, so it is emptied whole (re-hashing costs ~1 µs per id on its next use).
+   */
+  forgetRaw(): void;
+  /** how many raw ids are memoized now (for tests and the erasure check) */
+  memoized(): number;
 }
 
 /**
  * Subjects and sessions repeat, so their hashes are memoized in a bounded in-memory map (cleared when
- * full); the map lives in process memory only and is never serialized.
+ * full, and on every erasure); the map lives in process memory only and is never serialized.
  */
 export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): Pseudonymizer {
   // Event ids are never repeated, so every event pays one HMAC: the keyed state is precomputed once.
@@ -24,7 +32,7 @@ export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): 
     event: new Map(),
   };
   const hash = (kind: IdKind, raw: string) => hmac(`${kind}\0${raw}`);
-  return (kind, raw) => {
+  const pseudonymize = (kind: IdKind, raw: string): string => {
     if (kind === 'event') return hash(kind, raw);
     const cache = caches[kind];
     let value = cache.get(raw);
@@ -35,6 +43,13 @@ export function createPseudonymizer(key: string | Buffer, cacheSize = 100_000): 
     }
     return value;
   };
+  return Object.assign(pseudonymize, {
+    forgetRaw: () => {
+      caches.subject.clear();
+      caches.session.clear();
+    },
+    memoized: () => caches.subject.size + caches.session.size,
+  });
 }
 
 /** A pseudonymous id as produced above: 22 base64url characters. */

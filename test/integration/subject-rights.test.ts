@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EVENTS_STREAM } from '../../engine/index.ts';
+import { connect } from 'nats';
+import { EVENTS_STREAM, openErasureList } from '../../engine/index.ts';
 import { bearer, startTestStack } from '../helpers/engine.ts';
+import { defer, startTestNats } from '../helpers/nats.ts';
 
 test('export shows what is held; erase purges the stream, tombstones consent, lists the pseudonym, and is audited', async (t) => {
   const { app, engine } = await startTestStack(t);
@@ -21,8 +23,10 @@ test('export shows what is held; erase purges the stream, tombstones consent, li
   assert.ok(!exported.body.includes(subject), 'the export holds no raw identifier (none is stored)');
   assert.equal(doc.events[0].item, 'i0');
 
+  assert.ok(engine.pseudonymize.memoized() > 0, 'raw ids are memoized while they are used');
   const erased = await app.inject({ method: 'DELETE', url: `/v1/subjects/${enc}`, headers: bearer('admin') });
   assert.equal(erased.statusCode, 200);
+  assert.equal(engine.pseudonymize.memoized(), 0, 'an erasure leaves no raw id in the memo');
   const receipt = erased.json();
   assert.equal(receipt.held, true);
   assert.equal(receipt.purged.events, 30);
@@ -52,4 +56,24 @@ test('export shows what is held; erase purges the stream, tombstones consent, li
   assert.ok(actions.includes('subject.export'));
   assert.ok(actions.includes('subject.erase'));
   assert.ok(!JSON.stringify(audit).includes(subject));
+});
+
+test('an erasure listed by one process reaches the others (each empties its memo of raw ids)', async (t) => {
+  const server = await startTestNats(t);
+  const [a, b] = await Promise.all([connect({ servers: server.url }), connect({ servers: server.url })]);
+  defer(t, () => Promise.all([a.close(), b.close()]));
+  const seenByB: string[] = [];
+  const listA = await openErasureList(a.jetstream());
+  const listB = await openErasureList(b.jetstream(), { onErased: (sid) => seenByB.push(sid) });
+  defer(t, () => Promise.all([listA.close(), listB.close()]));
+  await listA.add('AAAAAAAAAAAAAAAAAAAAAA');
+  for (let i = 0; i < 100 && seenByB.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seenByB, ['AAAAAAAAAAAAAAAAAAAAAA']);
+  assert.ok(listB.has('AAAAAAAAAAAAAAAAAAAAAA'));
+  // Opening a list replays what was erased before without calling back (nothing of theirs is memoized yet).
+  const calls: string[] = [];
+  const listC = await openErasureList(b.jetstream(), { onErased: (sid) => calls.push(sid) });
+  defer(t, () => listC.close());
+  assert.ok(listC.has('AAAAAAAAAAAAAAAAAAAAAA'));
+  assert.deepEqual(calls, []);
 });
