@@ -94,6 +94,10 @@ export class TileLevels {
   /** per level: its window start (ms), for an entity whose newest event is at startsFor */
   private readonly starts: Float64Array;
   private readonly startsFor: Float64Array;
+  /** the finest-level bucket last asked for by a newest event: [finestStart, finestEnd) and its code */
+  private finestStart = Number.NaN;
+  private finestEnd = Number.NaN;
+  private finestCode = -1;
 
   constructor(windows: Iterable<WindowShape>) {
     const horizon = new Map<Level, number>();
@@ -132,6 +136,17 @@ export class TileLevels {
 
   /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
   codeFor(ts: number, newest: number): number {
+    // The newest event is always in a finest-level tile (its own window start lies before its parent's
+    // end): the usual case, answered from the finest bucket at hand, which events in time order share.
+    if (ts === newest && this.levels.length > 0) {
+      if (!(ts >= this.finestStart && ts < this.finestEnd)) {
+        const bucket = Math.floor(ts / this.ms[0]!);
+        this.finestStart = bucket * this.ms[0]!;
+        this.finestEnd = this.finestStart + this.ms[0]!;
+        this.finestCode = bucket * this.codeScale[0]! + this.levels[0]!;
+      }
+      return this.finestCode;
+    }
     const { levels, ms, codeScale, starts, startsFor } = this;
     const last = levels.length - 1;
     for (let i = 0; i <= last; i++) {

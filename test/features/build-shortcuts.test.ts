@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { TileLevels, WINDOW_SHAPES, type WindowShape } from '../../engine/features/time-windows.ts';
+import { LEVEL_MS, tileCode, TileLevels, WINDOW_SHAPES, type WindowShape } from '../../engine/features/time-windows.ts';
 import { FeatureStore, SUBJECT_VIEW, type FeatureEvent } from '../../engine/index.ts';
 
 const MINUTE = 60_000;
@@ -14,7 +14,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const T = Date.UTC(2024, 4, 10, 9, 17);
 
-test('when sameCodes(before, newest) holds, every time at or before `before` keeps its tile code', () => {
+test('when sameCodes(before, newest) holds, every time at or before `before` keeps its tile code; the newest event is in a finest tile', () => {
   const shapes = Object.values(WINDOW_SHAPES);
   const kinds = fc.subarray(shapes, { minLength: 1 }).map((s: WindowShape[]) => s);
   fc.assert(
@@ -35,6 +35,18 @@ test('when sameCodes(before, newest) holds, every time at or before `before` kee
       },
     ),
     { numRuns: 2000 },
+  );
+  // the newest event's own tile is a finest-level one, however the times come
+  fc.assert(
+    fc.property(kinds, fc.array(fc.integer({ min: -DAY, max: 40 * DAY }), { minLength: 1, maxLength: 20 }), (windows, offsets) => {
+      const levels = new TileLevels(windows);
+      const finest = levels.levels[0]!;
+      for (const o of offsets) {
+        const t = T + o;
+        assert.equal(levels.codeFor(t, t), tileCode(Math.floor(t / LEVEL_MS[finest]) * LEVEL_MS[finest], finest));
+      }
+    }),
+    { numRuns: 500 },
   );
   // and it does say no when a level's window start crosses its parent bucket
   const subject = new TileLevels(Object.values(WINDOW_SHAPES));
