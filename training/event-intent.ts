@@ -113,6 +113,10 @@ export function eventIntentRows(allEvents: readonly FeatureEvent[], testFraction
  *   same, 5 members                                           0.6005 / 0.1115
  *   4 bins, [32,16], L2 1e-2, lr 3e-3 (this recipe)           0.6101 / 0.1148
  *
+ * Members, rechecked the same way over seeds 0–2 (mean; serving cost is proportional to members, so fewer
+ * were tried for the route's latency): 1 member 0.6094 / 0.1142 (seeds spread 0.603–0.615), 2 members
+ * 0.6112 / 0.1151, 3 members 0.6134 / 0.1157 (0.610–0.615): the ensemble buys steadiness, so it stays at 3.
+ *
  * Short-window features only (no 7d/30d) made logistic regression worse (0.5556), so every subject and
  * session feature stays. Early stopping picks epochs 1–12: the signal is weak and the net fits it fast.
  */
