@@ -7,7 +7,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 type Bindings = Record<string, unknown>;
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type Level = (typeof LEVELS)[number];
+type LogMethod = (...args: unknown[]) => void;
 
 export class LazyRequestLogger {
   private made: FastifyBaseLogger | undefined;
@@ -26,27 +28,15 @@ export class LazyRequestLogger {
   set level(level: string) {
     this.real.level = level;
   }
-  // Prototype methods, not per-instance closures: nothing is allocated per request beyond this object.
-  fatal(...args: unknown[]): void {
-    this.log('fatal', args);
-  }
-  error(...args: unknown[]): void {
-    this.log('error', args);
-  }
-  warn(...args: unknown[]): void {
-    this.log('warn', args);
-  }
-  info(...args: unknown[]): void {
-    this.log('info', args);
-  }
-  debug(...args: unknown[]): void {
-    this.log('debug', args);
-  }
-  trace(...args: unknown[]): void {
-    this.log('trace', args);
-  }
+  // One method per level, on the prototype (below): nothing is allocated per request beyond this object.
+  declare fatal: LogMethod;
+  declare error: LogMethod;
+  declare warn: LogMethod;
+  declare info: LogMethod;
+  declare debug: LogMethod;
+  declare trace: LogMethod;
   silent(): void {}
-  private log(level: Level, args: unknown[]): void {
+  log(level: Level, args: unknown[]): void {
     // A line below the level builds nothing (a child with its own level is built to decide).
     if (this.made === undefined && (this.options as { level?: string }).level === undefined && !levelEnabled(this.parent, level)) return;
     const real = this.real;
@@ -55,6 +45,14 @@ export class LazyRequestLogger {
   child(bindings: Bindings, options?: object): FastifyBaseLogger {
     return this.real.child(bindings, options);
   }
+}
+
+for (const level of LEVELS) {
+  Object.defineProperty(LazyRequestLogger.prototype, level, {
+    value: function (this: LazyRequestLogger, ...args: unknown[]) {
+      this.log(level, args);
+    },
+  });
 }
 
 /** pino's isLevelEnabled where the logger has it (fastify's logger type does not declare it). */
