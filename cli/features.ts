@@ -82,7 +82,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     let chunk = [...labelFile.header, ...result.columns].join(',') + '\n';
     for (let i = 0; i < kept.length; i++) {
       chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
-      if (chunk.length >= 1 << 20 || i === kept.length - 1) {
+      if (chunk.length >= 1 << 20) {
         if (!out.write(chunk)) await once(out, 'drain');
         chunk = '';
       }

@@ -76,18 +76,11 @@ export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: re
     const label = labels[index]!;
     const t = label.ts;
     // an event's position is its own index when the input is already in time order (the usual case)
-    if (eventOrder === null) {
-      while (next < total && events[next]!.ts <= t) {
-        store.apply(events[next]!, ++next);
-        if ((next & 0xffff) === 0) onProgress?.(next, total);
-      }
-    } else {
-      while (next < total) {
-        const event = events[eventOrder[next]!]!;
-        if (event.ts > t) break;
-        store.apply(event, ++next);
-        if ((next & 0xffff) === 0) onProgress?.(next, total);
-      }
+    while (next < total) {
+      const event = events[eventOrder === null ? next : eventOrder[next]!]!;
+      if (event.ts > t) break;
+      store.apply(event, ++next);
+      if ((next & 0xffff) === 0) onProgress?.(next, total);
     }
     let offset = index * width;
     for (let k = 0; k < entities.length; k++) {

@@ -134,6 +134,11 @@ export class TileLevels {
     return true;
   }
 
+  /** tileCode(bucket × ms, level) of entry i of `levels`, without a division: a bucket is a whole number of minutes. */
+  private bucketCode(i: number, bucket: number): number {
+    return bucket * this.codeScale[i]! + this.levels[i]!;
+  }
+
   /** The code of the tile that holds time `ts` for an entity whose newest event is at `newest`, or -1 (dropped). */
   codeFor(ts: number, newest: number): number {
     // The newest event is always in a finest-level tile (its own window start lies before its parent's
@@ -143,11 +148,11 @@ export class TileLevels {
         const bucket = Math.floor(ts / this.ms[0]!);
         this.finestStart = bucket * this.ms[0]!;
         this.finestEnd = this.finestStart + this.ms[0]!;
-        this.finestCode = bucket * this.codeScale[0]! + this.levels[0]!;
+        this.finestCode = this.bucketCode(0, bucket);
       }
       return this.finestCode;
     }
-    const { levels, ms, codeScale, starts, startsFor } = this;
+    const { levels, ms, starts, startsFor } = this;
     const last = levels.length - 1;
     for (let i = 0; i <= last; i++) {
       // A level's window start depends on `newest` only, and is computed when first needed for it: an event
@@ -158,11 +163,10 @@ export class TileLevels {
       }
       if (i < last) {
         const parentMs = ms[i + 1]!;
-        // tileCode(bucket × ms, level), without a division: a bucket is a whole number of minutes
-        if ((Math.floor(ts / parentMs) + 1) * parentMs > starts[i]!) return Math.floor(ts / ms[i]!) * codeScale[i]! + levels[i]!;
+        if ((Math.floor(ts / parentMs) + 1) * parentMs > starts[i]!) return this.bucketCode(i, Math.floor(ts / ms[i]!));
       } else {
         const bucket = Math.floor(ts / ms[i]!);
-        return bucket * ms[i]! >= starts[i]! ? bucket * codeScale[i]! + levels[i]! : -1;
+        return bucket * ms[i]! >= starts[i]! ? this.bucketCode(i, bucket) : -1;
       }
     }
     return -1;

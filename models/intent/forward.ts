@@ -398,16 +398,15 @@ export class IntentForward {
       const bins = g.hi.length;
       let k = 0;
       while (k < bins && v >= g.hi[k]!) k++;
-      const partial = k < bins && v > g.lo[k]!;
-      if (k === 0 && !partial) continue;
+      // the fraction of the bin holding the value (0 when it holds none)
+      const frac = k < bins && v > g.lo[k]! ? (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!) : 0;
+      if (k === 0 && frac === 0) continue;
       // full bins: the prefix row; the bin holding the value: its kernel row times the fraction
-      i32[t] = k > 0 ? g.prefix + k * rowBytes : this.kernelRows + (g.firstInput + k) * rowBytes;
-      f32[t + 1] = k > 0 ? 1 : (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
-      f32[t + 3] = 0;
-      if (k > 0 && partial) {
-        i32[t + 2] = this.kernelRows + (g.firstInput + k) * rowBytes;
-        f32[t + 3] = (v - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
-      }
+      const binRow = this.kernelRows + (g.firstInput + k) * rowBytes;
+      i32[t] = k > 0 ? g.prefix + k * rowBytes : binRow;
+      f32[t + 1] = k > 0 ? 1 : frac;
+      i32[t + 2] = binRow;
+      f32[t + 3] = k > 0 ? frac : 0;
       i32[featureOf + ((t - first) >> 2)] = g.column;
       t += 4;
     }

@@ -8,29 +8,9 @@
 (module
   (memory (export "memory") 1)
 
-  ;; e^x in float32: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial (truncation error
-  ;; below 1e-8 relative), 2^n built in the exponent bits. Clamped to the normal float range.
-  (func $exp (param $x f32) (result f32)
-    (local $n f32) (local $r f32) (local $p f32)
-    (local.set $x (f32.max (f32.min (local.get $x) (f32.const 88)) (f32.const -87)))
-    (local.set $n (f32.nearest (f32.mul (local.get $x) (f32.const 1.44269504088896))))
-    (local.set $r
-      (f32.sub
-        (f32.sub (local.get $x) (f32.mul (local.get $n) (f32.const 0.693145751953125)))
-        (f32.mul (local.get $n) (f32.const 1.428606765330187e-06))))
-    (local.set $p (f32.const 1.98412698412698e-04))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 1.38888888888889e-03)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 8.33333333333333e-03)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 4.16666666666667e-02)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 0.166666666666667)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 0.5)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 1)))
-    (local.set $p (f32.add (f32.mul (local.get $p) (local.get $r)) (f32.const 1)))
-    (f32.mul
-      (local.get $p)
-      (f32.reinterpret_i32 (i32.shl (i32.add (i32.trunc_f32_s (local.get $n)) (i32.const 127)) (i32.const 23)))))
-
-;; $exp on four lanes at once (same constants and steps).
+  ;; e^x in float32, four lanes at a time: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor
+  ;; polynomial (truncation error below 1e-8 relative), 2^n built in the exponent bits. Clamped to the
+  ;; normal float range.
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128) (local $p v128)
     (local.set $x (f32x4.max (f32x4.min (local.get $x) (f32x4.splat (f32.const 88))) (f32x4.splat (f32.const -87))))
@@ -71,31 +51,15 @@
             (f32x4.add (local.get $t) (f32x4.splat (f32.const 1)))))))
     (local.get $x))
 
+  ;; One value: a lane of $act4 (the tails of vectors that are not multiples of four).
   (func $act (param $x f32) (param $kind i32) (result f32)
-    (local $t f32)
-    (if (i32.eq (local.get $kind) (i32.const 1))
-      (then (return (f32.max (local.get $x) (f32.const 0)))))
-    (if (i32.eq (local.get $kind) (i32.const 2))
-      (then
-        (if (f32.gt (local.get $x) (f32.const 0)) (then (return (local.get $x))))
-        (return (f32.sub (call $exp (local.get $x)) (f32.const 1)))))
-    (if (i32.eq (local.get $kind) (i32.const 3))
-      (then
-        (local.set $t (call $exp (f32.mul (local.get $x) (f32.const 2))))
-        (return (f32.div (f32.sub (local.get $t) (f32.const 1)) (f32.add (local.get $t) (f32.const 1))))))
-    (local.get $x))
+    (f32x4.extract_lane 0 (call $act4 (f32x4.splat (local.get $x)) (local.get $kind))))
 
-  ;; d activation / d pre-activation, from the activation's output y
+  ;; d activation / d pre-activation, from the activation's output y, for one value (a lane of $slope4)
   (func $slope (param $y f32) (param $kind i32) (result f32)
-    (if (i32.eq (local.get $kind) (i32.const 1))
-      (then (return (select (f32.const 1) (f32.const 0) (f32.gt (local.get $y) (f32.const 0))))))
-    (if (i32.eq (local.get $kind) (i32.const 2))
-      (then (return (select (f32.const 1) (f32.add (local.get $y) (f32.const 1)) (f32.gt (local.get $y) (f32.const 0))))))
-    (if (i32.eq (local.get $kind) (i32.const 3))
-      (then (return (f32.sub (f32.const 1) (f32.mul (local.get $y) (local.get $y))))))
-    (f32.const 1))
+    (f32x4.extract_lane 0 (call $slope4 (f32x4.splat (local.get $y)) (local.get $kind))))
 
-;; $slope on four lanes
+  ;; d activation / d pre-activation, from the activations' outputs y, four at a time
   (func $slope4 (param $y v128) (param $kind i32) (result v128)
     (if (i32.eq (local.get $kind) (i32.const 1))
       (then (return (v128.and (f32x4.gt (local.get $y) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const 1))))))

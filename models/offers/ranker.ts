@@ -224,19 +224,17 @@ export class OfferRanker {
     // Without context (or too few candidates) the threshold is −∞ and every one of them joins.
     const value = this.value;
     const loose = w[4]! + w[5]!;
+    // Could popularity, category, value and the largest similarity lift item j to the threshold?
+    const mayReach = (j: number) => loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound >= this.threshold();
     for (const j of this.popular) {
-      if (this.slotOf[j]! >= 0) continue;
-      if (loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
-      this.scoreSlot(this.candidate(j));
+      if (this.slotOf[j]! < 0 && mayReach(j)) this.scoreSlot(this.candidate(j));
     }
     const { offsets, columns } = this.tables.neighbors;
     for (let s = 0; s < this.seededCount; s++) {
       const item = this.seeded[s]!;
       for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
         const j = columns[p]!;
-        if (this.slotOf[j]! >= 0) continue;
-        if (loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
-        this.scoreSlot(this.candidate(j));
+        if (this.slotOf[j]! < 0 && mayReach(j)) this.scoreSlot(this.candidate(j));
       }
     }
     for (const list of context.categoryItems ?? []) for (let c = 0; c < list.length; c++) {
@@ -252,7 +250,7 @@ export class OfferRanker {
         }
         continue;
       }
-      if (loose * pop + (value === undefined ? 0 : w[7]! * value[j]!) + simBound < this.threshold()) continue;
+      if (!mayReach(j)) continue;
       const slot = this.candidate(j);
       this.slotCategory[slot] = 1;
       this.scoreSlot(slot);
