@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Assembles the WebAssembly kernels from their text source (models/intent/kernels.wat → kernels.wasm).
+ * Assembles the WebAssembly kernels from their text source (models/intent/kernels.wat, models/offers/similarity.wat → .wasm beside each).
  * The binary is committed so installs without dev dependencies run it; `--check` exits 1 when the committed
  * binary is not what the source assembles to (test/models/kernels.test.ts runs the same comparison).
  */
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 
-export const KERNEL_SOURCES = ['models/intent/kernels.wat'];
+export const KERNEL_SOURCES = ['models/intent/kernels.wat', 'models/offers/similarity.wat'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -39,7 +39,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         committed = Buffer.alloc(0);
       }
       if (!committed.equals(bytes)) {
-        console.error(`${source}: kernels.wasm is not what the source assembles to; run npm run build:kernels`);
+        console.error(`${source}: its .wasm is not what the source assembles to; run npm run build:kernels`);
         stale++;
       }
     } else {

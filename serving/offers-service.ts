@@ -145,7 +145,8 @@ export async function loadServedOffersModel(dir: string, version: string): Promi
   const ranker = new OfferRanker(tables, card.ranking);
   const categoryWeight = CATEGORY_WEIGHT_FACTOR * Math.max(card.ranking.weights.popularity, 0.05);
   const valueWeight = VALUE_WEIGHT_FACTOR * Math.max(card.ranking.weights.popularity, 0.05);
-  return { version, tables, ranker, index: new Map(tables.items.map((id, i) => [id, i])), purposes, categoryWeight, valueWeight };
+  // The ranker's tables (its vectors live in its kernel's memory): the loaded arrays are not kept twice.
+  return { version, tables: ranker.tables, ranker, index: new Map(tables.items.map((id, i) => [id, i])), purposes, categoryWeight, valueWeight };
 }
 
 export interface OffersServiceOptions {

@@ -30,10 +30,23 @@
  * Cost: the similarity is the only term that needs a dot product per candidate. Every other term is a
  * lookup, and cos ≤ 1 bounds it, so candidates whose other terms plus the largest possible similarity
  * cannot reach the k-th best lower bound are dropped before their dot product (exact: the top-k is the one
- * scoring every candidate would give).
+ * scoring every candidate would give). The remaining dot products run in a WebAssembly SIMD kernel
+ * (similarity.wat) that holds the item vectors in its memory, in float32 (products and sums; the plain
+ * loop this replaces summed float32 products in float64 and took 2–3× as long, the largest part of a
+ * personalized request's ranking).
  */
+import { instantiateWasm, Layout, type WasmMemory } from '../wasm-kernels.ts';
 import type { OfferTables, SparseRows } from './tables.ts';
 import { topK } from './top-k.ts';
+
+/** similarity.wat */
+interface SimilarityKernel {
+  memory: WasmMemory;
+  dots(query: number, vectors: number, rowBytes: number, items: number, count: number, out: number): void;
+}
+
+/** Candidates whose dot products one kernel call computes (a fixed scratch, whatever the candidate count). */
+const DOT_BATCH = 512;
 
 export interface RankingWeights {
   cooc: number;
@@ -114,7 +127,16 @@ export class OfferRanker {
   readonly weighsBoughtTogether: boolean;
   /** The largest vector norm: cos(q, v_j) · |v_j| ≤ this bounds the similarity term. */
   private readonly maxNorm: number;
+  /** The context vector, in the kernel's memory (padded with zeros to its rows' width). */
   private readonly query: Float32Array;
+  private readonly kernel: SimilarityKernel;
+  /** Byte offsets in the kernel's memory, and the padded row width. */
+  private readonly queryAt: number;
+  private readonly vectorsAt: number;
+  private readonly batchItems: Int32Array;
+  private readonly batchItemsAt: number;
+  private readonly batchDots: Float32Array;
+  private readonly batchDotsAt: number;
   // Per-request scratch. Candidates get consecutive slots, so their accumulators sit in a few dense arrays
   // instead of scattered across item-indexed ones (the item-indexed `slotOf` is the only random write).
   private readonly slotOf: Int32Array;
@@ -151,8 +173,11 @@ export class OfferRanker {
   private readonly seeded: Int32Array;
   private seededCount = 0;
 
+  /** The model's tables, the vectors in the kernel's memory (callers that keep the model keep these). */
+  readonly tables: OfferTables;
+
   constructor(
-    readonly tables: OfferTables,
+    tables: OfferTables,
     readonly params: RankingParams,
   ) {
     const n = (this.n = tables.items.length);
@@ -170,9 +195,24 @@ export class OfferRanker {
       for (let d = 0; d < tables.dim; d++, o++) s += tables.vectors[o]! * tables.vectors[o]!;
       if (s > maxNorm) maxNorm = s;
     }
-    // A little above the largest norm: float rounding must never make the bound smaller than a real term.
-    this.maxNorm = Math.sqrt(maxNorm) * (1 + 1e-6) + 1e-9;
-    this.query = new Float32Array(tables.dim);
+    // A little above the largest norm: float rounding must never make the bound smaller than a real term
+    // (a float32 dot product of d terms is within ~d·2⁻²⁴ of |q|·|v|, relative: 2e-6 at d = 32).
+    this.maxNorm = Math.sqrt(maxNorm) * (1 + 1e-4) + 1e-9;
+    // The kernel's memory: query and candidate scratch, then the vectors table, which `tables.vectors` now
+    // views (the model's own array is not kept: the table lives once, where the kernel reads it).
+    const layout = new Layout();
+    this.queryAt = layout.floats(tables.dim);
+    this.batchItemsAt = layout.floats(DOT_BATCH);
+    this.batchDotsAt = layout.floats(DOT_BATCH);
+    this.vectorsAt = layout.floats(n * tables.dim);
+    this.kernel = instantiateWasm<SimilarityKernel>(new URL('./similarity.wasm', import.meta.url), layout.bytes);
+    const memory = this.kernel.memory.buffer;
+    this.query = new Float32Array(memory, this.queryAt, tables.dim);
+    this.batchItems = new Int32Array(memory, this.batchItemsAt, DOT_BATCH);
+    this.batchDots = new Float32Array(memory, this.batchDotsAt, DOT_BATCH);
+    const vectors = new Float32Array(memory, this.vectorsAt, n * tables.dim);
+    vectors.set(tables.vectors);
+    this.tables = { ...tables, vectors };
     this.slotOf = new Int32Array(n).fill(-1);
     this.total = new Float64Array(n);
     this.seeded = new Int32Array(params.sessionSeeds + params.historySeeds);
@@ -260,18 +300,13 @@ export class OfferRanker {
     const threshold = this.threshold();
     const survivors = this.survivors;
     const allow = this.allow;
-    const total = this.total;
     let kept = 0;
     for (let c = 0; c < this.survivorCount; c++) {
       const slot = survivors[c]!;
-      const j = this.slotItem[slot]!;
-      const low = this.slotLow[slot]!;
-      if (low + simBound < threshold || (allow !== undefined && !allow(j))) continue;
-      const s = simBound > 0 ? wSimilarity * Math.max(0, this.dot(j) / norm) : 0;
-      this.slotSimilarity[slot] = s;
-      total[j] = low + s;
-      survivors[kept++] = j;
+      if (this.slotLow[slot]! + simBound < threshold || (allow !== undefined && !allow(this.slotItem[slot]!))) continue;
+      survivors[kept++] = slot;
     }
+    for (let from = 0; from < kept; from += DOT_BATCH) this.addSimilarity(from, Math.min(kept, from + DOT_BATCH), simBound > 0 ? norm : 0);
     const best = topK(survivors.subarray(0, kept), this.scoreOf, k, this.tables.popularity);
     const reasons = best.items.map((j) => {
       const p = this.components(j, w);
@@ -374,24 +409,25 @@ export class OfferRanker {
     return parts;
   }
 
-  /** q · v_j with four accumulators (independent adds pipeline; one running sum waits on each add). */
-  private dot(j: number): number {
-    const { dim, vectors } = this.tables;
-    const q = this.query;
-    let a = 0;
-    let b = 0;
-    let c = 0;
-    let e = 0;
-    let d = 0;
-    const o = j * dim;
-    for (; d + 3 < dim; d += 4) {
-      a += q[d]! * vectors[o + d]!;
-      b += q[d + 1]! * vectors[o + d + 1]!;
-      c += q[d + 2]! * vectors[o + d + 2]!;
-      e += q[d + 3]! * vectors[o + d + 3]!;
+  /**
+   * Survivors [from, to) (slots): the similarity term (one kernel call for their dot products; none without
+   * a context vector, norm 0) and the full score by item; the survivors' entries become their items.
+   */
+  private addSimilarity(from: number, to: number, norm: number): void {
+    const survivors = this.survivors;
+    const wSimilarity = this.params.weights.similarity;
+    if (norm > 0) {
+      for (let c = from; c < to; c++) this.batchItems[c - from] = this.slotItem[survivors[c]!]!;
+      this.kernel.dots(this.queryAt, this.vectorsAt, this.tables.dim, this.batchItemsAt, to - from, this.batchDotsAt);
     }
-    for (; d < dim; d++) a += q[d]! * vectors[o + d]!;
-    return a + b + (c + e);
+    for (let c = from; c < to; c++) {
+      const slot = survivors[c]!;
+      const j = this.slotItem[slot]!;
+      const s = norm > 0 ? wSimilarity * Math.max(0, this.batchDots[c - from]! / norm) : 0;
+      this.slotSimilarity[slot] = s;
+      this.total[j] = this.slotLow[slot]! + s;
+      survivors[c] = j;
+    }
   }
 
   /** The item's slot, given a fresh one (zeroed) on its first mention in this request. */

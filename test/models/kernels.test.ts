@@ -1,5 +1,5 @@
 /**
- * The committed WebAssembly kernels are what their text source assembles to (the binary is what runs; the
+ * The committed WebAssembly kernels (intent, offers similarity) are what their text sources assemble to (the binary is what runs; the
  * .wat is what reviewers read), and the activations built on their float32 exponential agree with Math's
  * within float32 rounding in absolute terms (near 0, e^x − 1 in float32 loses relative precision, as in TF.js).
  */
@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { instantiateKernels } from '../../models/intent/kernels.ts';
+import { instantiateWasm, type WasmMemory } from '../../models/wasm-kernels.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-test('kernels.wasm is what kernels.wat assembles to', () => {
+test('each committed .wasm is what its .wat assembles to', () => {
   const r = spawnSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });
@@ -29,6 +30,32 @@ test('the kernels activate like Math: elu and tanh within float32 rounding, relu
       const want = Math.fround(fn(Math.fround(x)));
       const got = f32[16 + i]!;
       assert.ok(Math.abs(got - want) <= 2e-7 * Math.max(1, Math.abs(want)), `kind ${kind}, x = ${x}: ${got} vs ${want}`);
+    });
+  }
+});
+
+test('the offers similarity kernel: dot products of any width (SIMD lanes, unaligned rows, scalar tail) within float32 rounding', () => {
+  let seed = 5;
+  const rand = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296) - 0.5;
+  for (const dim of [1, 3, 4, 7, 8, 13, 32]) {
+    const n = 50;
+    const items = [0, 49, 17, 17, 3];
+    // memory: query at 0, items at 1024, out at 2048, vectors at 4096 (rows of 4·dim bytes, unaligned when dim % 4 ≠ 0)
+    const k = instantiateWasm<{ memory: WasmMemory; dots(q: number, v: number, dim: number, items: number, count: number, out: number): void }>(
+      new URL('../../models/offers/similarity.wasm', import.meta.url),
+      4096 + n * dim * 4,
+    );
+    const query = new Float32Array(k.memory.buffer, 0, dim);
+    const vectors = new Float32Array(k.memory.buffer, 4096, n * dim);
+    query.forEach((_, d) => (query[d] = rand()));
+    vectors.forEach((_, i) => (vectors[i] = rand()));
+    new Int32Array(k.memory.buffer, 1024, items.length).set(items);
+    k.dots(0, 4096, dim, 1024, items.length, 2048);
+    const got = new Float32Array(k.memory.buffer, 2048, items.length);
+    items.forEach((j, c) => {
+      let want = 0;
+      for (let d = 0; d < dim; d++) want += query[d]! * vectors[j * dim + d]!;
+      assert.ok(Math.abs(got[c]! - want) <= 1e-6 * dim, `dim ${dim}, item ${j}: ${got[c]} vs ${want}`);
     });
   }
 });
