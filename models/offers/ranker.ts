@@ -165,6 +165,8 @@ export class OfferRanker {
   private readonly scoreOf = (j: number): number => this.total[j]!;
   // This request's pass-1 state (see scoreSlot).
   private k = 0;
+  /** the most the similarity term can add in this request */
+  private simBound = 0;
   private held = 0;
   private viewing = -1;
   private exclude: ReadonlySet<number> | undefined;
@@ -262,19 +264,16 @@ export class OfferRanker {
     // history term: one that is not a candidate yet joins only if popularity, category, value and the largest
     // similarity could lift it to the threshold (bounded as a category item, which it may turn out to be).
     // Without context (or too few candidates) the threshold is −∞ and every one of them joins.
-    const value = this.value;
-    const loose = w[4]! + w[5]!;
-    // Could popularity, category, value and the largest similarity lift item j to the threshold?
-    const mayReach = (j: number) => loose * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + simBound >= this.threshold();
+    this.simBound = simBound;
     for (const j of this.popular) {
-      if (this.slotOf[j]! < 0 && mayReach(j)) this.scoreSlot(this.candidate(j));
+      if (this.slotOf[j]! < 0 && this.mayReach(j)) this.scoreSlot(this.candidate(j));
     }
     const { offsets, columns } = this.tables.neighbors;
     for (let s = 0; s < this.seededCount; s++) {
       const item = this.seeded[s]!;
       for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
         const j = columns[p]!;
-        if (this.slotOf[j]! < 0 && mayReach(j)) this.scoreSlot(this.candidate(j));
+        if (this.slotOf[j]! < 0 && this.mayReach(j)) this.scoreSlot(this.candidate(j));
       }
     }
     for (const list of context.categoryItems ?? []) for (let c = 0; c < list.length; c++) {
@@ -290,7 +289,7 @@ export class OfferRanker {
         }
         continue;
       }
-      if (!mayReach(j)) continue;
+      if (!this.mayReach(j)) continue;
       const slot = this.candidate(j);
       this.slotCategory[slot] = 1;
       this.scoreSlot(slot);
@@ -308,14 +307,15 @@ export class OfferRanker {
     }
     for (let from = 0; from < kept; from += DOT_BATCH) this.addSimilarity(from, Math.min(kept, from + DOT_BATCH), simBound > 0 ? norm : 0);
     const best = topK(survivors.subarray(0, kept), this.scoreOf, k, this.tables.popularity);
-    const reasons = best.items.map((j) => {
+    const reasons: OfferReason[] = [];
+    for (const j of best.items) {
       const p = this.components(j, w);
       let arg = 4;
       for (let c = 0; c < 4; c++) if (p[c]! > p[arg]!) arg = c;
       if (p[5]! > p[arg]!) arg = 5;
       if (p[6]! > p[arg]!) arg = 6;
-      return REASONS[arg]!;
-    });
+      reasons.push(REASONS[arg]!);
+    }
     this.reset();
     return { items: best.items, scores: best.scores, reasons };
   }
@@ -340,6 +340,17 @@ export class OfferRanker {
       at--;
     }
     bounds[at] = low;
+  }
+
+  /**
+   * Could popularity, category, value and the largest similarity lift item j (not a candidate yet: no
+   * co-occurrence, session or history term) to the threshold? A method, not a closure per request: the
+   * TypeScript loader names every closure it creates (a property definition each).
+   */
+  private mayReach(j: number): boolean {
+    const w = this.weights;
+    const value = this.value;
+    return (w[4]! + w[5]!) * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + this.simBound >= this.threshold();
   }
 
   /** The k-th best lower bound so far: no candidate whose score cannot reach it is in the top k. */
