@@ -216,11 +216,14 @@ export async function alternateRoutes(
   options: { seconds: number; connections: number; rounds: number },
   serverMs: Record<string, number[]>,
   say: (line: string) => void,
-): Promise<{ best: Record<string, Measured>; failed: number }> {
+): Promise<{ best: Record<string, Measured>; failed: number; pairedMedian: (path: string) => number }> {
   const best: Record<string, Measured> = {};
+  /** per round, each path's req/s */
+  const perRound: Array<Record<string, number>> = [];
   let failed = 0;
   for (const path of paths) await autocannon(`${base}${path}`, body, auth, 1, options.connections);
   for (let r = 0; r < options.rounds; r++) {
+    perRound.push({});
     for (const path of paths) {
       serverMs[path]!.length = 0;
       const cpu0 = process.cpuUsage();
@@ -230,12 +233,16 @@ export async function alternateRoutes(
       const cpuUs = (cpu.user + cpu.system) / Math.max(1, times.length);
       const measured = { ...load, serverP50Ms: percentile(times, 50), serverP99Ms: percentile(times, 99), serverCpuUs: Math.min(cpuUs, best[path]?.serverCpuUs ?? Infinity) };
       failed += load.errors + load.non2xx;
+      perRound[r]![path] = load.rps;
       if (!best[path] || measured.rps > best[path].rps) best[path] = measured;
       else best[path].serverCpuUs = measured.serverCpuUs;
       say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms, ${round(cpuUs, 1)} µs CPU each over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
     }
   }
-  return { best, failed };
+  // The ratio of a path's req/s to the first path's within each round (the two loaded moments apart), median
+  // over the rounds: less moved by one lucky or unlucky round than the best of each side.
+  const pairedMedian = (path: string) => percentile(perRound.map((r) => r[path]! / r[paths[0]!]!), 50);
+  return { best, failed, pairedMedian };
 }
 
 async function routeVsBare(options: IntentBenchOptions, say: (line: string) => void) {
@@ -265,8 +272,8 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
       const answer = (await check.json()) as { personalized?: boolean; reasons?: unknown[] };
       if (!answer.personalized) throw new Error(`the bench request is not personalized: ${JSON.stringify(answer)}`);
 
-      const { best, failed } = await alternateRoutes(base, ['/bench/bare', '/v1/intent'], body, auth, options, serverMs, say);
-      return { intent: best['/v1/intent']!, bare: best['/bench/bare']!, failed };
+      const { best, failed, pairedMedian } = await alternateRoutes(base, ['/bench/bare', '/v1/intent'], body, auth, options, serverMs, say);
+      return { intent: best['/v1/intent']!, bare: best['/bench/bare']!, failed, pairedRps: pairedMedian('/v1/intent') };
     } finally {
       await app.close();
       await engine.close();
@@ -302,6 +309,8 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       forward_vs_predict: round(one.predictUs / one.forwardUs, 1),
       forward_with_reasons_vs_predict: round(one.predictUs / one.reasonsUs, 1),
       intent_vs_bare_rps: round(http.intent.rps / http.bare.rps, 3),
+      // the same per round (intent's round over the bare round before it), median of the rounds
+      intent_vs_bare_rps_paired_median: round(http.pairedRps, 3),
       // the same comparison in server CPU per request (bare / intent), which other jobs on the machine move less
       intent_vs_bare_server_cpu: round(http.bare.serverCpuUs / http.intent.serverCpuUs, 3),
       intent_server_p99_ms: round(http.intent.serverP99Ms, 3),

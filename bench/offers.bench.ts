@@ -182,7 +182,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const body = JSON.stringify(request);
       const auth = { authorization: `Bearer ${key.key}` };
-      const { best, failed } = await alternateRoutes(base, ['/bench/bare', '/v1/offers'], body, auth, options, serverMs, say);
+      const { best, failed, pairedMedian } = await alternateRoutes(base, ['/bench/bare', '/v1/offers'], body, auth, options, serverMs, say);
       const offers = best['/v1/offers']!;
       const bare = best['/bench/bare']!;
       return {
@@ -206,6 +206,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
         ],
         ratios: {
           offers_vs_bare_rps: round(offers.rps / bare.rps, 3),
+          offers_vs_bare_rps_paired_median: round(pairedMedian('/v1/offers'), 3),
           offers_server_p99_ms: round(offers.serverP99Ms, 3),
           ranking_us: round(rankUs, 1),
           ranking_with_intent_us: round(intentUs, 1),

@@ -18,9 +18,9 @@ export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Reco
     benchIngest({ events: Number(args.events ?? 200_000), batch: Number(args.batch ?? 1000), concurrency: Number(args.concurrency ?? 4), rounds: Number(args.rounds ?? 1), ...(args.only ? { only: args.only.split(',') as ('raw' | 'http' | 'nats')[] } : {}) }, say),
   features: (say, a) =>
     benchFeatures({ subjects: +(a.subjects ?? 1e6), streamSubjects: +(a.streamSubjects ?? 60_000), labels: +(a.labels ?? 1e5), reads: +(a.reads ?? 1e6) }, say),
-  intent: (say, a) => benchIntent({ seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), iterations: +(a.iterations ?? 150_000), rounds: +(a.rounds ?? 2) }, say),
+  intent: (say, a) => benchIntent({ seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), iterations: +(a.iterations ?? 150_000), rounds: +(a.rounds ?? 4) }, say),
   offers: (say, a) =>
-    benchOffers({ items: +(a.items ?? 100_000), subjects: +(a.subjects ?? 1e6), seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), rounds: +(a.rounds ?? 2), iterations: +(a.iterations ?? 20_000) }, say),
+    benchOffers({ items: +(a.items ?? 100_000), subjects: +(a.subjects ?? 1e6), seconds: +(a.seconds ?? 3), connections: +(a.connections ?? 10), rounds: +(a.rounds ?? 4), iterations: +(a.iterations ?? 20_000) }, say),
   forecast: (say, a) =>
     benchForecast({ series: +(a.series ?? 10_000), days: +(a.days ?? 730), horizon: +(a.horizon ?? 28), maxEpochs: +(a.maxEpochs ?? 30), seconds: +(a.seconds ?? 5), connections: +(a.connections ?? 10) }, say),
   recovery: (say, a) => benchRecovery({ events: +(a.events ?? 1e6), kills: +(a.kills ?? 10), seed: +(a.seed ?? 11), publishRate: +(a.rate ?? 10_000) }, say),
