@@ -42,7 +42,7 @@ import { topK } from './top-k.ts';
 /** similarity.wat */
 interface SimilarityKernel {
   memory: WasmMemory;
-  dots(query: number, vectors: number, rowBytes: number, items: number, count: number, out: number): void;
+  dots(query: number, vectors: number, dim: number, items: number, count: number, out: number): void;
 }
 
 /** Candidates whose dot products one kernel call computes (a fixed scratch, whatever the candidate count). */
@@ -127,10 +127,10 @@ export class OfferRanker {
   readonly weighsBoughtTogether: boolean;
   /** The largest vector norm: cos(q, v_j) · |v_j| ≤ this bounds the similarity term. */
   private readonly maxNorm: number;
-  /** The context vector, in the kernel's memory (padded with zeros to its rows' width). */
+  /** The context vector, in the kernel's memory. */
   private readonly query: Float32Array;
   private readonly kernel: SimilarityKernel;
-  /** Byte offsets in the kernel's memory, and the padded row width. */
+  /** Byte offsets in the kernel's memory. */
   private readonly queryAt: number;
   private readonly vectorsAt: number;
   private readonly batchItems: Int32Array;
