@@ -213,8 +213,10 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const gatedSink = gate(features, partitions > 1 ? undefined : applyRecent);
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
+  // The consumer (started below) is held while a snapshot packs: see writeSnapshot.
+  let holdConsumer: (() => () => void) | undefined;
   const snapshot = () =>
-    (snapshotting ??= writeSnapshot(snapshotPath, features, attachments)
+    (snapshotting ??= writeSnapshot(snapshotPath, features, attachments, holdConsumer)
       .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
       .finally(() => (snapshotting = undefined)));
   const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);
@@ -270,6 +272,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const consumer: StreamConsumer | undefined = consume
     ? await startStreamConsumer(js, jsm, { durable, sink: gatedSink, log: log.child({ component: 'consumer' }) })
     : undefined;
+  if (consumer) holdConsumer = () => consumer.hold();
 
   const emptyConsumerStats: ConsumerStats = { lastSeq: 0, applied: 0, duplicatesSkipped: 0, undecodable: 0, lag: 0, throughput: 0 };
   let closing: Promise<void> | undefined;

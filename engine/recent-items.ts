@@ -128,20 +128,29 @@ export class RecentItemsState {
    * restoring one partition replaces only its subjects.
    */
   attachment(keep: (sid: string) => boolean = () => true, covers: (sid: string) => boolean = () => true): SnapshotAttachment {
+    const subjects = this.subjects;
     return {
       name: 'recentItems',
-      save: (): SavedState => ({
-        v: 1,
-        subjects: [...this.subjects]
-          .filter(([sid]) => covers(sid))
-          .map(([sid, s]) => [sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]),
-      }),
-      restore: (state) => {
-        const saved = state as Partial<SavedState>;
-        if (saved?.v !== 1 || !Array.isArray(saved.subjects)) throw new Error('the snapshot holds offers state in a format this version does not read');
+      saveParts: function* (this: void, size: number): Generator<SavedState> {
+        let part: SavedSubject[] = [];
+        let parts = 0;
+        for (const [sid, s] of subjects) {
+          if (!covers(sid)) continue;
+          part.push([sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]);
+          if (part.length >= size) {
+            yield { v: 1, subjects: part };
+            parts++;
+            part = [];
+          }
+        }
+        if (part.length > 0 || parts === 0) yield { v: 1, subjects: part };
+      },
+      restore: (parts) => {
+        const saved = parts as ReadonlyArray<Partial<SavedState>>;
+        if (!saved.every((p) => p?.v === 1 && Array.isArray(p.subjects))) throw new Error('the snapshot holds offers state in a format this version does not read');
         // Read whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
         const restored = new Map<string, SubjectOffersState>();
-        for (const [sid, items, sessions] of saved.subjects) {
+        for (const [sid, items, sessions] of saved.flatMap((p) => p.subjects!)) {
           if (!keep(sid) || !covers(sid)) continue;
           // One string per session key within a subject, as apply() keeps them.
           const keys = new Map<string, string>();

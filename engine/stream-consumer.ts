@@ -40,6 +40,11 @@ export interface StreamConsumer {
    * `seq` (a filtered consumer may never see `seq` itself): nothing pending, and all delivered applied.
    */
   waitForFiltered(seq: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Applies nothing more until the returned function is called (messages wait, delivered or not): a
+   * snapshot that lets the event loop run while it packs keeps a state that does not change under it.
+   */
+  hold(): () => void;
   stop(): Promise<void>;
 }
 
@@ -129,6 +134,9 @@ export async function startStreamConsumer(
   // pause now and then a catch-up would starve timers (snapshots, acks) and HTTP requests until it ends.
   // The pause is by time, not by count: a slice of at most ~SLICE_MS, so a request that arrives while the
   // consumer works waits that long at most (1,000 messages were 10–15 ms: a scoring p99 of as much).
+  let holds = 0;
+  let released: Promise<void> | undefined;
+  let release: (() => void) | undefined;
   let sinceCheck = 0;
   let sliceStart = performance.now();
   const loop = (async () => {
@@ -141,6 +149,7 @@ export async function startStreamConsumer(
             sliceStart = performance.now();
           }
         }
+        if (released) await released;
         const seq = streamSequence(m);
         if (seq <= sink.lastSeq) {
           duplicatesSkipped++;
@@ -174,6 +183,18 @@ export async function startStreamConsumer(
 
   return {
     stats: () => ({ lastSeq: sink.lastSeq, applied, duplicatesSkipped, undecodable, lag, throughput }),
+    hold() {
+      if (holds++ === 0) released = new Promise<void>((resolve) => (release = resolve));
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        if (--holds === 0) {
+          released = undefined;
+          release!();
+        }
+      };
+    },
     waitFor(seq, timeoutMs = 10_000) {
       if (sink.lastSeq >= seq) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

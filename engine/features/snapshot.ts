@@ -6,6 +6,11 @@
  *
  * Typed arrays travel as raw little-endian bytes tagged with their type (msgpackr alone would turn them
  * into plain byte buffers and lose the element type).
+ *
+ * Attachments (state kept beside the store, e.g. the offers' recent items) are saved in parts, each packed
+ * alone. The engine's periodic snapshot lets the event loop run between parts while its consumer is held
+ * (nothing changes meanwhile): packing a million subjects' recent items in one go was seconds of stalled
+ * requests every snapshot interval (~0.3 s already at 20,000 subjects on the 2-core test machine).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
@@ -51,14 +56,59 @@ const bytesOf = (a: Int32Array | Float64Array | Uint8Array) => new Uint8Array(a.
  */
 export interface SnapshotAttachment {
   name: string;
-  save(): unknown;
-  restore(state: unknown): void;
+  /** Its state in parts of at most `size` units (subjects, say) each; at least one part. */
+  saveParts(size: number): Iterable<unknown>;
+  /** The parts saveParts gave, in order (a snapshot written before parts existed holds one). */
+  restore(parts: readonly unknown[]): void;
+}
+
+/** Units per attachment part: small enough that packing one is a few milliseconds. */
+const ATTACHMENT_PART_SIZE = 500;
+
+/** Attachments as written: each part packed alone (and copied out of the packer's reusable buffer). */
+interface PackedAttachment {
+  parts: Uint8Array[];
+}
+const isPacked = (value: unknown): value is PackedAttachment => typeof value === 'object' && value !== null && Array.isArray((value as PackedAttachment).parts);
+
+/** The encoding, step by step: the generator yields after each attachment part. */
+function* encodeSteps(store: FeatureStore, attachments: readonly SnapshotAttachment[]): Generator<void, Uint8Array> {
+  const state = tag(store.snapshotState()) as Record<string, unknown>;
+  if (attachments.length > 0) {
+    const packed: Record<string, PackedAttachment> = {};
+    for (const a of attachments) {
+      const parts: Uint8Array[] = [];
+      for (const part of a.saveParts(ATTACHMENT_PART_SIZE)) {
+        parts.push(Uint8Array.from(packr.pack(part)));
+        yield;
+      }
+      packed[a.name] = { parts };
+    }
+    state.attachments = tag(packed);
+  }
+  return packr.pack(state);
 }
 
 export function encodeSnapshot(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Uint8Array {
-  const state = tag(store.snapshotState()) as Record<string, unknown>;
-  if (attachments.length > 0) state.attachments = Object.fromEntries(attachments.map((a) => [a.name, a.save()]));
-  return packr.pack(state);
+  const steps = encodeSteps(store, attachments);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `encodeSnapshot`, letting the event loop run between attachment parts. The caller keeps the store and the
+ * attachments unchanged until it resolves (the engine holds its consumer: the typed arrays are packed at
+ * the end, so an event applied meanwhile would land in a snapshot that says it was not applied yet).
+ */
+export async function encodeSnapshotYielding(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<Uint8Array> {
+  const steps = encodeSteps(store, attachments);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /**
@@ -78,7 +128,12 @@ export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = 
   if (state?.format !== 'iob-feature-store') throw new Error('not a feature store snapshot');
   if (state.version !== 1) throw new Error(`feature store snapshot version ${state.version} is not supported`);
   const store = new FeatureStore(options, state);
-  for (const a of attachments) if (attached?.[a.name] !== undefined) a.restore(attached[a.name]);
+  for (const a of attachments) {
+    const saved = attached?.[a.name];
+    if (saved === undefined) continue;
+    const parts = isPacked(saved) ? (untag(saved.parts) as Uint8Array[]).map((bytes) => packr.unpack(bytes) as unknown) : [saved];
+    a.restore(parts);
+  }
   return store;
 }
 
@@ -87,9 +142,22 @@ export function decodeSnapshot(data: Uint8Array, options: FeatureStoreOptions = 
  * (and the directory flushed), so a crash leaves either the old snapshot or the new one, never half of one.
  * The folder is created when missing (a fresh data dir has none).
  */
-export async function writeSnapshot(path: string, store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<{ bytes: number; lastSeq: number }> {
-  const data = encodeSnapshot(store, attachments);
-  const lastSeq = store.lastSeq;
+export async function writeSnapshot(
+  path: string,
+  store: FeatureStore,
+  attachments: readonly SnapshotAttachment[] = [],
+  /** Pauses whatever changes the state (the consumer) until the returned function is called. */
+  hold?: () => () => void,
+): Promise<{ bytes: number; lastSeq: number }> {
+  const release = hold?.();
+  let data: Uint8Array;
+  let lastSeq: number;
+  try {
+    data = await encodeSnapshotYielding(store, attachments);
+    lastSeq = store.lastSeq;
+  } finally {
+    release?.();
+  }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const file = await open(temp, 'w');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Packr } from 'msgpackr';
 import { connect } from 'nats';
 import {
   decodeSnapshot,
@@ -99,4 +100,65 @@ test('a snapshot round-trips through a NATS object store, for another worker to 
   events.forEach((e, i) => (taken.apply(e, i + 1), i >= 300 && store.apply(e, i + 1)));
   const at = T + 3 * DAY;
   assert.deepEqual(everything(taken, at), everything(store, at));
+});
+
+test('attachments travel in parts: the periodic writer lets the event loop run between parts while the consumer is held', async (t) => {
+  const store = new FeatureStore();
+  someEvents(60).forEach((e, i) => store.apply(e, i + 1));
+  let held = false;
+  let holds = 0;
+  const heldDuringParts: boolean[] = [];
+  const restored: unknown[][] = [];
+  const attachment = {
+    name: 'numbers',
+    *saveParts(size: number) {
+      assert.ok(size > 0);
+      for (let p = 0; p < 3; p++) {
+        heldDuringParts.push(held);
+        yield { part: p, values: [p, p * 10] };
+      }
+    },
+    restore: (parts: readonly unknown[]) => void restored.push([...parts]),
+  };
+  // Ticks of the event loop while the snapshot is written: the writer must let them run.
+  let ticks = 0;
+  let ticking = true;
+  const tick = () => {
+    ticks++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const path = join(tempDir(t), 'features.snapshot');
+  const hold = () => {
+    holds++;
+    held = true;
+    return () => void (held = false);
+  };
+  const ticksBefore = ticks;
+  await writeSnapshot(path, store, [attachment], hold);
+  ticking = false;
+  assert.equal(holds, 1);
+  assert.equal(held, false, 'released once written');
+  assert.deepEqual(heldDuringParts, [true, true, true], 'held while every part was saved');
+  assert.ok(ticks - ticksBefore >= 3, `the event loop ran between parts (${ticks - ticksBefore} ticks)`);
+
+  const back = (await readSnapshot(path, {}, [attachment]))!;
+  assert.equal(back.lastSeq, 60);
+  assert.deepEqual(restored, [[0, 1, 2].map((p) => ({ part: p, values: [p, p * 10] }))]);
+  // The synchronous encoder writes the same parts.
+  restored.length = 0;
+  decodeSnapshot(encodeSnapshot(store, [attachment]), {}, [attachment]);
+  assert.deepEqual(restored[0]!.length, 3);
+});
+
+test('a snapshot written before attachments had parts restores its attachment as one part', async () => {
+  const store = new FeatureStore();
+  someEvents(20).forEach((e, i) => store.apply(e, i + 1));
+  // The earlier layout: the attachment's whole state under its name, packed with the store's state.
+  const packr = new Packr({ useRecords: false, moreTypes: false });
+  const earlier = packr.pack({ ...(packr.unpack(encodeSnapshot(store)) as object), attachments: { numbers: { v: 1, values: [1, 2, 3] } } });
+  const restored: unknown[][] = [];
+  const back = decodeSnapshot(earlier, {}, [{ name: 'numbers', saveParts: () => [], restore: (parts) => void restored.push([...parts]) }]);
+  assert.equal(back.lastSeq, 20);
+  assert.deepEqual(restored, [[{ v: 1, values: [1, 2, 3] }]]);
 });
