@@ -35,6 +35,9 @@ import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
 import { ensureDataDir, ensurePseudonymKey } from './secrets.ts';
 import { startStreamConsumer, type ConsumerStats, type EventSink, type StreamConsumer } from './stream-consumer.ts';
 
+/** The periodic snapshot waits at least this many times as long as the previous one took (see startEngine). */
+const SNAPSHOT_SPACING = 20;
+
 export interface EngineStats {
   ready: boolean;
   ingest: Readonly<IngestCounters>;
@@ -219,8 +222,20 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     (snapshotting ??= writeSnapshot(snapshotPath, features, attachments, holdConsumer)
       .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
       .finally(() => (snapshotting = undefined)));
-  const snapshotTimer = setInterval(() => void snapshot().catch((err) => log.error({ err }, 'feature snapshot failed')), config.snapshotIntervalMs);
-  snapshotTimer.unref();
+  // A snapshot's cost grows with the state (seconds of CPU at a million subjects): the next periodic one
+  // waits the configured interval, or SNAPSHOT_SPACING times as long as the last one took if that is longer,
+  // so snapshots never take more than a twentieth of the process's time.
+  let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleSnapshot = (afterMs: number) => {
+    snapshotTimer = setTimeout(() => {
+      const started = performance.now();
+      void snapshot()
+        .catch((err) => log.error({ err }, 'feature snapshot failed'))
+        .finally(() => snapshotTimer && scheduleSnapshot(Math.max(config.snapshotIntervalMs, SNAPSHOT_SPACING * (performance.now() - started))));
+    }, afterMs);
+    snapshotTimer.unref();
+  };
+  scheduleSnapshot(config.snapshotIntervalMs);
 
   const workerId = config.workerId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${process.pid}`;
   const partitioned =
@@ -282,7 +297,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       await consumer?.stop().catch((err) => log.warn({ err }, 'consumer stop'));
       // Hands the partitions back (each snapshotted to the object store) for the other workers to take.
       await partitioned?.close().catch((err) => log.warn({ err }, 'partition release'));
-      clearInterval(snapshotTimer);
+      clearTimeout(snapshotTimer);
+      snapshotTimer = undefined;
       if (consumer) await snapshot().catch((err) => log.error({ err }, 'final feature snapshot failed'));
       publisher.close();
       await consent.close();
