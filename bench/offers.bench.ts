@@ -111,7 +111,9 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
     await registerStoreIntentModel(registry, 'bench-i1', { ...SERVED_SHAPE, promote: true });
     say(`model: ${options.items} items, dim ${DIM}, ${NEIGHBOURS} neighbours, ${COOC} co-occurring and ${BOUGHT} bought-together items each (${round((performance.now() - t0) / 1000, 1)} s)`);
 
-    const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn' });
+    // No periodic snapshot during the run: packing a million subjects' offers state is seconds of CPU, and
+    // landing in some rounds and not others it would decide the ratio (snapshots: docs/architecture.md).
+    const config = loadConfig({}, { natsUrl: server.url, dataDir: join(dir, 'data'), pseudonymKey: 'b'.repeat(32), logLevel: 'warn', snapshotIntervalMs: 86_400_000 });
     const key = { id: 'bench', key: 'bench-key-0123456789abcdef', scopes: ['score' as const, 'ingest' as const, 'admin' as const] };
     const engine = await startEngine({ config, log: quiet() });
     const bareAnswer = { offers: Array.from({ length: 10 }, (_, i) => ({ item: `sku-${i}`, score: 1 - i / 10, reason: 'popular' })), personalized: true, modelVersion: 'bench-v1' };
