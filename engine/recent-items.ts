@@ -56,6 +56,8 @@ const POOL_LIMIT = 2_000_000;
 export class RecentItemsState {
   private readonly subjects = new Map<string, SubjectOffersState>();
   private pool = new Map<string, string>();
+  /** Removals (purge, forget, restore): a snapshot saving in parts saves again across one (snapshot.ts). */
+  private removals = 0;
   constructor(private readonly limit = RECENT_ITEMS) {}
 
   private intern(value: string): string {
@@ -113,6 +115,7 @@ export class RecentItemsState {
     const s = this.subjects.get(sid);
     if (!s) return 0;
     this.subjects.delete(sid);
+    this.removals++;
     return s.items.length + s.sessions.length;
   }
 
@@ -131,6 +134,7 @@ export class RecentItemsState {
     const subjects = this.subjects;
     return {
       name: 'recentItems',
+      changes: () => this.removals,
       saveParts: function* (this: void, size: number): Generator<SavedState> {
         let part: SavedSubject[] = [];
         let parts = 0;
@@ -170,6 +174,7 @@ export class RecentItemsState {
   forget(covers: (sid: string) => boolean): number {
     let n = 0;
     for (const sid of this.subjects.keys()) if (covers(sid)) n += Number(this.subjects.delete(sid));
+    this.removals += n;
     return n;
   }
 }

@@ -60,7 +60,15 @@ export interface SnapshotAttachment {
   saveParts(size: number): Iterable<unknown>;
   /** The parts saveParts gave, in order (a snapshot written before parts existed holds one). */
   restore(parts: readonly unknown[]): void;
+  /**
+   * A count that moves whenever the state changes other than through the held consumer (a purge on erasure
+   * or consent withdrawal): parts saved before such a change are saved again, so a purged subject is not written.
+   */
+  changes?(): number;
 }
+
+/** Attempts at saving the attachments with the event loop running between parts; the last one runs through. */
+const YIELDING_ATTEMPTS = 2;
 
 /** Units per attachment part: small enough that packing one is a few milliseconds. */
 const ATTACHMENT_PART_SIZE = 500;
@@ -73,19 +81,25 @@ const isPacked = (value: unknown): value is PackedAttachment => typeof value ===
 
 /** The encoding, step by step: the generator yields after each attachment part. */
 function* encodeSteps(store: FeatureStore, attachments: readonly SnapshotAttachment[]): Generator<void, Uint8Array> {
-  const state = tag(store.snapshotState()) as Record<string, unknown>;
-  if (attachments.length > 0) {
-    const packed: Record<string, PackedAttachment> = {};
+  const changes = () => attachments.reduce((n, a) => n + (a.changes?.() ?? 0), 0);
+  let packed: Record<string, PackedAttachment> | undefined;
+  for (let attempt = 0; attachments.length > 0; attempt++) {
+    const before = changes();
+    packed = {};
     for (const a of attachments) {
       const parts: Uint8Array[] = [];
       for (const part of a.saveParts(ATTACHMENT_PART_SIZE)) {
         parts.push(Uint8Array.from(packr.pack(part)));
-        yield;
+        if (attempt < YIELDING_ATTEMPTS) yield;
       }
       packed[a.name] = { parts };
     }
-    state.attachments = tag(packed);
+    if (changes() === before) break;
   }
+  // The store's state last, in the step that packs it: purges run between attachment parts (the consumer
+  // is held, purges are not), and its counts and free lists, read here, must agree with its arrays.
+  const state = tag(store.snapshotState()) as Record<string, unknown>;
+  if (packed) state.attachments = tag(packed);
   return packr.pack(state);
 }
 
@@ -98,9 +112,10 @@ export function encodeSnapshot(store: FeatureStore, attachments: readonly Snapsh
 }
 
 /**
- * `encodeSnapshot`, letting the event loop run between attachment parts. The caller keeps the store and the
- * attachments unchanged until it resolves (the engine holds its consumer: the typed arrays are packed at
- * the end, so an event applied meanwhile would land in a snapshot that says it was not applied yet).
+ * `encodeSnapshot`, letting the event loop run between attachment parts. The caller applies no events until
+ * it resolves (the engine holds its consumer: the store is read at the end, so an event applied meanwhile
+ * would be in the store and not in the attachments parts saved before it). Purges may run meanwhile: the
+ * store is read after them, and an attachment that counts them (`changes`) is saved again.
  */
 export async function encodeSnapshotYielding(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<Uint8Array> {
   const steps = encodeSteps(store, attachments);

@@ -12,6 +12,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   FeatureStore,
+  RecentItemsState,
   readSnapshot,
   snapshotFromObjectStore,
   snapshotToObjectStore,
@@ -161,4 +162,46 @@ test('a snapshot written before attachments had parts restores its attachment as
   const back = decodeSnapshot(earlier, {}, [{ name: 'numbers', saveParts: () => [], restore: (parts) => void restored.push([...parts]) }]);
   assert.equal(back.lastSeq, 20);
   assert.deepEqual(restored, [[{ v: 1, values: [1, 2, 3] }]]);
+});
+
+test('a purge (erasure, consent withdrawal) while the periodic writer yields is in the snapshot: the subject is not written, and the store restores consistent', async (t) => {
+  const store = new FeatureStore();
+  const recent = new RecentItemsState();
+  // enough subjects for several attachment parts; long session ids, as pseudonymized ones are
+  const events = Array.from({ length: 6000 }, (_, i) => ({
+    eid: `e${i}`,
+    ts: T + i * 1000,
+    rt: T + i * 1000,
+    sid: `subject-${i % 2000}`,
+    ssid: `subject-${i % 2000}-a-long-session-identifier-${Math.floor(i / 2000)}`,
+    type: 'view' as const,
+    item: `i${i % 50}`,
+    category: `c${i % 5}`,
+  }));
+  events.forEach((e, i) => (store.apply(e, i + 1), recent.apply(e)));
+  const victim = 'subject-3'; // in the first part
+  let purged = false;
+  // as the engine's consent and erasure handlers do, from a turn of the event loop while the writer yields
+  const hold = () => {
+    setImmediate(() => {
+      store.purge('subject', victim);
+      recent.purge(victim);
+      purged = true;
+    });
+    return () => undefined;
+  };
+  const path = join(tempDir(t), 'features.snapshot');
+  await writeSnapshot(path, store, [recent.attachment()], hold);
+  assert.ok(purged);
+
+  const back = new RecentItemsState();
+  const restored = (await readSnapshot(path, {}, [back.attachment()]))!;
+  assert.equal(back.get(victim), undefined, 'the purged subject is not in the snapshot');
+  assert.equal(back.size, 1999);
+  assert.equal(restored.subjects(), restored.keys('subject').length, 'the restored store counts what it holds');
+  // the restored store continues as the live one does
+  const more = Array.from({ length: 3000 }, (_, i) => ({ eid: `f${i}`, ts: T + (6000 + i) * 1000, sid: `new-${i}`, ssid: `new-${i}-s`, type: 'view' as const, item: `i${i % 50}` }));
+  more.forEach((e, i) => (store.apply(e, 6001 + i), restored.apply(e, 6001 + i)));
+  assert.deepEqual(restored.counts(), store.counts());
+  assert.deepEqual(everything(restored, T + 2 * DAY), everything(store, T + 2 * DAY));
 });
