@@ -67,6 +67,13 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** The middle value, or the mean of the two middle ones. */
+function median(values: number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
@@ -241,7 +248,7 @@ export async function alternateRoutes(
   }
   // The ratio of a path's req/s to the first path's within each round (the two loaded moments apart), median
   // over the rounds: less moved by one lucky or unlucky round than the best of each side.
-  const pairedMedian = (path: string) => percentile(perRound.map((r) => r[path]! / r[paths[0]!]!), 50);
+  const pairedMedian = (path: string) => median(perRound.map((r) => r[path]! / r[paths[0]!]!));
   return { best, failed, pairedMedian };
 }
 

@@ -299,6 +299,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       await partitioned?.close().catch((err) => log.warn({ err }, 'partition release'));
       clearTimeout(snapshotTimer);
       snapshotTimer = undefined;
+      // A periodic snapshot still being written holds an earlier state: let it finish, then write the last one.
+      await snapshotting?.catch(() => undefined);
       if (consumer) await snapshot().catch((err) => log.error({ err }, 'final feature snapshot failed'));
       publisher.close();
       await consent.close();

@@ -149,7 +149,7 @@ export async function startStreamConsumer(
             sliceStart = performance.now();
           }
         }
-        if (released) await released;
+        while (released) await released;
         const seq = streamSequence(m);
         if (seq <= sink.lastSeq) {
           duplicatesSkipped++;

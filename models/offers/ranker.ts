@@ -45,6 +45,9 @@ interface SimilarityKernel {
   dots(query: number, vectors: number, dim: number, items: number, count: number, out: number): void;
 }
 
+/** What a 32-bit WebAssembly memory can hold (65,536 pages of 64 KiB). */
+const MAX_KERNEL_BYTES = 2 ** 32;
+
 /** Candidates whose dot products one kernel call computes (a fixed scratch, whatever the candidate count). */
 const DOT_BATCH = 512;
 
@@ -207,6 +210,9 @@ export class OfferRanker {
     this.batchItemsAt = layout.floats(DOT_BATCH);
     this.batchDotsAt = layout.floats(DOT_BATCH);
     this.vectorsAt = layout.floats(n * tables.dim);
+    if (layout.bytes > MAX_KERNEL_BYTES) {
+      throw new RangeError(`the offers model's vectors (${n} items × ${tables.dim} dimensions, float32) exceed the 4 GiB a WebAssembly memory can hold`);
+    }
     this.kernel = instantiateWasm<SimilarityKernel>(new URL('./similarity.wasm', import.meta.url), layout.bytes);
     const memory = this.kernel.memory.buffer;
     this.query = new Float32Array(memory, this.queryAt, tables.dim);
