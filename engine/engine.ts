@@ -35,7 +35,7 @@ import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
 import { ensureDataDir, ensurePseudonymKey } from './secrets.ts';
 import { startStreamConsumer, type ConsumerStats, type EventSink, type StreamConsumer } from './stream-consumer.ts';
 
-/** The periodic snapshot waits at least this many times as long as the previous one took (see startEngine). */
+/** The periodic snapshot waits at least this many times the event-loop time the previous one took (see startEngine). */
 const SNAPSHOT_SPACING = 20;
 
 export interface EngineStats {
@@ -216,22 +216,26 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const gatedSink = gate(features, partitions > 1 ? undefined : applyRecent);
   if (restored) log.info({ lastSeq: restored.lastSeq }, 'feature store restored from snapshot');
   let snapshotting: Promise<void> | undefined;
+  /** event-loop time the last snapshot's encoding took */
+  let lastSnapshotBusyMs = 0;
   // The consumer (started below) is held while a snapshot packs: see writeSnapshot.
   let holdConsumer: (() => () => void) | undefined;
   const snapshot = () =>
     (snapshotting ??= writeSnapshot(snapshotPath, features, attachments, holdConsumer)
-      .then((r) => log.debug({ lastSeq: r.lastSeq, bytes: r.bytes }, 'feature snapshot written'))
+      .then((r) => {
+        lastSnapshotBusyMs = r.busyMs;
+        log.debug({ lastSeq: r.lastSeq, bytes: r.bytes, busyMs: Math.round(r.busyMs) }, 'feature snapshot written');
+      })
       .finally(() => (snapshotting = undefined)));
   // A snapshot's cost grows with the state (seconds of CPU at a million subjects): the next periodic one
-  // waits the configured interval, or SNAPSHOT_SPACING times as long as the last one took if that is longer,
-  // so snapshots never take more than a twentieth of the process's time.
+  // waits the configured interval, or SNAPSHOT_SPACING times the event-loop time the last one's encoding took
+  // if that is longer, so snapshots never take more than a twentieth of the event loop.
   let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   const scheduleSnapshot = (afterMs: number) => {
     snapshotTimer = setTimeout(() => {
-      const started = performance.now();
       void snapshot()
         .catch((err) => log.error({ err }, 'feature snapshot failed'))
-        .finally(() => snapshotTimer && scheduleSnapshot(Math.max(config.snapshotIntervalMs, SNAPSHOT_SPACING * (performance.now() - started))));
+        .finally(() => snapshotTimer && scheduleSnapshot(Math.max(config.snapshotIntervalMs, SNAPSHOT_SPACING * lastSnapshotBusyMs)));
     }, afterMs);
     snapshotTimer.unref();
   };

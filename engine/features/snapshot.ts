@@ -118,11 +118,14 @@ export function encodeSnapshot(store: FeatureStore, attachments: readonly Snapsh
  * would be in the store and not in the attachments parts saved before it). Purges may run meanwhile: the
  * store is read after them, and an attachment that counts them (`changes`) is saved again.
  */
-export async function encodeSnapshotYielding(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<Uint8Array> {
+export async function encodeSnapshotYielding(store: FeatureStore, attachments: readonly SnapshotAttachment[] = []): Promise<{ data: Uint8Array; busyMs: number }> {
   const steps = encodeSteps(store, attachments);
+  let busyMs = 0;
   for (;;) {
+    const started = performance.now();
     const step = steps.next();
-    if (step.done) return step.value;
+    busyMs += performance.now() - started;
+    if (step.done) return { data: step.value, busyMs };
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
@@ -164,12 +167,13 @@ export async function writeSnapshot(
   attachments: readonly SnapshotAttachment[] = [],
   /** Pauses whatever changes the state (the consumer) until the returned function is called. */
   hold?: () => () => void,
-): Promise<{ bytes: number; lastSeq: number }> {
+): Promise<{ bytes: number; lastSeq: number; busyMs: number }> {
   const release = hold?.();
   let data: Uint8Array;
+  let busyMs: number;
   let lastSeq: number;
   try {
-    data = await encodeSnapshotYielding(store, attachments);
+    ({ data, busyMs } = await encodeSnapshotYielding(store, attachments));
     lastSeq = store.lastSeq;
   } finally {
     release?.();
@@ -190,7 +194,7 @@ export async function writeSnapshot(
   } finally {
     await dir.close();
   }
-  return { bytes: data.byteLength, lastSeq };
+  return { bytes: data.byteLength, lastSeq, busyMs };
 }
 
 /** Reads a snapshot written by writeSnapshot; undefined when there is none yet. */
