@@ -1,6 +1,6 @@
 /**
- * The offers ranking: one implementation, evaluated by `iob train offers` and run by serving. Pure
- * TypeScript over the model's typed arrays (tables.ts); no TF.js.
+ * The offers ranking: one implementation, evaluated by `iob train offers` and run by serving. TypeScript
+ * over the model's typed arrays (tables.ts), the similarity's dot products in a SIMD kernel; no TF.js.
  *
  * For a session (its items, newest last) and the subject's earlier items:
  *
