@@ -235,6 +235,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     snapshotTimer = setTimeout(() => {
       void snapshot()
         .catch((err) => log.error({ err }, 'feature snapshot failed'))
+        // close() clears snapshotTimer: no next snapshot after it
         .finally(() => snapshotTimer && scheduleSnapshot(Math.max(config.snapshotIntervalMs, SNAPSHOT_SPACING * lastSnapshotBusyMs)));
     }, afterMs);
     snapshotTimer.unref();
