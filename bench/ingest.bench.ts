@@ -1,7 +1,8 @@
 /**
  * Ingest throughput, measured side by side in one run on one nats-server:
  *   raw   — JetStream publish (async acks) + pull consume of the same msgpack payloads, no engine;
- *   http  — POST /v1/events batches → boundary → stream → engine consumer (until applied);
+ *   http  — POST /v1/events batches → boundary → stream → engine consumer (until applied), posted by a
+ *           load generator in its own process (bench/http-poster.ts), as the route benches' autocannon;
  *   nats  — requests on iob.ingest.bench → boundary worker → stream → engine consumer.
  * Ratios are engine paths over raw. Bodies are serialized before the clock starts so the load generator
  * measures the server, not JSON.stringify. `rounds=N` alternates the three paths N times with fresh ids and
@@ -12,7 +13,11 @@ import { AckPolicy, connect, StorageType } from 'nats';
 import { generateBehavior } from '../datasets/generate.ts';
 import { createBoundary, createJetStreamPublisher, createLogger, createPseudonymizer, encodeEvent, loadConfig, startEngine, startNatsServer } from '../engine/index.ts';
 import { buildApp } from '../serving/app.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +56,35 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
       while (next < items.length) await fn(items[next++]!);
     }),
   );
+}
+
+/**
+ * The HTTP load generator (bench/http-poster.ts) started in its own process with its batches loaded;
+ * `go` starts the posting and resolves with the highest stream sequence the reports gave.
+ */
+async function startPoster(url: string, key: string, bodiesFile: string, concurrency: number) {
+  const script = fileURLToPath(new URL('./http-poster.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url, key, bodiesFile, String(concurrency)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`http poster exited ${code}: ${stderr.slice(-500)}`);
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = async () => {
+    const next = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
+    if (next.done) throw new Error(`http poster ended early: ${stderr.slice(-500)}`);
+    return next.value as string;
+  };
+  if ((await line()) !== 'ready') throw new Error('http poster did not start');
+  return {
+    go: async () => {
+      child.stdin.end('go\n');
+      const result = JSON.parse(await line()) as { lastSeq: number; events: number };
+      await exited;
+      return result;
+    },
+  };
 }
 
 export async function benchIngest(options: IngestBenchOptions, say: (line: string) => void): Promise<BenchReport> {
@@ -131,15 +165,12 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
     const nc2 = await connect({ servers: server.url });
 
     const httpRound = async (round: number) => {
-      const bodies = inBatches(withIds(`h${round}`)).map((b) => ({ body: JSON.stringify({ events: b }), count: b.length }));
+      const bodiesFile = join(dir, `http-${round}.jsonl`);
+      writeFileSync(bodiesFile, inBatches(withIds(`h${round}`)).map((b) => `${JSON.stringify({ events: b })}\n`).join(''));
+      const poster = await startPoster(url, keys[0]!.key, bodiesFile, options.concurrency);
       const httpStart = performance.now();
-      let lastSeq = 0;
-      await pool(bodies, options.concurrency, async ({ body, count }) => {
-        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]!.key}` } });
-        const report = (await res.json()) as { accepted: number; lastSeq?: number; results: { seq?: number }[] };
-        if (report.accepted !== count) throw new Error(`http batch not fully accepted (${res.status})`);
-        for (const r of report.results) if (r.seq && r.seq > lastSeq) lastSeq = r.seq;
-      });
+      const { lastSeq, events: posted } = await poster.go();
+      if (posted !== events.length) throw new Error(`http poster sent ${posted} of ${events.length} events`);
       await engine.waitForSeq(lastSeq, 300_000);
       const http = events.length / ((performance.now() - httpStart) / 1000);
       say(`HTTP batches → boundary → stream → consumer: ${Math.round(http)} events/s`);
