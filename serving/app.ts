@@ -9,11 +9,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import {
   jsonSchemaTransform,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ApiKey, Logger, Purpose, Scope } from '../engine/index.ts';
 import { createKeyring, type Principal } from './auth.ts';
+import { compiledValidatorCompiler } from './compiled-validator.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
 import { installRateLimits } from './rate-limit.ts';
@@ -97,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // the path, and with it a raw identifier).
     frameworkErrors: (err, req, reply) => sendError(reply, req, routerError(err)),
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(compiledValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // The API speaks JSON only: anything else is a 415, not a string the handlers would have to reject.
   app.removeContentTypeParser('text/plain');
