@@ -80,7 +80,7 @@ async function startPoster(url: string, key: string, bodiesFile: string, concurr
   return {
     go: async () => {
       child.stdin.end('go\n');
-      const result = JSON.parse(await line()) as { lastSeq: number; events: number };
+      const result = JSON.parse(await line()) as { lastSeq: number; events: number; cpuMs: number };
       await exited;
       return result;
     },
@@ -169,7 +169,8 @@ export async function benchIngest(options: IngestBenchOptions, say: (line: strin
       writeFileSync(bodiesFile, inBatches(withIds(`h${round}`)).map((b) => `${JSON.stringify({ events: b })}\n`).join(''));
       const poster = await startPoster(url, keys[0]!.key, bodiesFile, options.concurrency);
       const httpStart = performance.now();
-      const { lastSeq, events: posted } = await poster.go();
+      const { lastSeq, events: posted, cpuMs } = await poster.go();
+      say(`  (load generator: ${((cpuMs * 1000) / posted).toFixed(1)} µs CPU per event)`);
       if (posted !== events.length) throw new Error(`http poster sent ${posted} of ${events.length} events`);
       await engine.waitForSeq(lastSeq, 300_000);
       const http = events.length / ((performance.now() - httpStart) / 1000);
