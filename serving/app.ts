@@ -16,6 +16,7 @@ import { createKeyring, type Principal } from './auth.ts';
 import { compiledValidatorCompiler } from './compiled-validator.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
+import { trackRouteMethods } from './method-not-allowed.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { lazyRequestLogger } from './request-logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -106,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const debugLogging = options.log.isLevelEnabled('debug');
   const keyring = createKeyring(options.apiKeys);
   installErrorHandling(app);
+  const routeOtherMethods = trackRouteMethods(app as unknown as FastifyInstance);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -169,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(offersRoutes(offers, options.engine));
   await options.extend?.(app as unknown as FastifyInstance);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  routeOtherMethods();
 
   await app.ready();
   return app as unknown as FastifyInstance;

@@ -13,7 +13,7 @@ function fromFramework(err: FastifyError): IobError {
     const problems: Problem[] = err.validation.map((v) => ({
       path: [where, ...v.instancePath.split('/').filter(Boolean).map(safeKey)].filter(Boolean).join('.'),
       reason: v.keyword,
-      message: v.message ?? 'invalid',
+      message: v.keyword === 'unrecognized_keys' ? unknownFieldsMessage(v.params.keys) : (v.message ?? 'invalid'),
     }));
     return new IobError('IOB_ERR_VALIDATION', undefined, problems);
   }
@@ -32,6 +32,15 @@ function fromFramework(err: FastifyError): IobError {
   if (err.statusCode === 429) return new IobError('IOB_ERR_RATE_LIMITED');
   if (err.statusCode === 404) return new IobError('IOB_ERR_NOT_FOUND');
   return new IobError('IOB_ERR_INTERNAL');
+}
+
+/**
+ * zod's message quotes the unknown keys as sent, and a key can be an identifier (an e-mail address sent as
+ * a purpose): they go through safeKey like every key in a path, so a personal-looking one reads `[key]`.
+ */
+function unknownFieldsMessage(keys: unknown): string {
+  const names = Array.isArray(keys) ? keys.map((k) => safeKey(String(k))) : [];
+  return names.length === 0 ? 'unknown field' : `unknown ${names.length === 1 ? 'field' : 'fields'}: ${names.join(', ')}`;
 }
 
 /** Errors of the router (a malformed or over-long path), which reach no route and no error handler. */
