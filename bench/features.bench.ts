@@ -20,8 +20,6 @@
  * registered in bench/run.ts). Without --expose-gc it enables GC through v8 flags.
  */
 import { randomBytes } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { generateBehavior } from '../datasets/generate.ts';
 import {
   buildPointInTimeRows,
@@ -31,6 +29,7 @@ import {
   type FeatureEvent,
   type LabelRow,
 } from '../engine/index.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
 export interface FeaturesBenchOptions {
@@ -46,13 +45,6 @@ export interface FeaturesBenchOptions {
 
 const DAY = 86_400_000;
 const END = Date.UTC(2024, 5, 1);
-
-function collectGarbage(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 const heapBytes = () => {
   const m = process.memoryUsage();

@@ -26,6 +26,7 @@ import { createIntentService } from '../serving/intent-service.ts';
 import { createOffersService } from '../serving/offers-service.ts';
 import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
 import { alternateRoutes, appWithBareRoute, SERVED_SHAPE } from './intent.bench.ts';
 
@@ -94,9 +95,13 @@ function tablesBytes(t: OfferTables): number {
   return [t.vectors, t.popularity, ...rows].reduce((s, a) => s + a.byteLength, 0);
 }
 
+/** Live heap and array buffers after full collections (the growth figures would otherwise count garbage). */
 const heap = () => {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
+  const gc = collectGarbage();
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 };
 
 export async function benchOffers(options: OffersBenchOptions, say: (line: string) => void): Promise<BenchReport> {
