@@ -4,10 +4,10 @@
  * (engine/features/point-in-time.ts). Ids are pseudonymized with the engine's key so labels and events
  * meet on the same pseudonyms; subjects on the erasure list are left out.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readLabelFile, trainingRowLine } from '../datasets/index.ts';
+import { openTextSink, type TextSink } from '../datasets/io/text-sink.ts';
 import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, type FeatureEvent, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
 import { createProgress } from './progress.ts';
@@ -24,7 +24,22 @@ export interface FeaturesBuildOptions {
 
 export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: string) => void): Promise<{ rows: number; events: number; excludedLabels: number }> {
   if (!opts.events && !opts.fromStream) throw new IobError('IOB_ERR_VALIDATION', 'pass --events FILE or --from-stream');
-  const scope = await openEventScope(opts, say);
+  for (const [flag, input] of [['--labels', opts.labels], ['--events', opts.events]] as const) {
+    if (input !== undefined && resolve(input) === resolve(opts.out)) {
+      throw new IobError('IOB_ERR_VALIDATION', `--out must differ from ${flag}`, [{ path: '--out', reason: 'same_as_input', message: `must differ from ${flag}` }]);
+    }
+  }
+  // Opened before the work, so a path that cannot be written fails in a second, not after the replay.
+  const out = openOutput(opts.out);
+  let written = false;
+  const writeOutput = (text: string): Promise<void> =>
+    out.write(text).catch((err: unknown) => {
+      throw outputError(opts.out, err);
+    });
+  const scope = await openEventScope(opts, say).catch(async (err: unknown) => {
+    await out.abort();
+    throw err;
+  });
   const { pseudonymize, erased, nc } = scope;
   const started = performance.now();
 
@@ -58,7 +73,9 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     }
     progress.stop();
 
-    const labelFile = await readLabelFile(opts.labels);
+    const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
+    for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
+    if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
     const kept = labelFile.rows.filter((r) => !erased(pseudonymize('subject', r.subject)));
     const labels: LabelRow[] = kept.map((r) => ({
       subject: pseudonymize('subject', r.subject),
@@ -77,32 +94,53 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     });
     replay.stop();
 
-    const out = createWriteStream(opts.out);
     // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
     let chunk = [...labelFile.header, ...result.columns].join(',') + '\n';
     for (let i = 0; i < kept.length; i++) {
       chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
       if (chunk.length >= 1 << 20) {
-        if (!out.write(chunk)) await once(out, 'drain');
+        await writeOutput(chunk);
         chunk = '';
       }
     }
-    if (chunk) out.write(chunk);
-    out.end();
-    await once(out, 'finish');
+    if (chunk) await writeOutput(chunk);
+    await out.close().catch((err: unknown) => {
+      throw outputError(opts.out, err);
+    });
+    written = true;
 
     const stats = result.store.stats();
     const seconds = (performance.now() - started) / 1000;
     say(
       `wrote ${kept.length} rows × ${result.columns.length} features to ${opts.out} from ${events.length} events in ${seconds.toFixed(1)} s` +
-        ` (${Math.round(events.length / Math.max(seconds, 1e-3))} events/s); ${badRows} bad event rows skipped; ` +
+        ` (${Math.round(events.length / Math.max(seconds, 1e-3))} events/s); ${badRows} bad event rows skipped; ${labelFile.badRows.length} bad label rows skipped; ` +
         `${labelFile.rows.length - kept.length} label rows and ${excludedEvents} events of erased subjects excluded; ${stats.late} late events; ` +
         (scope.admits ? 'consent applied from the registry' : 'consent registry not consulted (no NATS_URL)'),
     );
     return { rows: kept.length, events: events.length, excludedLabels: labelFile.rows.length - kept.length };
   } finally {
+    if (!written) await out.abort();
     await scope.close();
   }
+}
+
+/** How many bad label rows are listed one by one before only the count is. */
+const BAD_LABELS_SHOWN = 5;
+
+function openOutput(path: string): TextSink {
+  try {
+    return openTextSink(path);
+  } catch (err) {
+    throw outputError(path, err, `cannot create the folder ${dirname(path)}`);
+  }
+}
+
+/** A file-system failure on the output, as a validation error naming --out; anything else unchanged. */
+function outputError(path: string, err: unknown, what = 'cannot write the output'): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
+  const reason = `${what} (${(err as Error).message.replace(/, \w+ '.*'$/, '')})`;
+  return new IobError('IOB_ERR_VALIDATION', `--out ${path}: ${reason}`, [{ path: '--out', reason: code.toLowerCase(), message: reason }]);
 }
 
 export function register(program: Command) {
@@ -116,7 +154,7 @@ export function register(program: Command) {
     .requiredOption('--out <file>', 'output CSV: the label columns, then one column per feature')
     .option('--data-dir <dir>', 'where the pseudonym key is kept (IOB_DATA_DIR)')
     .option('--nats-url <url>', 'NATS, for the erasure list and --from-stream (NATS_URL)')
-    .option('--strict', 'stop at the first bad event row')
+    .option('--strict', 'stop at the first bad event or label row (default: report them with line numbers and skip them)')
     .action(async (opts) => {
       await runFeaturesBuild(opts, (line) => process.stdout.write(line + '\n'));
     });

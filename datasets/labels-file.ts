@@ -1,7 +1,8 @@
 /**
  * Label files for point-in-time training sets: CSV with a header naming at least `subject` and `ts`, and
  * optionally `session` and `item`; any other columns (the label itself, weights, ids) are carried through
- * unchanged, first, in the output. A bad row names its line and column and never quotes the value.
+ * unchanged, first, in the output. A bad row names its line and column and never quotes the value; it is
+ * skipped and listed (one bad row must not cost the good ones), or refused with `strict`.
  */
 import { IobError } from '../engine/index.ts';
 import { FieldProblem, parseTimestampText } from './canonical-event.ts';
@@ -18,16 +19,39 @@ export interface LabelFileRow {
   item?: string;
 }
 
+export interface LabelFileProblem {
+  line: number;
+  /** the column's header name, or `(row)` when the row as a whole is wrong */
+  column: string;
+  reason: string;
+  message: string;
+}
+
 export interface LabelFile {
   header: string[];
   rows: LabelFileRow[];
+  /** rows left out, in file order */
+  badRows: LabelFileProblem[];
 }
 
-/** Reads the whole label file (label files are small beside event logs); throws on the first bad row. */
-export async function readLabelFile(path: string): Promise<LabelFile> {
+/**
+ * Reads the whole label file (label files are small beside event logs). A file without a usable header is
+ * refused; a bad row is skipped and listed in `badRows`, or with `strict` refused.
+ */
+export async function readLabelFile(path: string, options: { strict?: boolean } = {}): Promise<LabelFile> {
   let header: string[] | undefined;
   let col = { subject: -1, ts: -1, session: -1, item: -1 };
   const rows: LabelFileRow[] = [];
+  const badRows: LabelFileProblem[] = [];
+  const bad = (problem: LabelFileProblem): void => {
+    if (options.strict) {
+      const where = `${path}, line ${problem.line}, column ${problem.column}`;
+      throw new IobError('IOB_ERR_VALIDATION', `${where}: ${problem.message} (--strict refuses bad rows)`, [
+        { path: `lines.${problem.line}.${problem.column}`, reason: problem.reason, message: problem.message },
+      ]);
+    }
+    badRows.push(problem);
+  };
   let line = 0;
   for await (const block of readLineBlocks(path)) {
     let start = 0;
@@ -39,7 +63,11 @@ export async function readLabelFile(path: string): Promise<LabelFile> {
       line++;
       if (text.trim() === '') continue;
       const cells = splitCsvRecord(text);
-      if (cells instanceof CsvSyntaxError) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: ${cells.message}`);
+      if (cells instanceof CsvSyntaxError) {
+        if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: ${cells.message}`);
+        bad({ line, column: '(row)', reason: cells.reason, message: cells.message });
+        continue;
+      }
       if (!header) {
         header = cells.map((c) => c.trim());
         col = { subject: header.indexOf('subject'), ts: header.indexOf('ts'), session: header.indexOf('session'), item: header.indexOf('item') };
@@ -49,12 +77,19 @@ export async function readLabelFile(path: string): Promise<LabelFile> {
         continue;
       }
       if (cells.length !== header.length) {
-        throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: expected ${header.length} columns, found ${cells.length}`);
+        bad({ line, column: '(row)', reason: 'field_count', message: `has ${cells.length} fields where the header has ${header.length}` });
+        continue;
       }
       const subject = cells[col.subject]!;
-      if (subject === '') throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}, column subject: is required`);
+      if (subject === '') {
+        bad({ line, column: 'subject', reason: 'required', message: 'is required' });
+        continue;
+      }
       const ts = parseTimestampText(cells[col.ts]!.trim());
-      if (ts instanceof FieldProblem) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}, column ts: ${ts.message}`);
+      if (ts instanceof FieldProblem) {
+        bad({ line, column: 'ts', reason: ts.reason, message: ts.message });
+        continue;
+      }
       const row: LabelFileRow = { line, cells, subject, ts };
       if (col.session >= 0 && cells[col.session] !== '') row.session = cells[col.session]!;
       if (col.item >= 0 && cells[col.item] !== '') row.item = cells[col.item]!;
@@ -62,7 +97,7 @@ export async function readLabelFile(path: string): Promise<LabelFile> {
     }
   }
   if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}: empty label file (expected a header with subject and ts)`);
-  return { header, rows };
+  return { header, rows, badRows };
 }
 
 /** One output line: the label's own cells, then the feature values. */

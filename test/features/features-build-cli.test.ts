@@ -1,0 +1,112 @@
+/**
+ * `iob features build` through the real CLI, on inputs a data scientist gets wrong: bad label rows (skipped
+ * with line and column, or refused with --strict), labels of subjects without events (zero features), an
+ * --out that would overwrite an input, an --out in a folder that does not exist yet or cannot exist.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { IOB_BIN } from '../helpers/cli-process.ts';
+import { tempDir } from '../helpers/nats.ts';
+
+const dir = tempDir({ after }, 'iob-features-cli-');
+const EVENTS = join(dir, 'events.csv');
+writeFileSync(
+  EVENTS,
+  [
+    'id,ts,subject,session,type,item,category,price,quantity',
+    'e1,2026-01-05T09:00:00Z,alice,s1,view,sku-1,shoes,,',
+    'e2,2026-01-05T09:01:00Z,alice,s1,cart_add,sku-1,shoes,50,1',
+    'e3,2026-01-05T09:02:00Z,bob,s2,view,sku-2,hats,,',
+  ].join('\n') + '\n',
+);
+
+function build(labels: string, out: string, ...extra: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, IOB_DATA_DIR: join(dir, 'data') };
+  delete env.NATS_URL;
+  const run = spawnSync(process.execPath, [IOB_BIN, 'features', 'build', '--events', EVENTS, '--labels', labels, '--out', out, ...extra], { env, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function labelFile(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+test('bad label rows are reported with line and column and skipped; the good rows around them are kept', () => {
+  const labels = labelFile('labels-bad.csv', [
+    'subject,ts,label',
+    'alice,2026-01-05T10:00:00Z,1',
+    'bob,yesterday,0',
+    'bob,2026-01-05T10:00:00Z',
+    ',2026-01-05T10:00:00Z,1',
+    'bob,2026-01-05T10:00:00Z,0',
+  ]);
+  const out = join(dir, 'train-bad.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /line 3, column ts: is not a timestamp/);
+  assert.match(run.stdout, /line 4, column \(row\): has 2 fields where the header has 3/);
+  assert.match(run.stdout, /line 5, column subject: is required/);
+  assert.match(run.stdout, /3 bad label rows skipped/);
+  const rows = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(rows.length, 3, 'header and the two good label rows');
+  assert.match(rows[1]!, /^alice,2026-01-05T10:00:00Z,1,/);
+  assert.match(rows[2]!, /^bob,2026-01-05T10:00:00Z,0,/);
+  assert.equal(run.stderr.includes('    at '), false, 'no stack trace');
+});
+
+test('--strict refuses a label file with a bad row, naming the file, line and column; nothing is written', () => {
+  const labels = labelFile('labels-strict.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1', 'bob,yesterday,0']);
+  const out = join(dir, 'train-strict.csv');
+  const run = build(labels, out, '--strict');
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /labels-strict\.csv, line 3, column ts: is not a timestamp/);
+  assert.equal(run.stderr.includes('    at '), false, 'no stack trace');
+  assert.equal(existsSync(out), false);
+});
+
+test('labels of subjects without events get zero features, not an error', () => {
+  const labels = labelFile('labels-unknown.csv', ['subject,ts,label', 'nobody,2026-01-05T10:00:00Z,1']);
+  const out = join(dir, 'train-unknown.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  const [header, row] = readFileSync(out, 'utf8').trim().split('\n');
+  assert.match(header!, /^subject,ts,label,subject\./);
+  const values = row!.split(',').slice(3);
+  assert.ok(values.length > 10);
+  assert.ok(values.every((v) => v === '0'), row);
+});
+
+test('an --out naming an input is refused before anything is written; the input is left as it was', () => {
+  const labels = labelFile('labels-same.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const before = readFileSync(labels, 'utf8');
+  const run = build(labels, labels);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /--out must differ from --labels/);
+  assert.equal(readFileSync(labels, 'utf8'), before);
+
+  const events = readFileSync(EVENTS, 'utf8');
+  const again = build(labels, EVENTS);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /--out must differ from --events/);
+  assert.equal(readFileSync(EVENTS, 'utf8'), events);
+});
+
+test('--out in a folder that does not exist yet is created; one that cannot exist is refused naming --out', () => {
+  const labels = labelFile('labels-out.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const out = join(dir, 'new', 'folder', 'train.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 2);
+
+  const impossible = join(EVENTS, 'train.csv'); // a folder inside a regular file
+  const refused = build(labels, impossible);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /--out/);
+  assert.ok(refused.stderr.includes(impossible), refused.stderr);
+  assert.equal(refused.stderr.includes('    at '), false, 'no stack trace');
+});
