@@ -7,7 +7,6 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
-  jsonSchemaTransform,
   serializerCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -17,6 +16,7 @@ import { compiledValidatorCompiler } from './compiled-validator.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
 import { trackRouteMethods } from './method-not-allowed.ts';
+import { openApiTransform } from './openapi.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { lazyRequestLogger } from './request-logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -139,18 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key with scopes' } } },
     },
-    transform: (input) => {
-      const out = jsonSchemaTransform(input);
-      const scope = input.route.config?.scope;
-      if (scope) {
-        out.schema = {
-          ...out.schema,
-          security: [{ apiKey: [] }],
-          description: `${out.schema.description ?? ''}\n\nRequires scope \`${scope}\`.`.trim(),
-        } as typeof out.schema;
-      }
-      return out;
-    },
+    transform: openApiTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

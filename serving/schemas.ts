@@ -3,7 +3,7 @@
  * turns them into the OpenAPI document, so docs and behaviour cannot drift apart.
  */
 import { z } from 'zod';
-import { BehaviorEventSchema, CatalogEntrySchema, PURPOSE_IDS, PURPOSES, TimestampSchema } from '../engine/index.ts';
+import { BehaviorEventSchema, CatalogEntrySchema, ERRORS, PURPOSE_IDS, PURPOSES, TimestampSchema, type ErrorCode } from '../engine/index.ts';
 
 export const ProblemSchema = z.object({
   path: z.string().describe('dotted path of the field, e.g. events.3.ts'),
@@ -11,14 +11,32 @@ export const ProblemSchema = z.object({
   message: z.string(),
 });
 
+const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+const errorCodeSchema = (codes: readonly [ErrorCode, ...ErrorCode[]]) => z.enum(codes).describe('stable error code, see docs/errors.md');
+
 export const ErrorResponseSchema = z
   .object({
-    code: z.string().describe('stable error code, see docs/errors.md'),
-    message: z.string(),
-    problems: z.array(ProblemSchema).optional(),
-    requestId: z.string().optional(),
+    code: errorCodeSchema(ERROR_CODES),
+    message: z.string().describe('what went wrong; never quotes the request'),
+    problems: z.array(ProblemSchema).optional().describe('one entry per offending field'),
+    requestId: z.string().describe('also in the x-request-id header; the log line of the request carries it'),
   })
   .describe('Every 4xx/5xx answer has this shape.');
+
+/**
+ * The error answers the given codes make, one schema per HTTP status, `code` narrowed to that status's
+ * codes and the description naming them (what a route's OpenAPI entry lists; see serving/openapi.ts).
+ */
+export function errorResponses(codes: Iterable<ErrorCode>): Record<string, z.ZodType> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, [first, ...rest]]) => [
+      String(status),
+      ErrorResponseSchema.extend({ code: errorCodeSchema([first!, ...rest]) }).describe([first!, ...rest].map((c) => `\`${c}\`: ${ERRORS[c].message}`).join('; ')),
+    ]),
+  );
+}
 
 export const IngestRequestSchema = z
   .object({ events: z.array(BehaviorEventSchema).min(1) })
@@ -39,6 +57,7 @@ export const IngestResponseSchema = z.object({
   rejected: z.number().int(),
   failed: z.number().int().describe('valid events the event store did not acknowledge: retry them (ids dedupe)'),
   results: z.array(EventResultSchema),
+  lastSeq: z.number().int().describe('highest stream sequence this batch wrote (0 when none)'),
 });
 
 export const HealthSchema = z.object({ status: z.literal('ok'), uptimeSeconds: z.number() });

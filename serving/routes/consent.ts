@@ -4,7 +4,7 @@
  * by the engine and never logged (logs carry route patterns).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ConsentPutSchema, ConsentViewSchema, ErrorResponseSchema, SubjectParamsSchema } from '../schemas.ts';
+import { ConsentPutSchema, ConsentViewSchema, SubjectParamsSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
 
@@ -17,7 +17,7 @@ export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         tags: ['privacy'],
         params: SubjectParamsSchema,
         body: ConsentPutSchema,
-        response: { 200: ConsentViewSchema, 400: ErrorResponseSchema },
+        response: { 200: ConsentViewSchema },
       },
       handler: async (req) => {
         const { purposes, source, notice, at } = req.body;

@@ -4,14 +4,14 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IobError } from '../../engine/index.ts';
-import { ErrorResponseSchema, IngestRequestSchema, IngestResponseSchema } from '../schemas.ts';
+import { IngestRequestSchema, IngestResponseSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
 
 export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/events', {
-      config: endpoint('POST /v1/events'),
+      config: { ...endpoint('POST /v1/events'), errors: ['IOB_ERR_BATCH_TOO_LARGE', 'IOB_ERR_UNAVAILABLE'] },
       schema: {
         summary: 'Ingest a batch of behavior events',
         description:
@@ -19,7 +19,7 @@ export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           'gets its own result. `accepted` means the event store acknowledged it. On 503, retry the batch: event ids dedupe.',
         tags: ['events'],
         body: IngestRequestSchema,
-        response: { 200: IngestResponseSchema, 400: ErrorResponseSchema, 413: ErrorResponseSchema, 503: IngestResponseSchema.or(ErrorResponseSchema) },
+        response: { 200: IngestResponseSchema, 503: IngestResponseSchema.describe('some valid events were not acknowledged (`failed`): retry them') },
       },
       // Per-event validation happens in the boundary; the framework must not reject the whole batch.
       validatorCompiler: () => (data) => ({ value: data }),

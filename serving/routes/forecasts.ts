@@ -116,7 +116,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     };
 
     app.get('/v1/forecasts', {
-      config: endpoint('GET /v1/forecasts'),
+      config: { ...endpoint('GET /v1/forecasts'), errors: ['IOB_ERR_FORECASTS_UNAVAILABLE', 'IOB_ERR_FORECAST_NOT_FOUND'] },
       schema: {
         summary: 'Demand forecast of one item or category',
         description:
@@ -148,7 +148,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     });
 
     app.get('/v1/forecasts/series', {
-      config: endpoint('GET /v1/forecasts/series'),
+      config: { ...endpoint('GET /v1/forecasts/series'), errors: ['IOB_ERR_FORECASTS_UNAVAILABLE'] },
       schema: {
         summary: 'Every forecast series: volume and expected change (search and sort)',
         description: 'One row per item and category of the latest refresh, with the refresh-wide accuracy beside the baselines.',
@@ -177,7 +177,7 @@ export const forecastRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
     });
 
     app.get('/v1/forecasts/top', {
-      config: endpoint('GET /v1/forecasts/top'),
+      config: { ...endpoint('GET /v1/forecasts/top'), errors: ['IOB_ERR_FORECASTS_UNAVAILABLE'] },
       schema: {
         summary: 'Biggest expected movers',
         description: 'Items and categories whose expected units over the horizon differ most from the same number of periods just past.',

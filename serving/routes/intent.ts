@@ -3,7 +3,7 @@
  * The scoring itself is serving/intent-service.ts; this file is the HTTP contract.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema, IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
+import { IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
 import { jsonString } from '../json-text.ts';
 import type { IntentAnswer, IntentService } from '../intent-service.ts';
@@ -12,7 +12,7 @@ import type { ServingModelStatus } from '../../models/registry-watch.ts';
 export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/intent', {
-      config: endpoint('POST /v1/intent'),
+      config: { ...endpoint('POST /v1/intent'), errors: ['IOB_ERR_MODEL_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {
         summary: 'Purchase intent of a subject in a session, now',
         description:
@@ -22,7 +22,7 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
           'A promoted version replaces the serving one without a restart. 503 `IOB_ERR_MODEL_UNAVAILABLE` until a version has loaded.',
         tags: ['scores'],
         body: IntentRequestSchema,
-        response: { 200: IntentResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: IntentResponseSchema },
       },
       // The hot path: the answer is built in the documented shape (typed by IntentResponseSchema) and
       // written as is; re-validating it with zod on every request cost more than reading the features,

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IobError } from '../../engine/index.ts';
-import { CatalogPutResponseSchema, CatalogPutSchema, ErrorResponseSchema, OffersRequestSchema, OffersResponseSchema } from '../schemas.ts';
+import { CatalogPutResponseSchema, CatalogPutSchema, OffersRequestSchema, OffersResponseSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
 import type { ServingEngine } from '../engine-port.ts';
 import { jsonString } from '../json-text.ts';
@@ -13,7 +13,7 @@ import type { OffersAnswer, OffersService } from '../offers-service.ts';
 export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog'>): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/offers', {
-      config: endpoint('POST /v1/offers'),
+      config: { ...endpoint('POST /v1/offers'), errors: ['IOB_ERR_OFFERS_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {
         summary: 'Next-best offers for a subject in a session',
         description:
@@ -25,7 +25,7 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
           '400 naming `k` outside 1–100; 503 `IOB_ERR_OFFERS_UNAVAILABLE` until an offers version has loaded.',
         tags: ['scores'],
         body: OffersRequestSchema,
-        response: { 200: OffersResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: OffersResponseSchema },
       },
       // The hot path: the answer is built in the documented shape (typed by OffersResponseSchema) and written
       // as is, like POST /v1/intent; re-validating ten offers with zod per request is a cost the shape never
@@ -42,7 +42,7 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
           '`mode: "upsert"` (default) adds or updates the given entries; `mode: "replace"` makes the catalog exactly these entries.',
         tags: ['offers'],
         body: CatalogPutSchema,
-        response: { 200: CatalogPutResponseSchema, 400: ErrorResponseSchema },
+        response: { 200: CatalogPutResponseSchema },
       },
       handler: async (req) => {
         const { items, mode } = req.body;

@@ -11,7 +11,7 @@ import { endpoint } from '../endpoints.ts';
 export const subjectRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get('/v1/features/:subject', {
-      config: endpoint('GET /v1/features/:subject'),
+      config: { ...endpoint('GET /v1/features/:subject'), errors: ['IOB_ERR_WRONG_WORKER'] },
       schema: {
         summary: "A subject's current features (inspection)",
         description: 'The subject view and a session view, as the online store serves them now. An unknown subject reads as zeros.',

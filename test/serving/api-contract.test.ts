@@ -61,3 +61,92 @@ test('an unknown field is named in the message, and a field name that looks pers
   assert.ok(!offers.body.includes('1234567'), `echoed a field name: ${offers.body}`);
   assert.deepEqual(offers.json<ErrorBody>().problems, [{ path: 'body.context', reason: 'unrecognized_keys', message: 'unknown fields: temperature, [key]' }]);
 });
+
+interface Operation {
+  description?: string;
+  security?: unknown[];
+  requestBody?: unknown;
+  parameters?: unknown[];
+  responses: Record<string, { description?: string; content?: { 'application/json'?: { schema?: JsonSchema } } }>;
+}
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: string[];
+  anyOf?: JsonSchema[];
+}
+
+/** The codes an error response documents (its schema's `code` enum), or undefined when it is no error schema. */
+const documentedCodes = (op: Operation, status: number): string[] | undefined => {
+  const schema = op.responses[String(status)]?.content?.['application/json']?.schema;
+  const error = schema?.anyOf ? schema.anyOf.find((s) => s.properties?.code) : schema;
+  if (!error?.properties?.code) return undefined;
+  assert.deepEqual(error.required, ['code', 'message', 'requestId'], `${status}: the error schema's required fields`);
+  assert.ok(error.properties.problems, `${status}: the error schema has problems`);
+  return error.properties.code.enum;
+};
+
+test('OpenAPI: every route documents the error answers it can give, with the error schema and their codes', async (t) => {
+  const { app } = await startTestStack(t);
+  const { ENDPOINTS } = await import('../../serving/endpoints.ts');
+  const { ERRORS } = await import('../../engine/index.ts');
+  const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
+  const op = (key: string) => {
+    const [method, path] = key.split(' ') as [string, string];
+    const found = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+    assert.ok(found, `${key} is in the document`);
+    return found;
+  };
+  const seen = new Set<string>();
+  for (const [key, declared] of Object.entries(ENDPOINTS)) {
+    const o = op(key);
+    assert.deepEqual(o.security, [{ apiKey: [] }], `${key}: security`);
+    assert.ok(o.description?.includes(`Requires scope \`${declared.scope}\``), `${key}: scope in the description`);
+    assert.deepEqual(documentedCodes(o, 401), ['IOB_ERR_UNAUTHORIZED'], `${key}: 401`);
+    assert.deepEqual(documentedCodes(o, 403), ['IOB_ERR_FORBIDDEN'], `${key}: 403`);
+    assert.deepEqual(documentedCodes(o, 429), ['IOB_ERR_RATE_LIMITED'], `${key}: 429`);
+    assert.deepEqual(documentedCodes(o, 500), ['IOB_ERR_INTERNAL'], `${key}: 500`);
+    if (o.requestBody) {
+      assert.deepEqual(documentedCodes(o, 400)?.sort(), ['IOB_ERR_EMPTY_BODY', 'IOB_ERR_MALFORMED_JSON', 'IOB_ERR_VALIDATION'], `${key}: 400`);
+      assert.ok(documentedCodes(o, 413)?.includes('IOB_ERR_BODY_TOO_LARGE'), `${key}: 413`);
+      assert.deepEqual(documentedCodes(o, 415), ['IOB_ERR_UNSUPPORTED_MEDIA_TYPE'], `${key}: 415`);
+    } else if (o.parameters?.length) {
+      assert.deepEqual(documentedCodes(o, 400), ['IOB_ERR_VALIDATION'], `${key}: 400`);
+    } else {
+      assert.equal(o.responses['400'], undefined, `${key}: takes no input, so no 400`);
+    }
+    for (const status of Object.keys(o.responses)) for (const code of documentedCodes(o, Number(status)) ?? []) {
+      assert.equal(ERRORS[code as keyof typeof ERRORS]?.status, Number(status), `${key}: ${code} documented under ${status}`);
+      seen.add(code);
+    }
+  }
+  // route-specific answers
+  assert.deepEqual(documentedCodes(op('POST /v1/events'), 413)?.sort(), ['IOB_ERR_BATCH_TOO_LARGE', 'IOB_ERR_BODY_TOO_LARGE']);
+  assert.deepEqual(documentedCodes(op('POST /v1/events'), 503), ['IOB_ERR_UNAVAILABLE']);
+  assert.deepEqual(documentedCodes(op('POST /v1/intent'), 503), ['IOB_ERR_MODEL_UNAVAILABLE']);
+  assert.deepEqual(documentedCodes(op('POST /v1/offers'), 503), ['IOB_ERR_OFFERS_UNAVAILABLE']);
+  for (const key of ['POST /v1/intent', 'POST /v1/offers', 'GET /v1/features/:subject']) assert.deepEqual(documentedCodes(op(key), 421), ['IOB_ERR_WRONG_WORKER'], key);
+  assert.deepEqual(documentedCodes(op('GET /v1/forecasts'), 404), ['IOB_ERR_FORECAST_NOT_FOUND']);
+  for (const key of ['GET /v1/forecasts', 'GET /v1/forecasts/series', 'GET /v1/forecasts/top']) assert.deepEqual(documentedCodes(op(key), 503), ['IOB_ERR_FORECASTS_UNAVAILABLE'], key);
+  // every code a request can get is documented on some route (CONFIG stops start-up; NOT_FOUND and
+  // METHOD_NOT_ALLOWED answer paths and methods the document does not list)
+  const requestCodes = Object.keys(ERRORS).filter((c) => !['IOB_ERR_CONFIG', 'IOB_ERR_NOT_FOUND', 'IOB_ERR_METHOD_NOT_ALLOWED'].includes(c));
+  assert.deepEqual([...seen].sort(), requestCodes.sort());
+});
+
+test('POST /v1/events answers in its documented shape, every field documented', async (t) => {
+  const { app } = await startTestStack(t);
+  const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
+  const schema = doc.paths['/v1/events']!.post!.responses['200']!.content!['application/json']!.schema!;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: bearer('ingest'),
+    payload: { events: [{ id: 'doc-1', ts: Date.now() - 1000, subject: 'someone', type: 'view', item: 'sku-1' }] },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json<Record<string, unknown>>();
+  assert.deepEqual(Object.keys(body).filter((k) => !schema.properties?.[k]), [], 'fields the document does not list');
+  assert.deepEqual((schema.required ?? []).filter((k) => !(k in body)), [], 'required fields the answer lacks');
+});
