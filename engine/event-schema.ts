@@ -27,8 +27,14 @@ export const EventTypeSchema = z.enum(EVENT_TYPES);
 const LONE_SURROGATE = /\p{Surrogate}/u; // with the u flag, a proper pair is one code point and does not match
 const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), { message: 'must be well-formed Unicode (no lone surrogates)' });
 
+/**
+ * zod's message when a value fits no branch of a union is "Invalid input": say what is missing or what
+ * is expected instead (a value of the right kind but out of bounds gets its branch's own issue).
+ */
+const unionError = (expected: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : expected);
+
 const identifier = (max: number) =>
-  z.union([text().min(1).max(max), z.number().int().nonnegative().transform(String)]);
+  z.union([text().min(1).max(max), z.number().int().nonnegative().transform(String)], { error: unionError('expected a string or a non-negative integer') });
 
 const Primitive = z.union([text().max(512), z.number().finite(), z.boolean(), z.null()]);
 
@@ -48,10 +54,10 @@ export const EventContextSchema = z
   })
   .describe('Where the event happened. Identifying parts are dropped or coarsened at the boundary.');
 
-export const TimestampSchema = z.union([
-  z.number().int().nonnegative().describe('epoch milliseconds'),
-  z.iso.datetime({ offset: true }).describe('ISO-8601 with a time zone'),
-]);
+export const TimestampSchema = z.union(
+  [z.number().int().nonnegative().describe('epoch milliseconds'), z.iso.datetime({ offset: true }).describe('ISO-8601 with a time zone')],
+  { error: unionError('expected epoch milliseconds (a non-negative integer) or an ISO-8601 date-time with a time zone') },
+);
 
 export const BehaviorEventSchema = z
   .object({

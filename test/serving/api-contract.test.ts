@@ -150,3 +150,24 @@ test('POST /v1/events answers in its documented shape, every field documented', 
   assert.deepEqual(Object.keys(body).filter((k) => !schema.properties?.[k]), [], 'fields the document does not list');
   assert.deepEqual((schema.required ?? []).filter((k) => !(k in body)), [], 'required fields the answer lacks');
 });
+
+test('POST /v1/events: a missing or mistyped time or identifier says what is missing or expected', async (t) => {
+  const { app } = await startTestStack(t);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: bearer('ingest'),
+    payload: { events: [{ id: 'm-1', type: 'view' }, { id: 'm-2', ts: true, subject: { email: 'jane.doe@example.com' }, session: false, item: [], type: 'view' }] },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  const [missing, mistyped] = res.json<{ results: Array<{ problems: Array<{ path: string; message: string }> }> }>().results;
+  const messages = (r: typeof missing) => Object.fromEntries(r!.problems.map((p) => [p.path, p.message]));
+  assert.deepEqual(messages(missing), { ts: 'required', subject: 'required' });
+  assert.deepEqual(messages(mistyped), {
+    ts: 'expected epoch milliseconds (a non-negative integer) or an ISO-8601 date-time with a time zone',
+    subject: 'expected a string or a non-negative integer',
+    session: 'expected a string or a non-negative integer',
+    item: 'expected a string or a non-negative integer',
+  });
+  assert.ok(!res.body.includes('jane.doe'));
+});
