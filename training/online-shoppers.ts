@@ -62,61 +62,122 @@ function parseBoolean(value: string): boolean | undefined {
   return v === 'TRUE' ? true : v === 'FALSE' ? false : undefined;
 }
 
-/** Parses the CSV; any malformed row is refused with its line number (this is a fixed, checksummed file). */
-export function parseOnlineShoppers(text: string): Omit<OnlineShoppersData, 'sha256'> {
+const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** The set's own spelling of a month, from any case and any prefix of 3+ letters (copies write Jun, June, Sept…). */
+function parseMonth(value: string): string | undefined {
+  const v = value.trim().toLowerCase();
+  const m = v.length >= 3 ? MONTH_NAMES.findIndex((name) => name.startsWith(v)) : -1;
+  return m < 0 ? undefined : MONTHS[m];
+}
+
+export interface OnlineShoppersProblem {
+  /** line of the file (header = 1) */
+  line: number;
+  /** the header's name of the column, or `(row)` when the row as a whole is wrong */
+  column: string;
+  reason: string;
+  message: string;
+}
+
+export interface ParseOptions {
+  /** refuse the first bad row instead of skipping it */
+  strict?: boolean;
+  /** the file's name, for messages */
+  path?: string;
+}
+
+/**
+ * Parses the CSV. Columns are found by their header names (any order; more columns are ignored), so
+ * re-exported copies read too. A bad row is skipped and listed in `badRows` (one bad row must not cost the
+ * others), or with `strict` refused; a file without the set's header is refused.
+ */
+export function parseOnlineShoppers(text: string, options: ParseOptions = {}): Omit<OnlineShoppersData, 'sha256'> & { badRows: OnlineShoppersProblem[] } {
+  const file = options.path ?? 'Online Shoppers CSV';
   const lines = text.split('\n');
-  const header = splitCsvRecord(lines[0] ?? '');
-  if (header instanceof CsvSyntaxError || header.length !== HEADER.length || header.some((h, i) => h.trim() !== HEADER[i])) {
-    throw new IobError('IOB_ERR_VALIDATION', 'not an Online Shoppers CSV: the header differs from the UCI columns', [
-      { path: 'line 1', reason: 'unexpected_header', message: `expected ${HEADER.join(',')}` },
-    ]);
+  const header = splitCsvRecord((lines[0] ?? '').replace(/^\uFEFF/, ''));
+  const names = header instanceof CsvSyntaxError ? [] : header.map((h) => h.trim());
+  const at = HEADER.map((name) => names.indexOf(name));
+  const missing = HEADER.filter((_, k) => at[k] === -1);
+  if (missing.length > 0) {
+    const message =
+      text.trim() === ''
+        ? 'the file is empty: an Online Shoppers CSV starts with the UCI header'
+        : `not an Online Shoppers CSV: the header lacks the column(s) ${missing.join(', ')}`;
+    throw new IobError('IOB_ERR_VALIDATION', `${file}, line 1: ${message}`, [{ path: 'line 1', reason: 'unexpected_header', message: `expected the columns ${HEADER.join(',')}` }]);
   }
   const sessions: OnlineShoppersSession[] = [];
   const labels: number[] = [];
+  const badRows: OnlineShoppersProblem[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    const bad = (message: string): IobError =>
-      new IobError('IOB_ERR_VALIDATION', `Online Shoppers CSV line ${i + 1}: ${message}`, [{ path: `line ${i + 1}`, reason: 'bad_row', message }]);
-    const f = splitCsvRecord(line);
-    if (f instanceof CsvSyntaxError) throw bad(f.message);
-    if (f.length !== HEADER.length) throw bad(`has ${f.length} fields, expected ${HEADER.length}`);
-    const num = (k: number): number => {
-      const v = Number(f[k]);
-      if (f[k]!.trim() === '' || !Number.isFinite(v) || v < 0) throw bad(`${HEADER[k]} is not a non-negative number`);
-      return v;
-    };
-    const weekend = parseBoolean(f[16]!);
-    const revenue = parseBoolean(f[17]!);
-    if (weekend === undefined) throw bad('Weekend is not TRUE/FALSE');
-    if (revenue === undefined) throw bad('Revenue is not TRUE/FALSE');
-    sessions.push({
-      administrative: num(0),
-      administrativeDuration: num(1),
-      informational: num(2),
-      informationalDuration: num(3),
-      productRelated: num(4),
-      productRelatedDuration: num(5),
-      bounceRates: num(6),
-      exitRates: num(7),
-      pageValues: num(8),
-      specialDay: num(9),
-      month: f[10]!.trim(),
-      operatingSystems: num(11),
-      browser: num(12),
-      region: num(13),
-      trafficType: num(14),
-      visitorType: f[15]!.trim(),
-      weekend,
-    });
-    labels.push(revenue ? 1 : 0);
+    const problem = parseRow(line, names.length, at);
+    if ('session' in problem) {
+      sessions.push(problem.session);
+      labels.push(problem.revenue ? 1 : 0);
+      continue;
+    }
+    const bad = { line: i + 1, ...problem };
+    if (options.strict) {
+      throw new IobError('IOB_ERR_VALIDATION', `${file}, line ${bad.line}, column ${bad.column}: ${bad.message} (--strict refuses bad rows)`, [
+        { path: `line ${bad.line}, column ${bad.column}`, reason: bad.reason, message: bad.message },
+      ]);
+    }
+    badRows.push(bad);
   }
-  return { sessions, labels: Uint8Array.from(labels) };
+  return { sessions, labels: Uint8Array.from(labels), badRows };
 }
 
-export async function loadOnlineShoppers(file: string): Promise<OnlineShoppersData> {
-  const bytes = await readFile(file);
-  return { ...parseOnlineShoppers(bytes.toString('utf8')), sha256: createHash('sha256').update(bytes).digest('hex') };
+/** One data row: the session and its label, or what is wrong with it (never the value: it may be anything). */
+function parseRow(line: string, width: number, at: readonly number[]): { session: OnlineShoppersSession; revenue: boolean } | Omit<OnlineShoppersProblem, 'line'> {
+  const f = splitCsvRecord(line);
+  if (f instanceof CsvSyntaxError) return { column: '(row)', reason: f.reason, message: f.message };
+  if (f.length !== width) return { column: '(row)', reason: 'field_count', message: `has ${f.length} fields, expected ${width}` };
+  const cell = (k: number): string => f[at[k]!]!;
+  let bad: Omit<OnlineShoppersProblem, 'line'> | undefined;
+  const num = (k: number): number => {
+    const v = Number(cell(k));
+    if (cell(k).trim() === '' || !Number.isFinite(v) || v < 0) bad ??= { column: HEADER[k]!, reason: 'not_a_number', message: 'is not a non-negative number' };
+    return v;
+  };
+  const weekend = parseBoolean(cell(16));
+  const revenue = parseBoolean(cell(17));
+  const month = parseMonth(cell(10));
+  const session: OnlineShoppersSession = {
+    administrative: num(0),
+    administrativeDuration: num(1),
+    informational: num(2),
+    informationalDuration: num(3),
+    productRelated: num(4),
+    productRelatedDuration: num(5),
+    bounceRates: num(6),
+    exitRates: num(7),
+    pageValues: num(8),
+    specialDay: num(9),
+    month: month ?? '',
+    operatingSystems: num(11),
+    browser: num(12),
+    region: num(13),
+    trafficType: num(14),
+    visitorType: cell(15).trim(),
+    weekend: weekend ?? false,
+  };
+  if (bad) return bad;
+  // An unknown month would sort after December, into the test set: refuse it rather than guess.
+  if (month === undefined) return { column: 'Month', reason: 'unknown_month', message: 'is not a month name' };
+  if (weekend === undefined) return { column: 'Weekend', reason: 'not_a_boolean', message: 'is not TRUE/FALSE' };
+  if (revenue === undefined) return { column: 'Revenue', reason: 'not_a_boolean', message: 'is not TRUE/FALSE' };
+  return { session, revenue };
+}
+
+export async function loadOnlineShoppers(file: string, options: { strict?: boolean } = {}): Promise<OnlineShoppersData & { badRows: OnlineShoppersProblem[] }> {
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new IobError('IOB_ERR_VALIDATION', `${file}: no such file`, [{ path: '--data', reason: 'not_found', message: 'no such file' }]);
+    if (err.code === 'EISDIR') throw new IobError('IOB_ERR_VALIDATION', `${file}: not a file`, [{ path: '--data', reason: 'not_a_file', message: 'is not a file' }]);
+    throw err;
+  });
+  return { ...parseOnlineShoppers(bytes.toString('utf8'), { ...options, path: file }), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** A feature: a name and how to compute it from one session. Declared once, used for training and serving. */

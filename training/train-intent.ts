@@ -268,8 +268,16 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
 
 type ParsedOptions = z.output<typeof trainIntentOptionsSchema>;
 
+/** How many bad rows of a --data file are listed one by one before only the count is. */
+const LISTED_BAD_ROWS = 5;
+
 async function onlineShoppersSource(options: ParsedOptions, file: string, say: (line: string) => void): Promise<IntentSource> {
-  const data = await loadOnlineShoppers(file);
+  const data = await loadOnlineShoppers(file, { strict: options.strict });
+  if (data.badRows.length > 0) {
+    say(`skipped ${data.badRows.length} bad row(s) of ${file} (--strict refuses them):`);
+    for (const { line, column, message } of data.badRows.slice(0, LISTED_BAD_ROWS)) say(`  line ${line}, column ${column}: ${message}`);
+    if (data.badRows.length > LISTED_BAD_ROWS) say(`  … and ${data.badRows.length - LISTED_BAD_ROWS} more`);
+  }
   const counts = requireBothClasses(data.labels, 'train intent');
   const features = featureNames('engineered');
   // The recipe's validation slice is the tail of each month; the no-CV test split is the latest months.

@@ -36,10 +36,53 @@ test('features: booleans 0/1, heavy tails through log1p, PageValues indicator', 
   assert.equal(FEATURE_SETS.raw.find((f) => f.name === 'PageValues')!.value(sessions[0]!), 12.5);
 });
 
-test('bad rows are refused with their line number; a foreign header is refused', () => {
-  assert.throws(() => parseOnlineShoppers(`${HEADER}\n0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,MAYBE\n`), (err: unknown) => err instanceof IobError && /line 2: Revenue/.test(err.message));
-  assert.throws(() => parseOnlineShoppers(`${HEADER}\n0,0,0\n`), /line 2: has 3 fields/);
-  assert.throws(() => parseOnlineShoppers('a,b,c\n1,2,3\n'), /header differs/);
+const GOOD = '0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,TRUE';
+
+test('bad rows are skipped and listed with line and column; the good rows around them are kept', () => {
+  const text = `${HEADER}\n${GOOD}\n0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,MAYBE\n0,0,0\n0,0,0,0,1,0,0.2,0.2,0,0,Fbr,1,1,1,1,Returning_Visitor,FALSE,TRUE\n${GOOD}\n`;
+  const { sessions, labels, badRows } = parseOnlineShoppers(text);
+  assert.equal(sessions.length, 2);
+  assert.deepEqual(Array.from(labels), [1, 1]);
+  assert.deepEqual(
+    badRows.map((b) => `${b.line} ${b.column}`),
+    ['3 Revenue', '4 (row)', '5 Month'],
+  );
+  assert.match(badRows[1]!.message, /has 3 fields/);
+});
+
+test('--strict refuses the first bad row, naming the file, line and column', () => {
+  assert.throws(
+    () => parseOnlineShoppers(`${HEADER}\n${GOOD}\n0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,MAYBE\n`, { strict: true, path: 'shoppers.csv' }),
+    (err: unknown) => err instanceof IobError && /^shoppers\.csv, line 3, column Revenue: is not TRUE\/FALSE/.test(err.message),
+  );
+});
+
+test('the header is read by name: any column order, extra columns ignored; a missing column is named', () => {
+  const names = HEADER.split(',');
+  const values = GOOD.split(',');
+  const order = [17, 10, ...names.keys()].filter((c, i, all) => all.indexOf(c) === i);
+  const shuffled = `id,${order.map((c) => names[c]).join(',')}\n7,${order.map((c) => values[c]).join(',')}\n`;
+  assert.deepEqual(parseOnlineShoppers(shuffled).sessions, parseOnlineShoppers(`${HEADER}\n${GOOD}\n`).sessions);
+  const without = names.filter((n) => n !== 'PageValues' && n !== 'Revenue').join(',');
+  assert.throws(
+    () => parseOnlineShoppers(`${without}\n`, { path: 'shoppers.csv' }),
+    (err: unknown) => err instanceof IobError && /^shoppers\.csv, line 1: .*lacks the column\(s\) PageValues, Revenue/.test(err.message),
+  );
+  assert.throws(() => parseOnlineShoppers('', { path: 'empty.csv' }), (err: unknown) => err instanceof IobError && /^empty\.csv, line 1: the file is empty/.test(err.message));
+});
+
+test('months spelled as other copies spell them (Jun, June, September, MAR) are one month; an unknown month is a bad row', () => {
+  const row = (month: string) => GOOD.replace(',Feb,', `,${month},`);
+  const { sessions, badRows } = parseOnlineShoppers(`${HEADER}\n${['Jun', 'June', 'September', 'Sept', 'MAR', 'Smarch'].map(row).join('\n')}\n`);
+  assert.deepEqual(
+    sessions.map((s) => s.month),
+    ['June', 'June', 'Sep', 'Sep', 'Mar'],
+  );
+  assert.deepEqual(badRows.map((b) => `${b.line} ${b.column}`), ['7 Month']);
+});
+
+test('a missing file is refused naming it', async () => {
+  await assert.rejects(loadOnlineShoppers('/nonexistent/shoppers.csv'), (err: unknown) => err instanceof IobError && /^\/nonexistent\/shoppers\.csv: no such file/.test(err.message));
 });
 
 test('stratified folds partition the rows and keep the class balance', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { IobError } from '../../engine/index.ts';
 import { loadIntentForward, loadServingIntentModel } from '../../models/intent/load.ts';
 import { listVersions, servingVersion } from '../../models/registry.ts';
 import { runTrainIntent, type TrainIntentOptions } from '../../training/train-intent.ts';
+import { IOB_BIN } from '../helpers/cli-process.ts';
 import { ONLINE_SHOPPERS, TINY_RECIPE } from '../models/tiny-intent-model.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'iob-train-intent-'));
@@ -70,7 +72,7 @@ test('the same seed gives the same metrics; a second version does not replace th
 
 test('a dataset with a single class is refused with a clear error before any training', async () => {
   const negatives = join(dir, 'negatives.csv');
-  writeFileSync(negatives, [lines[0], ...lines.slice(1).filter((l) => l.endsWith('FALSE')).slice(0, 200)].join('\n'));
+  writeFileSync(negatives, [lines[0], ...lines.slice(1).filter((l) => l.trimEnd().endsWith('FALSE')).slice(0, 200)].join('\n'));
   await assert.rejects(
     runTrainIntent({ ...base, data: negatives, dataDir: join(dir, 'single') }, quiet, { recipe: TINY_RECIPE }),
     (err: unknown) => err instanceof IobError && /needs both classes/.test(err.message) && /no positive/.test(err.message),
@@ -81,4 +83,28 @@ test('a dataset with a single class is refused with a clear error before any tra
 test('bad options are refused with the flag named', async () => {
   await assert.rejects(runTrainIntent({ ...base, cv: 1 }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--cv');
   await assert.rejects(runTrainIntent({ ...base, format: 'csv' as 'online-shoppers' }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--format');
+});
+
+test('a bad row of a --data file is reported with line and column and skipped; --strict refuses it', async () => {
+  const rows = lines.map((l) => l.trimEnd()); // the file ends its lines with CRLF
+  const badRow = rows[1]!.replace(/,(TRUE|FALSE)$/, ',MAYBE');
+  const file = join(dir, 'one-bad-row.csv');
+  writeFileSync(file, [rows[0], ...rows.slice(1).filter((l) => l.endsWith('FALSE')).slice(0, 50), badRow].join('\n'));
+  const said: string[] = [];
+  // All negatives: the run stops at the single-class check, after the read has reported the bad row.
+  await assert.rejects(runTrainIntent({ ...base, data: file, dataDir: join(dir, 'bad-row') }, (l) => said.push(l), { recipe: TINY_RECIPE }), /needs both classes/);
+  assert.ok(said.some((l) => /skipped 1 bad row/.test(l)), said.join('\n'));
+  assert.ok(said.some((l) => /line 52, column Revenue: is not TRUE\/FALSE/.test(l)), said.join('\n'));
+  await assert.rejects(
+    runTrainIntent({ ...base, data: file, strict: true, dataDir: join(dir, 'bad-row') }, quiet, { recipe: TINY_RECIPE }),
+    (err: unknown) => err instanceof IobError && err.message.startsWith(`${file}, line 52, column Revenue:`),
+  );
+});
+
+test('a --data file that does not exist is refused naming it, exit 2 and no stack trace', () => {
+  const missing = join(dir, 'no-such-file.csv');
+  const run = spawnSync(process.execPath, [IOB_BIN, 'train', 'intent', '--format', 'online-shoppers', '--data', missing, '--data-dir', join(dir, 'missing')], { encoding: 'utf8' });
+  assert.equal(run.status, 2, run.stderr);
+  assert.ok(run.stderr.includes(`${missing}: no such file`), run.stderr);
+  assert.equal(run.stderr.includes('    at '), false, 'no stack trace');
 });
