@@ -40,7 +40,21 @@ export function errorResponses(codes: Iterable<ErrorCode>): Record<string, z.Zod
 
 export const IngestRequestSchema = z
   .object({ events: z.array(BehaviorEventSchema).min(1) })
-  .describe('A batch of behavior events. Each event is validated on its own: a bad event is rejected, its valid neighbours are kept.');
+  .describe('A batch of behavior events. Each event is validated on its own: a bad event is rejected, its valid neighbours are kept.')
+  // zod leaves `examples` out of the input JSON Schema of a schema that transforms (the events' numeric
+  // ids become strings), so the example goes as @fastify/swagger's named `x-examples`.
+  .meta({
+    'x-examples': {
+      'a view and a cart add': {
+        value: {
+          events: [
+            { id: 'evt-1001', ts: '2026-11-29T10:00:00Z', subject: 'u000042', session: 's-9f1c', type: 'view', item: 'sku-1', category: 'shoes', context: { channel: 'web', device: 'mobile' } },
+            { id: 'evt-1002', ts: '2026-11-29T10:01:30Z', subject: 'u000042', session: 's-9f1c', type: 'cart_add', item: 'sku-1', price: 59.9, quantity: 1 },
+          ],
+        },
+      },
+    },
+  });
 
 export const EventResultSchema = z.object({
   index: z.number().int().describe('position in the request batch'),
@@ -86,7 +100,7 @@ export const ConsentPutSchema = z.object({
   source: z.string().min(1).max(64).describe('where the choice was made: cmp, app, support …'),
   notice: z.string().min(1).max(64).optional().describe('version of the privacy notice shown'),
   at: TimestampSchema.optional().describe('when the choice was made; default now'),
-});
+}).meta({ examples: [{ purposes: { personalization: true, analytics: true }, source: 'cmp', notice: '2026-03' }] });
 
 export const ConsentViewSchema = z.object({
   purposes: z.object(Object.fromEntries(PURPOSE_IDS.map((p) => [p, z.boolean()])) as Record<(typeof PURPOSE_IDS)[number], z.ZodBoolean>),
@@ -210,7 +224,7 @@ export const ForecastTopResponseSchema = z.object({ generatedAt: z.string(), hor
 export const IntentRequestSchema = z.object({
   subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
   session: z.string().min(1).max(256).optional().describe('raw session id; default: the session derived from events without one'),
-});
+}).meta({ examples: [{ subject: 'u000042', session: 's-9f1c' }] });
 
 export const IntentResponseSchema = z.object({
   score: z.number().min(0).max(1).describe('calibrated probability of a purchase in this session'),
@@ -258,7 +272,7 @@ export const OffersRequestSchema = z.object({
     })
     .strict()
     .optional(),
-});
+}).meta({ examples: [{ subject: 'u000042', k: 5, exclude: ['sku-1'] }] });
 
 export const OffersResponseSchema = z.object({
   offers: z.array(
@@ -280,6 +294,16 @@ export const OffersResponseSchema = z.object({
 export const CatalogPutSchema = z.object({
   items: z.array(CatalogEntrySchema).min(1).max(10_000).describe('catalog entries, validated like `iob catalog load` (problems name `body.items.<row>.<field>`)'),
   mode: z.enum(['upsert', 'replace']).default('upsert').describe('upsert: add or update these entries; replace: the catalog becomes exactly these entries'),
+}).meta({
+  examples: [
+    {
+      items: [
+        { id: 'sku-1', category: 'shoes', price: 59.9, margin: 0.3, in_stock: true },
+        { id: 'sku-2', category: 'shoes', price: 89, in_stock: false, eligible_until: '2026-12-31T23:59:59Z', tags: ['winter'] },
+      ],
+      mode: 'upsert',
+    },
+  ],
 });
 
 export const CatalogPutResponseSchema = z.object({

@@ -171,3 +171,28 @@ test('POST /v1/events: a missing or mistyped time or identifier says what is mis
   });
   assert.ok(!res.body.includes('jane.doe'));
 });
+
+test('OpenAPI: every request body has an example, and each example is valid input', async (t) => {
+  const { app } = await startTestStack(t);
+  const schemas = await import('../../serving/schemas.ts');
+  const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }> } }>> }>();
+  const bodies: Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }> = {
+    'POST /v1/events': schemas.IngestRequestSchema,
+    'PUT /v1/consent/{subject}': schemas.ConsentPutSchema,
+    'POST /v1/intent': schemas.IntentRequestSchema,
+    'POST /v1/offers': schemas.OffersRequestSchema,
+    'PUT /v1/catalog': schemas.CatalogPutSchema,
+  };
+  const withBody = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).filter(([, o]) => o.requestBody).map(([method, o]) => [`${method.toUpperCase()} ${path}`, o.requestBody!.content['application/json']!] as const),
+  );
+  assert.deepEqual(withBody.map(([key]) => key).sort(), Object.keys(bodies).sort());
+  for (const [key, media] of withBody) {
+    const examples = media.example !== undefined ? [media.example] : Object.values(media.examples ?? {}).map((e) => e.value);
+    assert.ok(examples.length > 0, `${key}: an example`);
+    for (const example of examples) {
+      const parsed = bodies[key]!.safeParse(example);
+      assert.ok(parsed.success, `${key}: ${JSON.stringify(example)} ${JSON.stringify(parsed.error)}`);
+    }
+  }
+});
