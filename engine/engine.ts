@@ -83,6 +83,8 @@ export interface Engine {
   readonly consent: ConsentRegistry;
   readonly audit: AuditLog;
   readonly subjects: SubjectRights;
+  /** the validated settings the engine runs with */
+  readonly config: Config;
   readonly erasures: ErasureList;
   /** The published demand forecasts (aggregate only), followed from NATS in every process. */
   readonly forecasts: ForecastStore;
@@ -319,6 +321,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
     })());
 
   return {
+    config,
     natsUrl,
     nc,
     js,

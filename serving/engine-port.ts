@@ -2,13 +2,15 @@
  * What the HTTP layer needs from the engine, and nothing more. The engine's `Engine` satisfies it;
  * serving never reaches past this port into engine internals.
  */
-import type { AuditLog, CatalogView, ConsentRegistry, FeatureStore, Pseudonymizer, EngineStats, ForecastStore, IngestReport, RecentItemsState, SubjectRights } from '../engine/index.ts';
+import type { AuditLog, CatalogView, Config, ConsentRegistry, FeatureStore, Pseudonymizer, EngineStats, ForecastStore, IngestReport, RecentItemsState, SubjectRights } from '../engine/index.ts';
 
 export interface ServingEngine {
   ingest(events: readonly unknown[]): Promise<IngestReport>;
   isReady(): boolean;
   stats(): EngineStats;
   readonly subjects: SubjectRights;
+  /** the clock skew tolerated on client times (events, consent choices) */
+  readonly config: Pick<Config, 'maxFutureSkewMs'>;
   subjectFeatures(subject: string, session?: string): { subject: Record<string, number>; session: Record<string, number> };
   /** the same features by pseudonymous ids into typed arrays (store name order), allocating nothing: the per-request scoring read */
   readSubjectFeatures(sid: string, ssid: string | undefined, subjectOut: Float32Array, sessionOut: Float32Array): void;

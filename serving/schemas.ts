@@ -99,7 +99,7 @@ export const ConsentPutSchema = z.object({
     .describe('true grants, false withdraws; purposes not named are unchanged'),
   source: z.string().min(1).max(64).describe('where the choice was made: cmp, app, support …'),
   notice: z.string().min(1).max(64).optional().describe('version of the privacy notice shown'),
-  at: TimestampSchema.optional().describe('when the choice was made; default now'),
+  at: TimestampSchema.optional().describe('when the choice was made; default now; at most IOB_MAX_FUTURE_SKEW_MS (5 minutes) ahead, else 400 `future_timestamp`'),
 }).meta({ examples: [{ purposes: { personalization: true, analytics: true }, source: 'cmp', notice: '2026-03' }] });
 
 export const ConsentViewSchema = z.object({

@@ -4,6 +4,7 @@
  * by the engine and never logged (logs carry route patterns).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IobError } from '../../engine/index.ts';
 import { ConsentPutSchema, ConsentViewSchema, SubjectParamsSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
@@ -22,6 +23,11 @@ export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       handler: async (req) => {
         const { purposes, source, notice, at } = req.body;
         const when = at === undefined ? undefined : typeof at === 'number' ? at : Date.parse(at);
+        // A choice takes effect at its time: one dated ahead (a CMP's wrong clock, microseconds for
+        // milliseconds) would leave a withdrawal without effect until then. The events' skew applies.
+        if (when !== undefined && when > Date.now() + deps.engine.config.maxFutureSkewMs) {
+          throw new IobError('IOB_ERR_VALIDATION', undefined, [{ path: 'body.at', reason: 'future_timestamp', message: 'the choice is dated in the future' }]);
+        }
         return deps.engine.subjects.updateConsent(req.params.subject, { purposes, source, notice, at: when }, req.principal!.id);
       },
     });

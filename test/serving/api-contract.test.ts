@@ -196,3 +196,22 @@ test('OpenAPI: every request body has an example, and each example is valid inpu
     }
   }
 });
+
+test('PUT /v1/consent: a choice dated in the future is refused like a future event (a withdrawal would not take effect until then)', async (t) => {
+  const { app, config } = await startTestStack(t);
+  const put = (payload: object) => app.inject({ method: 'PUT', url: '/v1/consent/someone', headers: bearer('consent'), payload });
+  assert.equal((await put({ purposes: { personalization: true }, source: 'cmp' })).statusCode, 200);
+  const later = await put({ purposes: { personalization: false }, source: 'cmp', at: '2099-01-01T00:00:00Z' });
+  assert.equal(later.statusCode, 400, later.body);
+  assert.equal(later.json<ErrorBody>().code, 'IOB_ERR_VALIDATION');
+  assert.deepEqual(later.json<ErrorBody>().problems?.map((p) => [p.path, p.reason]), [['body.at', 'future_timestamp']]);
+  const inMs = await put({ purposes: { personalization: false }, source: 'cmp', at: Date.now() + config.maxFutureSkewMs + 60_000 });
+  assert.equal(inMs.statusCode, 400, inMs.body);
+  // nothing was recorded: the grant stands
+  const now = await app.inject({ url: '/v1/consent/someone', headers: bearer('consent') });
+  assert.equal(now.json<{ purposes: { personalization: boolean }; changes: unknown[] }>().purposes.personalization, true);
+  assert.equal(now.json<{ changes: unknown[] }>().changes.length, 1);
+  // within the tolerated clock skew, and in the past, a time is taken as given
+  assert.equal((await put({ purposes: { analytics: true }, source: 'cmp', at: Date.now() + 1000 })).statusCode, 200);
+  assert.equal((await put({ purposes: { analytics: false }, source: 'cmp', at: '2026-01-01T00:00:00Z' })).statusCode, 200);
+});
