@@ -10,7 +10,7 @@
  * Deterministic for a given seed and TF.js backend: splits, initializers and batch order are all seeded.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from '../engine/config.ts';
@@ -19,6 +19,7 @@ import { INTENT_CARD_SCHEMA_VERSION, type IntentModelCard } from '../models/inte
 import { namedWeightsOf, saveIntentModel } from '../models/intent/tf-model.ts';
 import { pick, selectRows } from '../models/matrix.ts';
 import { promote, registerVersion, servingVersion, versionName } from '../models/registry.ts';
+import { prepareOutputFolders } from './output-folders.ts';
 import { tfBackend } from '../models/tf-backend.ts';
 import { fitLogisticRegression, fitPrior } from './baselines.ts';
 import { eventIntentRows, eventsRecipe, fileSha256 } from './event-intent.ts';
@@ -166,6 +167,12 @@ export interface IntentSource {
 export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line: string) => void, hooks: TrainIntentHooks = {}): Promise<TrainIntentResult> {
   const options = parseTrainIntentOptions(rawOptions);
   const now = hooks.now ?? (() => new Date());
+  const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
+  const reportsDir = resolve(options.reports ?? join(options.dataDir, 'reports'));
+  await prepareOutputFolders([
+    ...(options.register ? [{ flag: options.registry ? '--registry' : '--data-dir', path: registry }] : []),
+    { flag: options.reports ? '--reports' : '--data-dir', path: reportsDir },
+  ]);
   const backend = await tfBackend();
   say(`TF.js backend: ${backend.name}${backend.fallbacks.length ? ` (${backend.fallbacks.join('; ')})` : ''}`);
 
@@ -224,7 +231,6 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
         split,
         metrics: { model, baselines: { prior, logreg } },
       };
-      const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
       modelDir = await registerVersion(registry, TASK, version, (dir) => saveIntentModel(dir, fitted.network, card));
       fitted.network.dispose();
       const serving = await servingVersion(registry, TASK);
@@ -233,8 +239,6 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
       say(`registered ${TASK} ${version} in ${registry}${shouldPromote ? ' (now serving)' : `; serving stays ${serving} (promote with: iob models promote ${TASK} ${version})`}`);
     }
 
-    const reportsDir = resolve(options.reports ?? join(options.dataDir, 'reports'));
-    await mkdir(reportsDir, { recursive: true });
     const reportPath = join(reportsDir, `intent-${version === 'unregistered' ? createdAt.toISOString().replace(/[:.]/g, '') : version}.html`);
     await writeFile(
       reportPath,

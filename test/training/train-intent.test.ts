@@ -77,7 +77,7 @@ test('a dataset with a single class is refused with a clear error before any tra
     runTrainIntent({ ...base, data: negatives, dataDir: join(dir, 'single') }, quiet, { recipe: TINY_RECIPE }),
     (err: unknown) => err instanceof IobError && /needs both classes/.test(err.message) && /no positive/.test(err.message),
   );
-  assert.ok(!existsSync(join(dir, 'single', 'models')), 'nothing registered');
+  assert.ok(!existsSync(join(dir, 'single', 'models', 'intent')), 'nothing registered');
 });
 
 test('bad options are refused with the flag named', async () => {

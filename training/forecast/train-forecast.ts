@@ -6,7 +6,7 @@
  * writes an HTML report. Returns the summary that `--json` prints.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { IobError } from '../../engine/index.ts';
@@ -17,6 +17,7 @@ import { Forecaster } from '../../models/forecast/forecaster.ts';
 import { forwardOf, namedWeightsOf, saveForecastModel } from '../../models/forecast/tf-model.ts';
 import { promote, registerVersion, servingVersion, versionName } from '../../models/registry.ts';
 import { tfBackend } from '../../models/tf-backend.ts';
+import { prepareOutputFolders } from '../output-folders.ts';
 import type { BaselineName } from './baselines.ts';
 import { evaluateOrigin, type OriginEvaluation } from './evaluate.ts';
 import { batchSizeFor, fitForecastNetwork, type FittedNetwork } from './fit-network.ts';
@@ -117,6 +118,10 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
     throw new IobError('IOB_ERR_VALIDATION', `train forecast: ${problems.map((p) => `${p.path || '(options)'} ${p.message}`).join('; ')}`, problems);
   }
   const options = parsed.data;
+  await prepareOutputFolders([
+    { flag: 'registryDir', path: resolve(options.registryDir) },
+    { flag: 'reportsDir', path: resolve(options.reportsDir) },
+  ]);
   const hyper = hyperparametersSchema.parse(options.hyperparameters);
   const started = Date.now();
 
@@ -202,7 +207,6 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
   const serving = await servingVersion(registry, TASK);
   const promoted = options.promote ?? serving === undefined;
   if (promoted) await promote(registry, TASK, version);
-  await mkdir(resolve(options.reportsDir), { recursive: true });
   await writeFile(reportPath, renderReport(set, H, version, createdAt, evaluation, folds, facts));
 
   const ratio = summary.model.wape / Math.min(...Object.values(summary.baselines).map((b) => b.wape));

@@ -22,6 +22,7 @@ import { namedTables, saveOffersModel } from '../../models/offers/artifact.ts';
 import { OFFERS_CARD_SCHEMA_VERSION, type OffersModelCard } from '../../models/offers/card.ts';
 import { DEFAULT_RANKING, type RankingParams } from '../../models/offers/ranker.ts';
 import { describeRegistration, registerAndMaybePromote, versionName } from '../../models/registry.ts';
+import { prepareOutputFolders } from '../output-folders.ts';
 import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
@@ -109,6 +110,12 @@ export function parseTrainOffersOptions(raw: unknown): z.output<typeof trainOffe
 export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line: string) => void, hooks: TrainOffersHooks = {}): Promise<TrainOffersResult> {
   const options = parseTrainOffersOptions(rawOptions);
   const now = hooks.now ?? (() => new Date());
+  const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
+  const reportsDir = resolve(options.reports ?? join(options.dataDir, 'reports'));
+  await prepareOutputFolders([
+    ...(options.register ? [{ flag: options.registry ? '--registry' : '--data-dir', path: registry }] : []),
+    { flag: options.reports ? '--reports' : '--data-dir', path: reportsDir },
+  ]);
   const started = performance.now();
   const { tf, name: backend, fallbacks } = await tfBackend();
   say(`TF.js backend: ${backend}${fallbacks.length ? ` (${fallbacks.join('; ')})` : ''}`);
@@ -228,14 +235,13 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         },
         metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings'), without_bought_together: metrics('without_bought_together') } },
       };
-      const registry = resolve(options.registry ?? join(options.dataDir, 'models'));
       const registration = await registerAndMaybePromote(registry, TASK, version, (dir) => saveOffersModel(dir, all.tables, card), options.promote);
       modelDir = registration.dir;
       say(describeRegistration(registry, TASK, registration));
     }
 
     const reportPath = await writeReport(
-      options.reports ?? join(options.dataDir, 'reports'),
+      reportsDir,
       TASK,
       version,
       createdAt,
