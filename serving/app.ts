@@ -10,7 +10,7 @@ import {
   serializerCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { ApiKey, Logger, Purpose, Scope } from '../engine/index.ts';
+import { IobError, type ApiKey, type Logger, type Purpose, type Scope } from '../engine/index.ts';
 import { createKeyring, type Principal } from './auth.ts';
 import { compiledValidatorCompiler } from './compiled-validator.ts';
 import type { ServingEngine } from './engine-port.ts';
@@ -91,7 +91,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: nextRequestId,
     requestIdHeader: false,
     childLoggerFactory: lazyRequestLogger,
-    return503OnClosing: true,
+    // Requests that still arrive while the app closes (on a connection busy with one in flight) are
+    // answered 503 by the onRequest hook below, in the catalogue's shape: Fastify's own 503 has no code.
+    return503OnClosing: false,
     // Subject ids may be 256 characters, more once percent-encoded; the route schemas bound the decoded length.
     routerOptions: { maxParamLength: 4096 },
     // Router errors happen before any hook: answer them from the catalogue too (the default body quotes
@@ -109,8 +111,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   const routeOtherMethods = trackRouteMethods(app as unknown as FastifyInstance);
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (closing) throw new IobError('IOB_ERR_UNAVAILABLE', 'the server is shutting down; retry (another instance)');
     const scope = req.routeOptions.config.scope;
     if (scope) req.principal = keyring.authorize(req, scope);
   });

@@ -215,3 +215,36 @@ test('PUT /v1/consent: a choice dated in the future is refused like a future eve
   assert.equal((await put({ purposes: { analytics: true }, source: 'cmp', at: Date.now() + 1000 })).statusCode, 200);
   assert.equal((await put({ purposes: { analytics: false }, source: 'cmp', at: '2026-01-01T00:00:00Z' })).statusCode, 200);
 });
+
+test('a request that reaches a closing server gets 503 IOB_ERR_UNAVAILABLE in the error shape, with Retry-After', async (t) => {
+  const { app } = await startTestStack(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  const { connect } = await import('node:net');
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk));
+  const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+
+  // Request A is in flight (its body half sent) when the server starts closing, so its connection stays
+  // open; request B arrives on that connection after the close began.
+  const body = JSON.stringify({ events: [{ id: 'closing-1', ts: Date.now() - 1000, subject: 'someone', type: 'view', item: 'sku-1' }] });
+  const auth = bearer('ingest').authorization;
+  const arrived = new Promise<void>((resolve) => app.server.once('request', () => resolve()));
+  socket.write(`POST /v1/events HTTP/1.1\r\nhost: x\r\nauthorization: ${auth}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+  await arrived;
+  const closing = app.close();
+  socket.write(`${body.slice(10)}GET /v1/consent/someone HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer('consent').authorization}\r\n\r\n`);
+  await ended;
+  await closing;
+
+  const responses = received.split(/(?=HTTP\/1\.1 )/);
+  assert.equal(responses.length, 2, received);
+  assert.match(responses[0]!, /^HTTP\/1\.1 200 /, 'the request in flight completes');
+  assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
+  assert.match(responses[1]!, /\r\nretry-after: 1\r\n/i);
+  const answer = JSON.parse(responses[1]!.slice(responses[1]!.indexOf('\r\n\r\n') + 4)) as ErrorBody;
+  assert.equal(answer.code, 'IOB_ERR_UNAVAILABLE');
+  assert.ok(answer.requestId);
+});
