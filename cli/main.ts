@@ -31,7 +31,17 @@ export async function main(argv: string[]): Promise<void> {
       for (const p of err.problems) process.stderr.write(`  ${p.path || '(input)'}: ${p.message}\n`);
       process.exit(2);
     }
+    if (isNatsConnectError(err)) {
+      process.stderr.write(`iob: cannot connect to NATS (${err.code === 'CONNECTION_REFUSED' ? 'connection refused' : err.code}): is the server named by --nats-url, --nats or NATS_URL running?\n`);
+      process.exit(1);
+    }
     process.stderr.write(`iob: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(1);
   }
+}
+
+/** The nats client's refusal to connect: an error whose message is only its code (`CONNECTION_REFUSED`). */
+function isNatsConnectError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return err instanceof Error && err.name === 'NatsError' && (code === 'CONNECTION_REFUSED' || code === 'TIMEOUT');
 }

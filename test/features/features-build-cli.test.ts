@@ -110,3 +110,13 @@ test('--out in a folder that does not exist yet is created; one that cannot exis
   assert.ok(refused.stderr.includes(impossible), refused.stderr);
   assert.equal(refused.stderr.includes('    at '), false, 'no stack trace');
 });
+
+test('a NATS server that cannot be reached is said so, naming the flag, without a stack trace', () => {
+  const labels = labelFile('labels-nats.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const out = join(dir, 'train-nats.csv');
+  const run = build(labels, out, '--nats-url', 'nats://127.0.0.1:1');
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /cannot connect to NATS.*refused.*--nats-url/);
+  assert.equal(run.stderr.includes('    at '), false, 'no stack trace');
+  assert.equal(existsSync(out), false);
+});
