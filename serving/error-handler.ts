@@ -54,8 +54,11 @@ export function routerError(err: FastifyError): IobError {
   return fromFramework(err);
 }
 
+/** The answers that tell the client when to retry (the OpenAPI document lists the header on them). */
+export const RETRY_AFTER_CODES: ReadonlySet<ErrorCode> = new Set(['IOB_ERR_UNAVAILABLE', 'IOB_ERR_RATE_LIMITED']);
+
 export function sendError(reply: FastifyReply, req: FastifyRequest, err: IobError) {
-  if (err.code === 'IOB_ERR_UNAVAILABLE' || err.code === 'IOB_ERR_RATE_LIMITED') reply.header('retry-after', '1');
+  if (RETRY_AFTER_CODES.has(err.code)) reply.header('retry-after', '1');
   return reply.code(err.status).send({
     code: err.code,
     message: err.message,

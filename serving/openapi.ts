@@ -8,7 +8,8 @@
  */
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ErrorCode } from '../engine/index.ts';
+import { ERRORS, type ErrorCode } from '../engine/index.ts';
+import { RETRY_AFTER_CODES } from './error-handler.ts';
 import { errorResponses } from './schemas.ts';
 
 declare module 'fastify' {
@@ -19,6 +20,8 @@ declare module 'fastify' {
 }
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+
+const { $schema: _, ...retryAfter } = z.toJSONSchema(z.number().int().min(1).describe('seconds to wait before retrying'));
 
 const KEYED: ErrorCode[] = ['IOB_ERR_UNAUTHORIZED', 'IOB_ERR_FORBIDDEN', 'IOB_ERR_RATE_LIMITED', 'IOB_ERR_INTERNAL'];
 const WITH_BODY: ErrorCode[] = ['IOB_ERR_VALIDATION', 'IOB_ERR_MALFORMED_JSON', 'IOB_ERR_EMPTY_BODY', 'IOB_ERR_BODY_TOO_LARGE', 'IOB_ERR_UNSUPPORTED_MEDIA_TYPE'];
@@ -32,7 +35,10 @@ export function openApiTransform(input: TransformInput): ReturnType<typeof jsonS
   for (const [status, error] of Object.entries(errorResponses(codes))) {
     const own = response[status];
     // a status the route also answers with a body of its own (503 with a batch's per-event results)
-    response[status] = own instanceof z.ZodType ? z.union([own, error]).describe(`${own.description ?? 'the route\'s answer'}, or ${error.description}`) : error;
+    const answer = own instanceof z.ZodType ? z.union([own, error]).describe(`${own.description ?? 'the route\'s answer'}, or ${error.description}`) : error;
+    const retry = codes.some((code) => String(ERRORS[code].status) === status && RETRY_AFTER_CODES.has(code));
+    // @fastify/swagger reads a response schema's `headers` as the response's headers
+    response[status] = retry ? answer.meta({ headers: { 'retry-after': retryAfter } }) : answer;
   }
   const out = jsonSchemaTransform({ ...input, schema: { ...schema, response } } as TransformInput);
   out.schema = {

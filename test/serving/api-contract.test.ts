@@ -129,6 +129,12 @@ test('OpenAPI: every route documents the error answers it can give, with the err
   for (const key of ['POST /v1/intent', 'POST /v1/offers', 'GET /v1/features/:subject']) assert.deepEqual(documentedCodes(op(key), 421), ['IOB_ERR_WRONG_WORKER'], key);
   assert.deepEqual(documentedCodes(op('GET /v1/forecasts'), 404), ['IOB_ERR_FORECAST_NOT_FOUND']);
   for (const key of ['GET /v1/forecasts', 'GET /v1/forecasts/series', 'GET /v1/forecasts/top']) assert.deepEqual(documentedCodes(op(key), 503), ['IOB_ERR_FORECASTS_UNAVAILABLE'], key);
+  // the answers that carry Retry-After say so
+  for (const [key, status] of [['POST /v1/events', 429], ['POST /v1/events', 503], ['GET /v1/audit', 429]] as const) {
+    const headers = (op(key).responses[String(status)] as { headers?: Record<string, { schema?: { type?: string } }> }).headers;
+    assert.equal(headers?.['retry-after']?.schema?.type, 'integer', `${key} ${status}: Retry-After`);
+  }
+  assert.equal((op('POST /v1/intent').responses['503'] as { headers?: object }).headers, undefined, 'no Retry-After where none is sent');
   // every code a request can get is documented on some route (CONFIG stops start-up; NOT_FOUND and
   // METHOD_NOT_ALLOWED answer paths and methods the document does not list)
   const requestCodes = Object.keys(ERRORS).filter((c) => !['IOB_ERR_CONFIG', 'IOB_ERR_NOT_FOUND', 'IOB_ERR_METHOD_NOT_ALLOWED'].includes(c));
