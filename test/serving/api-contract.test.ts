@@ -1,10 +1,15 @@
 /**
  * The HTTP contract as an API consumer sees it, against a real engine (test nats-server): every error
- * answer carries a catalogue code, names the field and the reason without quoting the input, and the
- * OpenAPI document lists each route's error answers with the error schema.
+ * answer carries a catalogue code (405 for a wrong method, 503 while shutting down), names the field and
+ * the reason without quoting the input; the OpenAPI document lists each route's error answers with the
+ * error schema and their codes, and its examples are valid requests.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
+import { ERRORS } from '../../engine/index.ts';
+import { ENDPOINTS } from '../../serving/endpoints.ts';
+import * as schemas from '../../serving/schemas.ts';
 import { bearer, startTestStack } from '../helpers/engine.ts';
 
 interface ErrorBody {
@@ -89,8 +94,6 @@ const documentedCodes = (op: Operation, status: number): string[] | undefined =>
 
 test('OpenAPI: every route documents the error answers it can give, with the error schema and their codes', async (t) => {
   const { app } = await startTestStack(t);
-  const { ENDPOINTS } = await import('../../serving/endpoints.ts');
-  const { ERRORS } = await import('../../engine/index.ts');
   const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
   const op = (key: string) => {
     const [method, path] = key.split(' ') as [string, string];
@@ -180,7 +183,6 @@ test('POST /v1/events: a missing or mistyped time or identifier says what is mis
 
 test('OpenAPI: every request body has an example, and each example is valid input', async (t) => {
   const { app } = await startTestStack(t);
-  const schemas = await import('../../serving/schemas.ts');
   const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }> } }>> }>();
   const bodies: Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }> = {
     'POST /v1/events': schemas.IngestRequestSchema,
@@ -226,7 +228,6 @@ test('a request that reaches a closing server gets 503 IOB_ERR_UNAVAILABLE in th
   const { app } = await startTestStack(t);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
-  const { connect } = await import('node:net');
   const socket = connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (chunk) => (received += chunk));
