@@ -74,7 +74,7 @@ export async function runConvert(options: ConvertCommandOptions, say: (line: str
       `(${listCounts(stats.eventsByType)}) → ${options.out} in ${seconds.toFixed(1)} s`,
   );
   const skipped = Object.values(stats.skipped).reduce((a, b) => a + b, 0);
-  say(skipped === 0 ? 'skipped: none' : `skipped ${fmt(skipped)}: ${listCounts(stats.skipped)}`);
+  say(skipped === 0 ? 'skipped: none' : `skipped ${fmt(skipped)}: ${listCounts(stats.skipped, stats.skippedLines)}`);
   return stats;
 }
 
@@ -91,11 +91,17 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-function listCounts(counts: Partial<Record<string, number>>): string {
+/** `name count` by count; with `lines`, each followed by the first lines it happened on. */
+function listCounts(counts: Partial<Record<string, number>>, lines: Record<string, number[]> = {}): string {
   return Object.entries(counts)
     .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
-    .map(([name, n]) => `${name} ${fmt(n ?? 0)}`)
+    .map(([name, n]) => `${name} ${fmt(n ?? 0)}${lineList(lines[name], n ?? 0)}`)
     .join(' · ');
+}
+
+function lineList(lines: number[] | undefined, count: number): string {
+  if (lines === undefined || lines.length === 0) return '';
+  return ` (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}${count > lines.length ? ', …' : ''})`;
 }
 
 function printLine(line: string): void {

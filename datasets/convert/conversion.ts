@@ -18,7 +18,11 @@ export interface ConversionStats {
   eventsByType: Partial<Record<EventType, number>>;
   /** input records (or OTTO events) left out, by reason */
   skipped: Record<string, number>;
+  /** the first lines (up to SKIPPED_LINES_KEPT) of the records left out, by reason: where to look */
+  skippedLines: Record<string, number[]>;
 }
+
+export const SKIPPED_LINES_KEPT = 5;
 
 /** A running conversion: iterate it for the events (file order); `stats` fills in as it goes. */
 export interface Conversion extends AsyncIterable<CanonicalEvent> {
@@ -42,11 +46,14 @@ export interface LineConverter {
 }
 
 export function emptyStats(): ConversionStats {
-  return { rowsRead: 0, events: 0, eventsByType: {}, skipped: {} };
+  return { rowsRead: 0, events: 0, eventsByType: {}, skipped: {}, skippedLines: {} };
 }
 
-export function countSkip(stats: ConversionStats, reason: string, count = 1): void {
-  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + count;
+/** Counts a record left out; `line` is where it starts in the input (header = 1). */
+export function countSkip(stats: ConversionStats, reason: string, line: number): void {
+  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
+  const lines = (stats.skippedLines[reason] ??= []);
+  if (lines.length < SKIPPED_LINES_KEPT) lines.push(line);
 }
 
 /** Runs a line converter over a file; `start` builds the converter's per-file state. */
@@ -70,6 +77,10 @@ export function convertLines(path: string, start: (stats: ConversionStats) => Li
     }
     const out: CanonicalEvent[] = [];
     converter.end?.(out);
+    // An empty file converted to an empty event file would pass for a dataset without events.
+    if (stats.rowsRead === 0) {
+      throw new IobError('IOB_ERR_VALIDATION', `${path}: the file is empty (no data rows)`, [{ path: 'lines.1', reason: 'empty', message: 'the file is empty (no data rows)' }]);
+    }
     yield count(stats, out);
   }
 

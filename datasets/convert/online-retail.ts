@@ -82,7 +82,7 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
       if (fields === undefined) return;
       if (columns === undefined) return header(fields, records.recordLine);
       stats.rowsRead++;
-      if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row');
+      if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', records.recordLine);
       const invoice = fields[columns.InvoiceNo] as string;
       const stockCode = fields[columns.StockCode] as string;
       const quantityText = fields[columns.Quantity] as string;
@@ -96,15 +96,15 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
       const quantity = Number(quantityText);
       const price = Number(priceText);
       if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
-        return countSkip(stats, 'malformed_row');
+        return countSkip(stats, 'malformed_row', records.recordLine);
       }
-      if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code');
-      if (!(price > 0)) return countSkip(stats, 'price_not_positive');
+      if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', records.recordLine);
+      if (!(price > 0)) return countSkip(stats, 'price_not_positive', records.recordLine);
 
       const cancelled = invoice.startsWith('C');
-      if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity');
+      if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', records.recordLine);
       const units = Math.abs(quantity);
-      if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large');
+      if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', records.recordLine);
 
       // Some copies store CustomerID as a float (17850.0): the id is the integer.
       const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
@@ -122,7 +122,7 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
     end() {
       if (records.finish() !== undefined) {
         stats.rowsRead++;
-        countSkip(stats, 'malformed_row');
+        countSkip(stats, 'malformed_row', records.recordLine);
       }
       if (columns === undefined) throw wrongFormat('online-retail', path, 1, 'is missing: the file is empty, without a header');
     },

@@ -40,16 +40,16 @@ function ottoLines(path: string, stats: ConversionStats): LineConverter {
       }
       if (!isOttoSession(session)) {
         if (stats.rowsRead === 1) throw wrongFormat('otto', path, lineNumber, 'is not a JSON session object with "session" and "events"');
-        return countSkip(stats, 'malformed_session');
+        return countSkip(stats, 'malformed_session', lineNumber);
       }
       const id = `otto-s${session.session}`;
       session.events.forEach((value, index) => {
         const event = value as { aid?: unknown; ts?: unknown; type?: unknown } | null;
         if (typeof event !== 'object' || event === null || !Number.isSafeInteger(event.aid) || !Number.isSafeInteger(event.ts) || (event.ts as number) < 0) {
-          return countSkip(stats, 'malformed_event');
+          return countSkip(stats, 'malformed_event', lineNumber);
         }
         const type = typeof event.type === 'string' ? TYPE_OF_OTTO[event.type] : undefined;
-        if (type === undefined) return countSkip(stats, 'unknown_event_type');
+        if (type === undefined) return countSkip(stats, 'unknown_event_type', lineNumber);
         out.push({ id: `otto-${session.session}-${index}`, ts: event.ts as number, subject: id, session: id, type, item: String(event.aid) });
       });
     },

@@ -33,12 +33,12 @@ function taobaoLines(path: string, stats: ConversionStats): LineConverter {
         : undefined;
       if (problem !== undefined) {
         if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row');
+        return countSkip(stats, 'malformed_row', lineNumber);
       }
       const type = TYPE_OF_BEHAVIOR[behavior];
       if (type === undefined) {
         if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
-        return countSkip(stats, 'unknown_behavior');
+        return countSkip(stats, 'unknown_behavior', lineNumber);
       }
       const event: CanonicalEvent = { id: `tb-${lineNumber}`, ts: Number(seconds) * 1000, subject: user, type, item };
       if (category !== '') event.category = category;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,13 @@ test('iob convert writes canonical events and a summary with counts', async () =
   const summary = await iob('convert', '--from', 'otto', '--in', OTTO, '--out', out);
   assert.match(summary, /^converted otto: 20 sessions read → 862 events \(view 800 · cart_add 52 · purchase 10\) → .* in [\d.]+ s\nskipped: none\n$/);
   assert.deepEqual(await countRows(out), { events: 862, errors: 0 });
+});
+
+test('iob convert names the lines of the rows it skipped, by reason', async () => {
+  const input = join(dir, 'taobao-bad.csv');
+  writeFileSync(input, '1,10,100,pv,1511544070\n1,11,100,teleport,1511544071\n1,12\n2,13,101,buy,1511544072\n1,14,100,jump,1511544073\n');
+  const summary = await iob('convert', '--from', 'taobao', '--in', input, '--out', join(dir, 'taobao-bad-out.csv'));
+  assert.match(summary, /^skipped 3: unknown_behavior 2 \(lines 2, 5\) · malformed_row 1 \(line 3\)$/m);
 });
 
 test('iob convert refuses an unknown format, a missing input, the input as output, and the wrong format', async () => {

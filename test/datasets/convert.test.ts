@@ -53,6 +53,7 @@ test('taobao: 65,027 events from 611 users, behaviors mapped, no sessions', asyn
     events: 65_027,
     eventsByType: { view: 58_414, cart_add: 3_578, favorite: 1_640, purchase: 1_395 },
     skipped: {},
+    skippedLines: {},
   });
   assert.equal(new Set(events.map((e) => e.subject)).size, 611);
   assert.deepEqual(events[0], { id: 'tb-1', ts: 1_511_544_070_000, subject: '1', type: 'view', item: '2268318', category: '2520377' });
@@ -123,6 +124,7 @@ test('single bad rows are skipped and counted by reason; good rows around them s
     ],
   );
   assert.deepEqual(taobao.stats.skipped, { unknown_behavior: 1, malformed_row: 1 });
+  assert.deepEqual(taobao.stats.skippedLines, { unknown_behavior: [2], malformed_row: [3] }, 'the lines skipped, to find them');
 
   const otto = CONVERTERS.otto.convert(
     tempFile(
@@ -139,6 +141,7 @@ test('single bad rows are skipped and counted by reason; good rows around them s
     ['otto-5-0', 'otto-6-0'],
   );
   assert.deepEqual(otto.stats.skipped, { unknown_event_type: 1, malformed_event: 1, malformed_session: 1 });
+  assert.deepEqual(otto.stats.skippedLines, { unknown_event_type: [1], malformed_event: [1], malformed_session: [2] });
   assert.equal(otto.stats.rowsRead, 3);
 
   const retail = CONVERTERS['online-retail'].convert(
@@ -162,6 +165,7 @@ test('single bad rows are skipped and counted by reason; good rows around them s
     { id: 'or-6', ts: Date.UTC(2010, 11, 1, 9, 49), subject: '15311', session: 'C536383', type: 'refund', item: '35004C', price: 4.65, quantity: 1 },
   ]);
   assert.deepEqual(retail.stats.skipped, { non_product_code: 1, price_not_positive: 1, malformed_row: 1, sale_without_positive_quantity: 1 });
+  assert.deepEqual(retail.stats.skippedLines, { non_product_code: [5], price_not_positive: [7], malformed_row: [8], sale_without_positive_quantity: [9] });
   assert.equal(retail.stats.rowsRead, 7);
 });
 
@@ -172,6 +176,17 @@ test('a file in another format is refused at its first row, not skipped row by r
     { converter: CONVERTERS['online-retail'], path: TAOBAO },
     { converter: CONVERTERS['online-retail'], path: tempFile('empty.csv', '') },
   ];
+  for (const converter of [CONVERTERS.taobao, CONVERTERS.otto]) {
+    for (const path of [tempFile('empty-again.csv', ''), tempFile('blank.csv.gz', '\n \r\n\n')]) {
+      await assert.rejects(
+        (async () => {
+          for await (const _ of converter.convert(path));
+        })(),
+        (err: unknown) => err instanceof IobError && err.message.startsWith(`${path}: `) && /is empty/.test(err.message),
+        `${converter.name} on an empty file`,
+      );
+    }
+  }
   for (const { converter, path } of cases) {
     await assert.rejects(
       (async () => {
