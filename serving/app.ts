@@ -16,7 +16,7 @@ import { compiledValidatorCompiler } from './compiled-validator.ts';
 import type { ServingEngine } from './engine-port.ts';
 import { installErrorHandling, routerError, sendError } from './error-handler.ts';
 import { trackRouteMethods } from './method-not-allowed.ts';
-import { openApiTransform } from './openapi.ts';
+import { API_KEY_SCHEME, openApiTransform } from './openapi.ts';
 import { installRateLimits } from './rate-limit.ts';
 import { lazyRequestLogger } from './request-logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -144,7 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           'Consented behavior events in; features, scores and forecasts out. Identifiers are pseudonymized at the boundary. ' +
           'Errors have a stable `code` (see docs/errors.md).',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key with scopes' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: API_KEY_SCHEME } } },
     },
     transform: openApiTransform,
   });

@@ -8,7 +8,7 @@
  */
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ERRORS, type ErrorCode } from '../engine/index.ts';
+import { ERRORS, SCOPES, type ErrorCode } from '../engine/index.ts';
 import { RETRY_AFTER_CODES } from './error-handler.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -20,6 +20,10 @@ declare module 'fastify' {
 }
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+
+export const API_KEY_SCHEME =
+  `API key (\`Authorization: Bearer <key>\`) with scopes ${SCOPES.map((s) => `\`${s}\``).join(', ')}; \`admin\` has every scope. ` +
+  "Each operation's security requirement names the scope it needs.";
 
 const { $schema: _, ...retryAfter } = z.toJSONSchema(z.number().int().min(1).describe('seconds to wait before retrying'));
 
@@ -43,7 +47,8 @@ export function openApiTransform(input: TransformInput): ReturnType<typeof jsonS
   const out = jsonSchemaTransform({ ...input, schema: { ...schema, response } } as TransformInput);
   out.schema = {
     ...out.schema,
-    security: [{ apiKey: [] }],
+    // OpenAPI 3.1 lets a requirement of a non-OAuth scheme list the roles it needs: the scope
+    security: [{ apiKey: [scope] }],
     description: `${out.schema.description ?? ''}\n\nRequires scope \`${scope}\`.`.trim(),
   } as typeof out.schema;
   return out;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { ERRORS } from '../../engine/index.ts';
+import { ERRORS, SCOPES } from '../../engine/index.ts';
 import { ENDPOINTS } from '../../serving/endpoints.ts';
 import * as schemas from '../../serving/schemas.ts';
 import { bearer, startTestStack } from '../helpers/engine.ts';
@@ -94,7 +94,9 @@ const documentedCodes = (op: Operation, status: number): string[] | undefined =>
 
 test('OpenAPI: every route documents the error answers it can give, with the error schema and their codes', async (t) => {
   const { app } = await startTestStack(t);
-  const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
+  const doc = (await app.inject({ url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: { apiKey: { description: string } } } }>();
+  assert.match(doc.openapi, /^3\.1\./);
+  for (const scope of SCOPES) assert.ok(doc.components.securitySchemes.apiKey.description.includes(`\`${scope}\``), `the security scheme names ${scope}`);
   const op = (key: string) => {
     const [method, path] = key.split(' ') as [string, string];
     const found = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
@@ -104,7 +106,8 @@ test('OpenAPI: every route documents the error answers it can give, with the err
   const seen = new Set<string>();
   for (const [key, declared] of Object.entries(ENDPOINTS)) {
     const o = op(key);
-    assert.deepEqual(o.security, [{ apiKey: [] }], `${key}: security`);
+    // OpenAPI 3.1 lets a non-OAuth requirement name the roles it needs: the scope, machine-readable
+    assert.deepEqual(o.security, [{ apiKey: [declared.scope] }], `${key}: security`);
     assert.ok(o.description?.includes(`Requires scope \`${declared.scope}\``), `${key}: scope in the description`);
     assert.deepEqual(documentedCodes(o, 401), ['IOB_ERR_UNAUTHORIZED'], `${key}: 401`);
     assert.deepEqual(documentedCodes(o, 403), ['IOB_ERR_FORBIDDEN'], `${key}: 403`);
