@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readLabelFile, trainingRowLine } from '../datasets/index.ts';
+import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
 import { openTextSink, type TextSink } from '../datasets/io/text-sink.ts';
 import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, type FeatureEvent, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
@@ -95,7 +95,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     replay.stop();
 
     // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
-    let chunk = [...labelFile.header, ...result.columns].join(',') + '\n';
+    let chunk = trainingHeaderLine(labelFile.header, result.columns) + '\n';
     for (let i = 0; i < kept.length; i++) {
       chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
       if (chunk.length >= 1 << 20) {

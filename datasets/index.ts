@@ -21,4 +21,4 @@ export { writeCatalogFile } from './catalog-file.ts';
 export { readCatalogFile, requireValidCatalog, CATALOG_COLUMNS, type CatalogFile, type CatalogProblem } from './catalog-load.ts';
 export { withBadRows, BAD_ROW_DEFECTS, type BadRowDefect, type BadRowOptions, type GeneratedRow } from './bad-rows.ts';
 export { CONVERTERS, CONVERTER_NAMES, isConverterName, type Conversion, type ConversionStats, type Converter, type ConverterName } from './convert/index.ts';
-export { readLabelFile, trainingRowLine, type LabelFile, type LabelFileRow } from './labels-file.ts';
+export { readLabelFile, trainingHeaderLine, trainingRowLine, type LabelFile, type LabelFileRow } from './labels-file.ts';

@@ -100,6 +100,11 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
   return { header, rows, badRows };
 }
 
+/** The output's header line: the label file's own column names, then the feature names. */
+export function trainingHeaderLine(header: readonly string[], features: readonly string[]): string {
+  return [...header, ...features].map(csvField).join(',');
+}
+
 /** One output line: the label's own cells, then the feature values. */
 export function trainingRowLine(cells: readonly string[], values: ArrayLike<number>): string {
   let out = cells.map(csvField).join(',');

@@ -120,3 +120,13 @@ test('a NATS server that cannot be reached is said so, naming the flag, without 
   assert.equal(run.stderr.includes('    at '), false, 'no stack trace');
   assert.equal(existsSync(out), false);
 });
+
+test('label columns whose names need quoting stay one column each in the output header', () => {
+  const labels = labelFile('labels-quoted.csv', ['subject,ts,"label, final","say ""yes"""', 'alice,2026-01-05T10:00:00Z,1,"a, b"']);
+  const out = join(dir, 'train-quoted.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  const [header, row] = readFileSync(out, 'utf8').trim().split('\n');
+  assert.ok(header!.startsWith('subject,ts,"label, final","say ""yes""",subject.'), header);
+  assert.ok(row!.startsWith('alice,2026-01-05T10:00:00Z,1,"a, b",'), row);
+});
