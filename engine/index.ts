@@ -1,6 +1,7 @@
 /** The engine's door: everything other rooms may use. */
 export * from './config.ts';
 export * from './errors.ts';
+export { isStoreUnreachable } from './store-unreachable.ts';
 export * from './event-schema.ts';
 export { createBoundary, problemsFromZod, safeKey, type BoundaryOutcome } from './ingest-boundary.ts';
 export { createPseudonymizer, PSEUDONYM_PATTERN, type Pseudonymizer } from './pseudonymize.ts';

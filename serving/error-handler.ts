@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ERRORS, IobError, isIobError, safeKey, type ErrorCode, type Problem } from '../engine/index.ts';
+import { ERRORS, IobError, isIobError, isStoreUnreachable, safeKey, type ErrorCode, type Problem } from '../engine/index.ts';
 
 function fromFramework(err: FastifyError): IobError {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -69,7 +69,8 @@ export function sendError(reply: FastifyReply, req: FastifyRequest, err: IobErro
 
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    const err = isIobError(error) ? error : fromFramework(error);
+    // NATS out of reach (consent, subject rights, catalog, audit) is a 503 to retry, not a bug
+    const err = isIobError(error) ? error : isStoreUnreachable(error) ? new IobError('IOB_ERR_UNAVAILABLE') : fromFramework(error);
     if (err.status >= 500) // The first stack line is the message, which may quote input: log the frames only.
       req.log.error({ err: { type: error.name, code: error.code, frames: error.stack?.split('\n').slice(1, 8).join('\n') } }, 'request failed');
     return sendError(reply, req, err);

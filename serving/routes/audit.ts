@@ -7,11 +7,13 @@ import type { RouteDeps } from '../app.ts';
 import { INTENT_MODEL_DECLARATION } from '../intent-service.ts';
 import { OFFERS_MODEL_DECLARATION } from '../offers-service.ts';
 import { endpoint } from '../endpoints.ts';
+import { whileStoreReachable } from '../store-guard.ts';
 
 export const auditRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get('/v1/audit', {
-      config: endpoint('GET /v1/audit'),
+      config: { ...endpoint('GET /v1/audit'), errors: ['IOB_ERR_UNAVAILABLE'] },
+      onRequest: whileStoreReachable(deps.engine),
       schema: { summary: 'Audit log of consent changes, exports, erasures and admin actions', tags: ['privacy'], querystring: AuditQuerySchema, response: { 200: AuditPageSchema } },
       handler: async (req) => deps.engine.audit.page(req.query.from, req.query.limit),
     });

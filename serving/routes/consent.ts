@@ -8,11 +8,13 @@ import { IobError } from '../../engine/index.ts';
 import { ConsentPutSchema, ConsentViewSchema, SubjectParamsSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
+import { whileStoreReachable } from '../store-guard.ts';
 
 export const consentRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.put('/v1/consent/:subject', {
-      config: endpoint('PUT /v1/consent/:subject'),
+      config: { ...endpoint('PUT /v1/consent/:subject'), errors: ['IOB_ERR_UNAVAILABLE'] },
+      onRequest: whileStoreReachable(deps.engine),
       schema: {
         summary: "Record a subject's consent choices",
         tags: ['privacy'],

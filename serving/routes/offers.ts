@@ -8,9 +8,10 @@ import { CatalogPutResponseSchema, CatalogPutSchema, OffersRequestSchema, Offers
 import { endpoint } from '../endpoints.ts';
 import type { ServingEngine } from '../engine-port.ts';
 import { jsonString } from '../json-text.ts';
+import { whileStoreReachable } from '../store-guard.ts';
 import type { OffersAnswer, OffersService } from '../offers-service.ts';
 
-export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog'>): FastifyPluginAsyncZod =>
+export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog' | 'isReady'>): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/offers', {
       config: { ...endpoint('POST /v1/offers'), errors: ['IOB_ERR_OFFERS_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
@@ -34,7 +35,8 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
       handler: async (req) => offers.offers(req.body, req.headers['sec-gpc'] === '1'),
     });
     app.put('/v1/catalog', {
-      config: endpoint('PUT /v1/catalog'),
+      config: { ...endpoint('PUT /v1/catalog'), errors: ['IOB_ERR_UNAVAILABLE'] },
+      onRequest: whileStoreReachable(engine),
       schema: {
         summary: 'Add, update or replace offer catalog entries',
         description:

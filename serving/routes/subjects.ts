@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ErasureReceiptSchema, SubjectParamsSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
+import { whileStoreReachable } from '../store-guard.ts';
 
 export const subjectRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -23,7 +24,8 @@ export const subjectRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       handler: async (req) => deps.engine.subjectFeatures(req.params.subject, req.query.session),
     });
     app.get('/v1/subjects/:subject/export', {
-      config: endpoint('GET /v1/subjects/:subject/export'),
+      config: { ...endpoint('GET /v1/subjects/:subject/export'), errors: ['IOB_ERR_UNAVAILABLE'] },
+      onRequest: whileStoreReachable(deps.engine),
       schema: {
         summary: 'Export everything held about a subject (machine-readable JSON)',
         description: 'Consent timeline and revisions, stored events, derived features and embeddings, and the models and purposes that used them.',
@@ -34,7 +36,8 @@ export const subjectRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       handler: async (req) => deps.engine.subjects.export(req.params.subject, req.principal!.id),
     });
     app.delete('/v1/subjects/:subject', {
-      config: endpoint('DELETE /v1/subjects/:subject'),
+      config: { ...endpoint('DELETE /v1/subjects/:subject'), errors: ['IOB_ERR_UNAVAILABLE'] },
+      onRequest: whileStoreReachable(deps.engine),
       schema: {
         summary: 'Erase a subject',
         description:

@@ -133,6 +133,9 @@ test('OpenAPI: every route documents the error answers it can give, with the err
   assert.deepEqual(documentedCodes(op('POST /v1/intent'), 503), ['IOB_ERR_MODEL_UNAVAILABLE']);
   assert.deepEqual(documentedCodes(op('POST /v1/offers'), 503), ['IOB_ERR_OFFERS_UNAVAILABLE']);
   for (const key of ['POST /v1/intent', 'POST /v1/offers', 'GET /v1/features/:subject']) assert.deepEqual(documentedCodes(op(key), 421), ['IOB_ERR_WRONG_WORKER'], key);
+  for (const key of ['PUT /v1/consent/:subject', 'GET /v1/subjects/:subject/export', 'DELETE /v1/subjects/:subject', 'PUT /v1/catalog', 'GET /v1/audit']) {
+    assert.deepEqual(documentedCodes(op(key), 503), ['IOB_ERR_UNAVAILABLE'], `${key}: reads or writes the event store`);
+  }
   assert.deepEqual(documentedCodes(op('GET /v1/forecasts'), 404), ['IOB_ERR_FORECAST_NOT_FOUND']);
   for (const key of ['GET /v1/forecasts', 'GET /v1/forecasts/series', 'GET /v1/forecasts/top']) assert.deepEqual(documentedCodes(op(key), 503), ['IOB_ERR_FORECASTS_UNAVAILABLE'], key);
   // the answers that carry Retry-After say so
