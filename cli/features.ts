@@ -7,6 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
+import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
 import { openTextSink, type TextSink } from '../datasets/io/text-sink.ts';
 import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, type FeatureEvent, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
@@ -76,6 +77,8 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
     for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
     if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
+    const early = labelFile.rows.filter((r) => r.ts < LIKELY_SECONDS_BELOW_MS);
+    if (early.length > 0) say(likelySecondsWarning(early.length, 'label row', early[0]!.line));
     const kept = labelFile.rows.filter((r) => !erased(pseudonymize('subject', r.subject)));
     const labels: LabelRow[] = kept.map((r) => ({
       subject: pseudonymize('subject', r.subject),

@@ -53,6 +53,16 @@ export const MAX_QUANTITY = 1_000_000;
 const MAX_EPOCH_MS = 8.64e15;
 
 /**
+ * Epoch milliseconds before 1973-03-03: valid, but in behaviour data almost surely Unix seconds read as
+ * milliseconds (every window then spans a thousandth of its length). Readers warn; they do not refuse.
+ */
+export const LIKELY_SECONDS_BELOW_MS = 1e11;
+
+export function likelySecondsWarning(count: number, what: string, firstLine: number): string {
+  return `warning: ${count} ${what}${count === 1 ? ' has a ts' : 's have ts'} before 1973 (first at line ${firstLine}): Unix seconds where epoch milliseconds are expected?`;
+}
+
+/**
  * A field parser returns the parsed value or one of these. Each problem is a shared constant: rejecting a
  * row allocates nothing, and the message is fixed text, which is how values are kept out of it.
  */

@@ -70,7 +70,9 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
       }
       if (!header) {
         header = cells.map((c) => c.trim());
-        col = { subject: header.indexOf('subject'), ts: header.indexOf('ts'), session: header.indexOf('session'), item: header.indexOf('item') };
+        // Matched as the event file matches its header: trimmed, any case. The output keeps the names as given.
+        const names = header.map((c) => c.toLowerCase());
+        col = { subject: names.indexOf('subject'), ts: names.indexOf('ts'), session: names.indexOf('session'), item: names.indexOf('item') };
         if (col.subject < 0 || col.ts < 0) {
           throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: a label file needs a header with the columns subject and ts (optionally session, item)`);
         }

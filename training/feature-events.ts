@@ -15,6 +15,7 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { readCanonicalEvents } from '../datasets/index.ts';
+import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
 import {
   admittedAt,
   createPseudonymizer,
@@ -85,6 +86,8 @@ export async function readFeatureEvents(
   const events: FeatureEvent[] = [];
   let badRows = 0;
   let excludedEvents = 0;
+  let earlyEvents = 0;
+  let firstEarlyLine = 0;
   for await (const row of readCanonicalEvents(path)) {
     if ('error' in row) {
       badRows++;
@@ -97,6 +100,7 @@ export async function readFeatureEvents(
       continue;
     }
     const e = row.event;
+    if (e.ts < LIKELY_SECONDS_BELOW_MS && earlyEvents++ === 0) firstEarlyLine = row.line;
     const sid = pseudonymize('subject', e.subject);
     if (erased(sid)) {
       excludedEvents++;
@@ -112,5 +116,6 @@ export async function readFeatureEvents(
     options.onEvent?.();
   }
   if (badRows > BAD_ROWS_SHOWN) options.say(`… ${badRows - BAD_ROWS_SHOWN} more bad rows skipped (${badRows} in all)`);
+  if (earlyEvents > 0) options.say(likelySecondsWarning(earlyEvents, 'event', firstEarlyLine));
   return { events, badRows, excludedEvents };
 }

@@ -130,3 +130,23 @@ test('label columns whose names need quoting stay one column each in the output 
   assert.ok(header!.startsWith('subject,ts,"label, final","say ""yes""",subject.'), header);
   assert.ok(row!.startsWith('alice,2026-01-05T10:00:00Z,1,"a, b",'), row);
 });
+
+test('label headers are matched as the event file matches its own: any case, spaces around names', () => {
+  const labels = labelFile('labels-case.csv', ['Subject, TS ,Label', 'alice,2026-01-05T10:00:00Z,1']);
+  const out = join(dir, 'train-case.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  const [header, row] = readFileSync(out, 'utf8').trim().split('\n');
+  assert.ok(header!.startsWith('Subject,TS,Label,subject.'), header);
+  assert.ok(row!.startsWith('alice,2026-01-05T10:00:00Z,1,'), row);
+  assert.notEqual(row!.split(',')[3], undefined);
+  assert.ok(row!.split(',').slice(3).some((v) => v !== '0'), 'alice has events before the label time');
+});
+
+test('timestamps that read as 1970 (Unix seconds where milliseconds are expected) are warned about', () => {
+  const labels = labelFile('labels-seconds.csv', ['subject,ts,label', 'alice,1767607200,1']);
+  const out = join(dir, 'train-seconds.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /warning: 1 label row has a ts before 1973 .*seconds.*milliseconds/);
+});
