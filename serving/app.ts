@@ -117,7 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (closing) throw new IobError('IOB_ERR_UNAVAILABLE', 'the server is shutting down; retry (another instance)');
+    if (closing) throw new IobError('IOB_ERR_UNAVAILABLE', 'the server is shutting down; retry, on another instance if there is one');
     const scope = req.routeOptions.config.scope;
     if (scope) req.principal = keyring.authorize(req, scope);
   });

@@ -126,7 +126,7 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
   assert.equal(doc.openapi, '3.1.0');
   const post = doc.paths['/v1/events'].post;
   assert.ok(post.requestBody.content['application/json'].schema, 'request body schema documented');
-  assert.deepEqual(post.security, [{ apiKey: [] }]);
+  assert.deepEqual(post.security, [{ apiKey: ['ingest'] }], 'the requirement names the scope (OpenAPI 3.1 roles)');
   assert.match(JSON.stringify(post.requestBody), /cart_add/, 'event types come from the zod schema');
   const docs = await app.inject({ url: '/docs/' });
   assert.ok([200, 302].includes(docs.statusCode));
