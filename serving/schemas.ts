@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BehaviorEventSchema, CatalogEntrySchema, ERRORS, PURPOSE_IDS, PURPOSES, TimestampSchema, type ErrorCode } from '../engine/index.ts';
 
 export const ProblemSchema = z.object({
-  path: z.string().describe('dotted path of the field, e.g. events.3.ts'),
+  path: z.string().describe('dotted path of the field: where it was sent and its name, e.g. body.k, querystring.limit, params.subject; in a per-event result of POST /v1/events, the field within that event, e.g. ts'),
   reason: z.string().describe('machine-readable reason, e.g. invalid_type, future_timestamp'),
   message: z.string(),
 });
