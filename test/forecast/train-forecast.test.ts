@@ -80,5 +80,12 @@ test('bad options and too-short histories are clear validation errors', async (t
   await writeFile(file, seriesFile(2, 20));
   await assert.rejects(runTrainForecast({ series: file, horizon: 14 }), (err: unknown) => err instanceof IobError && /need at least 29 days/.test(err.message));
   await assert.rejects(runTrainForecast({ series: file, horizon: 40 }), (err: unknown) => err instanceof IobError && /1\.\.28 days/.test(err.message));
-  await assert.rejects(runTrainForecast({ horizon: 7 }), (err: unknown) => err instanceof IobError && /exactly one of events, series or dataset/.test(err.message));
+  await assert.rejects(runTrainForecast({ horizon: 7 }), (err: unknown) => err instanceof IobError && /exactly one of --events, --series or --dataset/.test(err.message));
+  // Option errors name the command line's flags.
+  await assert.rejects(runTrainForecast({ series: file, horizon: 0, freq: 'month' as 'day' }), (err: unknown) => {
+    assert.ok(err instanceof IobError);
+    assert.deepEqual(err.problems.map((p) => p.path).sort(), ['--freq', '--horizon']);
+    assert.match(err.message, /--horizon .*; --freq /);
+    return true;
+  });
 });

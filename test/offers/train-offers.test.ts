@@ -144,6 +144,8 @@ test('bad input: no test sessions, bad rows (listed or refused), invalid options
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, strict: true }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === 'line 6, column ts');
 
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days');
+  // The flag is --session-gap (its value in minutes), not the option's name in code.
+  await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, sessionGapMinutes: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--session-gap');
 
   // A small log: too few validation predictions to tune on, so the defaults are kept and the card says why.
   const small = join(dir, 'small.csv');

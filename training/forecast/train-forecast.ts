@@ -70,7 +70,7 @@ export const trainForecastOptionsSchema = z
     hyperparameters: hyperparametersSchema.partial().default({}),
   })
   .refine((o) => [o.events, o.series, o.dataset].filter((v) => v !== undefined).length === 1, {
-    message: 'give exactly one of events, series or dataset',
+    message: 'give exactly one of --events, --series or --dataset',
     path: ['events'],
   });
 
@@ -111,10 +111,14 @@ export interface TrainForecastHooks {
 
 const TASK = 'forecast';
 
+/** Options that are `iob train forecast` flags of the same name; the others (folders, hyperparameters) are named as in code. */
+const FLAGS = new Set(['events', 'series', 'dataset', 'horizon', 'freq', 'backtests', 'seed', 'promote']);
+const flagOf = (option: string): string => (FLAGS.has(option) ? `--${option}` : option);
+
 export async function runTrainForecast(input: TrainForecastOptions, say: Say = () => undefined, hooks: TrainForecastHooks = {}): Promise<TrainForecastSummary> {
   const parsed = trainForecastOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.'), reason: i.code, message: i.message }));
+    const problems = parsed.error.issues.map((i) => ({ path: flagOf(i.path.join('.')), reason: i.code, message: i.message }));
     throw new IobError('IOB_ERR_VALIDATION', `train forecast: ${problems.map((p) => `${p.path || '(options)'} ${p.message}`).join('; ')}`, problems);
   }
   const options = parsed.data;

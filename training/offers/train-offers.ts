@@ -95,13 +95,18 @@ export interface TrainOffersHooks {
   now?: () => Date;
 }
 
+/** The command line's flag for an option: its name in kebab case, but for the one whose flag is shorter. */
+function flagOf(option: string): string {
+  return option === 'sessionGapMinutes' ? '--session-gap' : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export function parseTrainOffersOptions(raw: unknown): z.output<typeof trainOffersOptionsSchema> {
   const parsed = trainOffersOptionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new IobError(
       'IOB_ERR_VALIDATION',
       'invalid options for train offers',
-      parsed.error.issues.map((i) => ({ path: `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, reason: i.code, message: i.message })),
+      parsed.error.issues.map((i) => ({ path: flagOf(String(i.path[0] ?? '')), reason: i.code, message: i.message })),
     );
   }
   return parsed.data;
