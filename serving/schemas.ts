@@ -243,6 +243,19 @@ export const IntentResponseSchema = z.object({
     .enum(['no_consent', 'unknown_subject'])
     .optional()
     .describe('why the answer is not personalized: no personalization consent (or Sec-GPC: 1), or nothing known about the subject; the score is then the training base rate'),
+}).meta({
+  examples: [
+    {
+      score: 0.31,
+      modelVersion: '20261129T020000Z-4f2a91',
+      personalized: true,
+      reasons: [
+        { feature: 'session.cart_adds', direction: 'up', contribution: 0.42 },
+        { feature: 'subject.purchase_count_30d', direction: 'up', contribution: 0.18 },
+        { feature: 'session.duration_s', direction: 'down', contribution: -0.07 },
+      ],
+    },
+  ],
 });
 
 const LoadFailureSchema = z.object({ version: z.string(), message: z.string(), at: z.string() });
@@ -289,6 +302,18 @@ export const OffersResponseSchema = z.object({
     .enum(['no_consent', 'unknown_subject', 'unknown_items'])
     .optional()
     .describe('why the answer is the popular fallback: no personalization consent (or Sec-GPC: 1), nothing held about the subject, or none of its items known to the model'),
+}).meta({
+  examples: [
+    {
+      offers: [
+        { item: 'sku-7', score: 2.84, reason: 'bought_together' },
+        { item: 'sku-3', score: 2.11, reason: 'similar_to_viewed' },
+        { item: 'sku-12', score: 1.06, reason: 'trending_in_category' },
+      ],
+      personalized: true,
+      modelVersion: '20261129T021500Z-9c03be',
+    },
+  ],
 });
 
 export const CatalogPutSchema = z.object({

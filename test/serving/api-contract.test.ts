@@ -261,3 +261,14 @@ test('a request that reaches a closing server gets 503 IOB_ERR_UNAVAILABLE in th
   assert.equal(answer.code, 'IOB_ERR_UNAVAILABLE');
   assert.ok(answer.requestId);
 });
+
+test('OpenAPI: the scoring answers have examples, valid against their schemas', async (t) => {
+  const { app } = await startTestStack(t);
+  const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { example?: unknown }> }> }>> }>();
+  for (const [path, schema] of [['/v1/intent', schemas.IntentResponseSchema], ['/v1/offers', schemas.OffersResponseSchema]] as const) {
+    const example = doc.paths[path]!.post!.responses['200']!.content['application/json']!.example;
+    assert.ok(example, `${path}: an example answer`);
+    const parsed = schema.safeParse(example);
+    assert.ok(parsed.success, `${path}: ${JSON.stringify(parsed.error)}`);
+  }
+});
