@@ -109,9 +109,15 @@ export const ConsentViewSchema = z.object({
   ),
 });
 
+/**
+ * A whole number given in the query string. zod's own message for a value that is no number reads
+ * "expected number, received NaN", which a caller who sent `limit=abc` (or `limit` twice) cannot act on.
+ */
+const queryInt = () => z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) }).int();
+
 export const AuditQuerySchema = z.object({
-  from: z.coerce.number().int().min(1).default(1).describe('first sequence to return'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  from: queryInt().min(1).default(1).describe('first sequence to return'),
+  limit: queryInt().min(1).max(1000).default(100),
 });
 
 export const AuditPageSchema = z.object({
@@ -155,7 +161,7 @@ export const ForecastQuerySchema = z
   .object({
     item: z.string().min(1).max(256).optional().describe('item id'),
     category: z.string().min(1).max(256).optional().describe('category name'),
-    horizon: z.coerce.number().int().min(1).max(52).optional().describe("periods ahead (default and maximum: the model's horizon, 28 days)"),
+    horizon: queryInt().min(1).max(52).optional().describe("periods ahead (default and maximum: the model's horizon, 28 days)"),
     format: CsvFormatSchema,
   })
   .refine((q) => (q.item === undefined) !== (q.category === undefined), { message: 'give exactly one of item or category', path: ['item'] });
@@ -185,7 +191,7 @@ export const ForecastListQuerySchema = z.object({
   kind: ForecastKindSchema.optional(),
   q: z.string().max(256).optional().describe('case-insensitive substring of the id'),
   sort: z.enum(['volume', 'change', 'id']).default('volume'),
-  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+  limit: queryInt().min(1).max(100_000).default(1000),
   format: CsvFormatSchema,
 });
 
@@ -214,8 +220,8 @@ export const ForecastTopQuerySchema = z.object({
   kind: ForecastKindSchema.optional(),
   direction: z.enum(['up', 'down', 'both']).default('both').describe('rising, falling, or the largest changes either way'),
   by: z.enum(['units', 'ratio']).default('units').describe('rank by change in units, or relative to the recent volume'),
-  horizon: z.coerce.number().int().min(1).max(52).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(20),
+  horizon: queryInt().min(1).max(52).optional(),
+  limit: queryInt().min(1).max(1000).default(20),
   format: CsvFormatSchema,
 });
 

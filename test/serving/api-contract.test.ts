@@ -272,3 +272,14 @@ test('OpenAPI: the scoring answers have examples, valid against their schemas', 
     assert.ok(parsed.success, `${path}: ${JSON.stringify(parsed.error)}`);
   }
 });
+
+test('a query number that is not a number, or given twice, says what is expected', async (t) => {
+  const { app } = await startTestStack(t);
+  for (const query of ['limit=abc', 'limit=2&limit=3']) {
+    const res = await app.inject({ url: `/v1/audit?${query}`, headers: bearer('admin') });
+    assert.equal(res.statusCode, 400, query);
+    assert.deepEqual(res.json<ErrorBody>().problems, [{ path: 'querystring.limit', reason: 'invalid_type', message: 'expected a whole number' }], query);
+  }
+  const forecast = await app.inject({ url: '/v1/forecasts/top?horizon=soon', headers: bearer('forecast') });
+  assert.deepEqual(forecast.json<ErrorBody>().problems, [{ path: 'querystring.horizon', reason: 'invalid_type', message: 'expected a whole number' }]);
+});
