@@ -48,6 +48,8 @@ export function readLineBlocks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): 
         if (first) {
           first = false;
           if (data.charCodeAt(0) === 0xfeff) data = data.slice(1); // byte-order mark
+          const binary = binaryFormat(data);
+          if (binary !== undefined) throw new IobError('IOB_ERR_VALIDATION', `${path}: ${binary}; this command reads text files (CSV or JSONL, optionally .gz): export it to CSV first`);
         }
         const lastNewline = data.lastIndexOf('\n');
         if (lastNewline === -1) {
@@ -72,6 +74,17 @@ export function readLineBlocks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): 
       return file?.bytesRead ?? 0;
     },
   };
+}
+
+/**
+ * What a binary file handed to a text reader is, judged by its first bytes (as decoded from UTF-8: bytes
+ * that are not UTF-8 read as U+FFFD). Data sets are often published as Parquet or xlsx beside their CSV.
+ */
+function binaryFormat(start: string): string | undefined {
+  if (start.startsWith('PAR1')) return 'is a Parquet file';
+  if (start.startsWith('PK\u0003\u0004')) return 'is a ZIP archive (an .xlsx workbook?)';
+  if (start.charCodeAt(0) === 0x1f && start.charCodeAt(1) === 0xfffd) return 'is gzip-compressed but its name does not end in .gz';
+  return undefined;
 }
 
 /** File-system and gzip failures as validation errors a CLI user can act on. */

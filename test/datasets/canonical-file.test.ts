@@ -312,3 +312,16 @@ test('an aborted writer leaves nothing behind; raw rows are written as given', a
   assert.ok(record && 'error' in record);
   assert.equal(record.error.column, 'ts');
 });
+
+test('a binary file handed to a text reader is named for what it is: Parquet, ZIP (xlsx), gzip without .gz', async () => {
+  const cases: [string, Buffer, RegExp][] = [
+    ['parquet-named.csv', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7)]), /is a Parquet file/],
+    ['xlsx-named.csv', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(64, 7)]), /is a ZIP archive/],
+    ['events.csv', gzipSync('id,ts,subject,type\n'), /is gzip-compressed but its name does not end in \.gz/],
+  ];
+  for (const [name, bytes, why] of cases) {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    await assert.rejects(readAll(path), (err: unknown) => err instanceof IobError && err.message.startsWith(`${path}: `) && why.test(err.message), name);
+  }
+});

@@ -206,3 +206,12 @@ test('invoice dates: ISO-like and US forms, read as UTC; impossible dates refuse
   assert.ok(Number.isNaN(parseInvoiceDate('2011-02-03 24:00:00')));
   assert.ok(Number.isNaN(parseInvoiceDate('yesterday')));
 });
+
+test('the shared Parquet copy of Online Retail is refused as Parquet, pointing at CSV', async () => {
+  await assert.rejects(
+    (async () => {
+      for await (const _ of CONVERTERS['online-retail'].convert(join(DATA, 'uci-online-retail', 'online_retail.parquet')));
+    })(),
+    (err: unknown) => err instanceof IobError && /is a Parquet file/.test(err.message) && /CSV/.test(err.message),
+  );
+});
