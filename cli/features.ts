@@ -25,6 +25,7 @@ export interface FeaturesBuildOptions {
 
 export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: string) => void): Promise<{ rows: number; events: number; excludedLabels: number }> {
   if (!opts.events && !opts.fromStream) throw new IobError('IOB_ERR_VALIDATION', 'pass --events FILE or --from-stream');
+  if (opts.events && opts.fromStream) throw new IobError('IOB_ERR_VALIDATION', 'pass --events or --from-stream, not both', [{ path: '--from-stream', reason: 'conflict', message: 'not with --events' }]);
   for (const [flag, input] of [['--labels', opts.labels], ['--events', opts.events]] as const) {
     if (input !== undefined && resolve(input) === resolve(opts.out)) {
       throw new IobError('IOB_ERR_VALIDATION', `--out must differ from ${flag}`, [{ path: '--out', reason: 'same_as_input', message: `must differ from ${flag}` }]);

@@ -150,3 +150,10 @@ test('timestamps that read as 1970 (Unix seconds where milliseconds are expected
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /warning: 1 label row has a ts before 1973 .*seconds.*milliseconds/);
 });
+
+test('--events and --from-stream together are refused (the stream used to win silently)', () => {
+  const labels = labelFile('labels-both.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const run = build(labels, join(dir, 'train-both.csv'), '--from-stream');
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /--events or --from-stream, not both/);
+});
