@@ -57,9 +57,10 @@ const VISITOR_TYPES = ['Returning_Visitor', 'New_Visitor', 'Other'] as const;
 /** Code ranges of the non-ordinal integer categoricals, as documented for the set. */
 const CODE_RANGES = { operatingSystems: 8, browser: 13, region: 9, trafficType: 20 } as const;
 
+/** TRUE/FALSE as published, in any case (pandas writes True/False), or 1/0 as re-encoded copies have them. */
 function parseBoolean(value: string): boolean | undefined {
   const v = value.trim().toUpperCase();
-  return v === 'TRUE' ? true : v === 'FALSE' ? false : undefined;
+  return v === 'TRUE' || v === '1' ? true : v === 'FALSE' || v === '0' ? false : undefined;
 }
 
 const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
@@ -166,8 +167,8 @@ function parseRow(line: string, width: number, at: readonly number[]): { session
   if (bad) return bad;
   // An unknown month would sort after December, into the test set: refuse it rather than guess.
   if (month === undefined) return { column: 'Month', reason: 'unknown_month', message: 'is not a month name' };
-  if (weekend === undefined) return { column: 'Weekend', reason: 'not_a_boolean', message: 'is not TRUE/FALSE' };
-  if (revenue === undefined) return { column: 'Revenue', reason: 'not_a_boolean', message: 'is not TRUE/FALSE' };
+  if (weekend === undefined) return { column: 'Weekend', reason: 'not_a_boolean', message: 'is not TRUE/FALSE (or 1/0)' };
+  if (revenue === undefined) return { column: 'Revenue', reason: 'not_a_boolean', message: 'is not TRUE/FALSE (or 1/0)' };
   return { session, revenue };
 }
 

@@ -121,3 +121,11 @@ test('the validation key takes the tail of every month, so no month is missing f
   const decShare = dec(later).length / (dec(later).length + dec(earlier).length);
   assert.ok(Math.abs(decShare - 0.15) < 0.01, `December's share in the later part: ${decShare}`);
 });
+
+test('Weekend and Revenue as other copies write them: TRUE/FALSE in any case, or 1/0', () => {
+  const row = (weekend: string, revenue: string) => GOOD.replace(/FALSE,TRUE$/, `${weekend},${revenue}`);
+  const { sessions, labels, badRows } = parseOnlineShoppers(`${HEADER}\n${[row('True', 'False'), row('1', '0'), row('0', '1'), row('yes', '1')].join('\n')}\n`);
+  assert.deepEqual(sessions.map((s) => s.weekend), [true, true, false]);
+  assert.deepEqual(Array.from(labels), [0, 0, 1]);
+  assert.deepEqual(badRows.map((b) => `${b.line} ${b.column}`), ['5 Weekend']);
+});
