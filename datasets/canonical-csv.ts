@@ -22,7 +22,7 @@ import {
   type RawCanonicalRow,
   type RowError,
 } from './canonical-event.ts';
-import { CsvRecordAssembler, CsvSyntaxError, csvField } from './io/csv.ts';
+import { CsvRecordAssembler, CsvSyntaxError, csvField, separatorHint } from './io/csv.ts';
 
 export const CANONICAL_CSV_HEADER = CANONICAL_COLUMNS.join(',');
 
@@ -114,7 +114,7 @@ function layoutFromHeader(path: string, line: number, header: string[]): ColumnL
       line,
       'missing_columns',
       `the header lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
-        `a canonical CSV file starts with a header such as ${CANONICAL_CSV_HEADER}`,
+        `a canonical CSV file starts with a header such as ${CANONICAL_CSV_HEADER}${separatorHint(header)}`,
     );
   }
   return layout;

@@ -6,7 +6,7 @@
  */
 import { IobError } from '../engine/index.ts';
 import { FieldProblem, parseTimestampText } from './canonical-event.ts';
-import { CsvSyntaxError, csvField, splitCsvRecord } from './io/csv.ts';
+import { CsvSyntaxError, csvField, separatorHint, splitCsvRecord } from './io/csv.ts';
 import { readLineBlocks } from './io/text-lines.ts';
 
 export interface LabelFileRow {
@@ -74,7 +74,7 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
         const names = header.map((c) => c.toLowerCase());
         col = { subject: names.indexOf('subject'), ts: names.indexOf('ts'), session: names.indexOf('session'), item: names.indexOf('item') };
         if (col.subject < 0 || col.ts < 0) {
-          throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: a label file needs a header with the columns subject and ts (optionally session, item)`);
+          throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: a label file needs a header with the columns subject and ts (optionally session, item)${separatorHint(header)}`);
         }
         continue;
       }

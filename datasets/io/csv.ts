@@ -137,3 +137,15 @@ const NEEDS_QUOTES = /[",\r\n]/;
 export function csvField(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
+
+/**
+ * Why a header that lacks expected columns may still be the right file: a header read as one column that
+ * holds `;` or tabs is a file separated by those (Excel writes `;` where `,` is the decimal mark). Returns
+ * the hint to append to the error ('' when there is none).
+ */
+export function separatorHint(header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  const cell = header[0]!;
+  const separator = cell.includes(';') ? "';'" : cell.includes('\t') ? 'tabs' : undefined;
+  return separator === undefined ? '' : ` (the header reads as one column: the file is separated by ${separator}; these files are separated by ',')`;
+}

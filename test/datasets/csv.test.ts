@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CSV_ERRORS, CsvRecordAssembler, csvField, splitCsvRecord } from '../../datasets/io/csv.ts';
+import { readCanonicalEvents, readLabelFile } from '../../datasets/index.ts';
+import { CSV_ERRORS, CsvRecordAssembler, csvField, separatorHint, splitCsvRecord } from '../../datasets/io/csv.ts';
+import { IobError } from '../../engine/index.ts';
+import { readSeriesFile } from '../../training/forecast/series.ts';
 
 test('plain lines split on commas; empty cells stay empty; a CRLF ending is not part of the last field', () => {
   assert.deepEqual(splitCsvRecord('a,b,,d'), ['a', 'b', '', 'd']);
@@ -55,4 +61,27 @@ test('csvField quotes only when needed, and quoting round-trips any text', () =>
     }),
     { numRuns: 300 },
   );
+});
+
+test("a ';'- or tab-separated file read as CSV: the header error says how it is separated", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iob-separator-'));
+  try {
+    const events = join(dir, 'events.csv');
+    writeFileSync(events, 'id;ts;subject;session;type;item;category;price;quantity\ne1;2024-01-01T00:00:00Z;u1;;view;i1;;;\n');
+    await assert.rejects(
+      (async () => {
+        for await (const _ of readCanonicalEvents(events));
+      })(),
+      (err: unknown) => err instanceof IobError && /separated by ';'/.test(err.message),
+    );
+    const labels = join(dir, 'labels.csv');
+    writeFileSync(labels, 'subject\tts\tlabel\nu1\t2024-01-01T00:00:00Z\t1\n');
+    await assert.rejects(readLabelFile(labels), (err: unknown) => err instanceof IobError && /separated by tabs/.test(err.message));
+    const series = join(dir, 'series.csv');
+    writeFileSync(series, 'date;series;quantity\n2024-01-01;a;1\n');
+    await assert.rejects(readSeriesFile(series), (err: unknown) => err instanceof IobError && /separated by ';'/.test(err.message));
+    assert.equal(separatorHint(['id', 'ts']), '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

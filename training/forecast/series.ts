@@ -14,7 +14,7 @@
  */
 import { IobError } from '../../engine/index.ts';
 import { readCanonicalBatches, type CanonicalEvent } from '../../datasets/index.ts';
-import { CsvRecordAssembler, CsvSyntaxError } from '../../datasets/io/csv.ts';
+import { CsvRecordAssembler, CsvSyntaxError, separatorHint } from '../../datasets/io/csv.ts';
 import { readLineBlocks } from '../../datasets/io/text-lines.ts';
 import { dayOfWeek, epochDayOf, mondayOf, parseDay, type Freq } from '../../models/forecast/calendar.ts';
 
@@ -236,7 +236,7 @@ export async function readSeriesFile(path: string, options: { freq?: Freq } = {}
       const found = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<(typeof SERIES_COLUMNS)[number], number>;
       const missing = SERIES_COLUMNS.filter((c) => found[c] === -1);
       if (missing.length > 0) {
-        throw lineError(path, line, '(header)', 'missing_column', `lacks column(s) ${missing.join(', ')}: a series file has the header date,series,quantity`);
+        throw lineError(path, line, '(header)', 'missing_column', `lacks column(s) ${missing.join(', ')}: a series file has the header date,series,quantity${separatorHint(fields)}`);
       }
       columns = found;
       return;
