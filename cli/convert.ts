@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { createCanonicalWriter } from '../datasets/canonical-file.ts';
 import { CONVERTER_NAMES, CONVERTERS, isConverterName, type ConversionStats, type ConverterName } from '../datasets/convert/index.ts';
 import { IobError } from '../engine/index.ts';
+import { openOutput, outputFileError } from './output-error.ts';
 import { createProgress } from './progress.ts';
 
 export interface ConvertCommandOptions {
@@ -45,7 +46,7 @@ export function parseConvertOptions(raw: { from: string; in: string; out: string
 export async function runConvert(options: ConvertCommandOptions, say: (line: string) => void): Promise<ConversionStats> {
   const started = performance.now();
   const inputBytes = await sizeOf(options.in);
-  const writer = createCanonicalWriter(options.out);
+  const writer = openOutput('--out', options.out, () => createCanonicalWriter(options.out));
   const conversion = CONVERTERS[options.from].convert(options.in);
   const progress = createProgress(`convert ${options.from}`, 'KiB read', Math.max(1, Math.ceil(inputBytes / 1024)));
   let kibShown = 0;
@@ -62,7 +63,7 @@ export async function runConvert(options: ConvertCommandOptions, say: (line: str
     await writer.close();
   } catch (err) {
     await writer.abort();
-    throw err;
+    throw outputFileError('--out', options.out, err);
   } finally {
     progress.stop();
   }

@@ -4,13 +4,14 @@
  * (engine/features/point-in-time.ts). Ids are pseudonymized with the engine's key so labels and events
  * meet on the same pseudonyms; subjects on the erasure list are left out.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
 import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
-import { openTextSink, type TextSink } from '../datasets/io/text-sink.ts';
+import { openTextSink } from '../datasets/io/text-sink.ts';
 import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, type FeatureEvent, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
+import { openOutput, outputFileError } from './output-error.ts';
 import { createProgress } from './progress.ts';
 
 export interface FeaturesBuildOptions {
@@ -32,11 +33,11 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     }
   }
   // Opened before the work, so a path that cannot be written fails in a second, not after the replay.
-  const out = openOutput(opts.out);
+  const out = openOutput('--out', opts.out, () => openTextSink(opts.out));
   let written = false;
   const writeOutput = (text: string): Promise<void> =>
     out.write(text).catch((err: unknown) => {
-      throw outputError(opts.out, err);
+      throw outputFileError('--out', opts.out, err);
     });
   const scope = await openEventScope(opts, say).catch(async (err: unknown) => {
     await out.abort();
@@ -109,7 +110,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     }
     if (chunk) await writeOutput(chunk);
     await out.close().catch((err: unknown) => {
-      throw outputError(opts.out, err);
+      throw outputFileError('--out', opts.out, err);
     });
     written = true;
 
@@ -131,21 +132,6 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
 /** How many bad label rows are listed one by one before only the count is. */
 const BAD_LABELS_SHOWN = 5;
 
-function openOutput(path: string): TextSink {
-  try {
-    return openTextSink(path);
-  } catch (err) {
-    throw outputError(path, err, `cannot create the folder ${dirname(path)}`);
-  }
-}
-
-/** A file-system failure on the output, as a validation error naming --out; anything else unchanged. */
-function outputError(path: string, err: unknown, what = 'cannot write the output'): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
-  const reason = `${what} (${(err as Error).message.replace(/, \w+ '.*'$/, '')})`;
-  return new IobError('IOB_ERR_VALIDATION', `--out ${path}: ${reason}`, [{ path: '--out', reason: code.toLowerCase(), message: reason }]);
-}
 
 export function register(program: Command) {
   const features = program.command('features').description('the feature store');

@@ -10,6 +10,7 @@ import { DEFAULT_CATEGORIES, DEFAULT_ITEMS, generateCatalog } from '../datasets/
 import { writeCatalogFile } from '../datasets/catalog-file.ts';
 import { generateBehavior, generationWindow, type GenerateOptions } from '../datasets/generate.ts';
 import { IobError, type Problem } from '../engine/index.ts';
+import { openOutput, outputFileError } from './output-error.ts';
 import { createProgress } from './progress.ts';
 
 export interface GenerateCommandOptions extends GenerateOptions {
@@ -80,7 +81,7 @@ export async function runGenerate(options: GenerateCommandOptions, say: (line: s
   const started = performance.now();
   const { start, end } = generationWindow(options);
   // Open the output first: a bad file name fails before any work is done.
-  const writer = createCanonicalWriter(options.out);
+  const writer = openOutput('--out', options.out, () => createCanonicalWriter(options.out));
   const progress = createProgress('generate', 'simulated hours', options.days * 24);
   let events = 0;
   let badRows = 0;
@@ -104,7 +105,7 @@ export async function runGenerate(options: GenerateCommandOptions, say: (line: s
     await writer.close();
   } catch (err) {
     await writer.abort();
-    throw err;
+    throw outputFileError('--out', options.out, options.catalog ? outputFileError('--catalog', options.catalog, err) : err);
   } finally {
     progress.stop();
   }

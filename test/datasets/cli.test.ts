@@ -82,6 +82,16 @@ test('iob convert names the lines of the rows it skipped, by reason', async () =
   assert.match(summary, /^skipped 3: unknown_behavior 2 \(lines 2, 5\) · malformed_row 1 \(line 3\)$/m);
 });
 
+test('iob convert and generate: an --out (or --catalog) that cannot be written is refused naming the flag, the path and why', async () => {
+  const file = join(dir, 'a-file.txt');
+  writeFileSync(file, 'not a folder\n');
+  const under = join(file, 'events.csv');
+  const names = (flag: string) => (err: unknown) => err instanceof IobError && err.problems[0]?.path === flag && err.message.includes(under.replace('events.csv', '')) && /cannot create the folder/.test(err.message);
+  await assert.rejects(iob('convert', '--from', 'otto', '--in', OTTO, '--out', under), names('--out'));
+  await assert.rejects(iob('generate', '--subjects', '5', '--days', '1', '--seed', '1', '--out', under), names('--out'));
+  await assert.rejects(iob('generate', '--subjects', '5', '--days', '1', '--seed', '1', '--out', join(dir, 'fine.csv'), '--catalog', join(file, 'items.csv')), names('--catalog'));
+});
+
 test('iob convert refuses an unknown format, a missing input, the input as output, and the wrong format', async () => {
   const attempts: [string[], RegExp][] = [
     [['--from', 'csv', '--in', OTTO, '--out', join(dir, 'x.csv')], /unknown input format/],
