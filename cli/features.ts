@@ -99,6 +99,12 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     });
     replay.stop();
 
+    const clash = labelFile.header.find((name) => result.columns.includes(name));
+    if (clash !== undefined) {
+      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}, line 1: column ${clash} is also a feature (is this a built training set? pass the labels alone)`, [
+        { path: '--labels', reason: 'feature_column', message: `has the feature column ${clash}` },
+      ]);
+    }
     // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
     let chunk = trainingHeaderLine(labelFile.header, result.columns) + '\n';
     for (let i = 0; i < kept.length; i++) {

@@ -157,3 +157,13 @@ test('--events and --from-stream together are refused (the stream used to win si
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /--events or --from-stream, not both/);
 });
+
+test('a built training set passed back as --labels is refused naming a feature column it already has (no duplicate columns)', () => {
+  const labels = labelFile('labels-first.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const built = join(dir, 'built.csv');
+  assert.equal(build(labels, built).status, 0);
+  const run = build(built, join(dir, 'built-again.csv'));
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /built\.csv, line 1: column subject\.view_count_1h is also a feature/);
+  assert.equal(existsSync(join(dir, 'built-again.csv')), false);
+});
