@@ -28,7 +28,8 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) process.exit(err.exitCode);
     if (isIobError(err)) {
       process.stderr.write(`iob: ${err.message}\n`);
-      for (const p of err.problems) process.stderr.write(`  ${p.path || '(input)'}: ${p.message}\n`);
+      // A problem the message already spells out (a file's line and reason) is not printed a second time.
+      for (const p of err.problems) if (!err.message.includes(p.message)) process.stderr.write(`  ${p.path || '(input)'}: ${p.message}\n`);
       process.exit(2);
     }
     if (isNatsConnectError(err)) {

@@ -167,3 +167,15 @@ test('a built training set passed back as --labels is refused naming a feature c
   assert.match(run.stderr, /built\.csv, line 1: column subject\.view_count_1h is also a feature/);
   assert.equal(existsSync(join(dir, 'built-again.csv')), false);
 });
+
+test('an error whose message already says it all is printed once, not again as its problem line', () => {
+  const empty = join(dir, 'empty-events.csv');
+  writeFileSync(empty, '');
+  const labels = labelFile('labels-empty-events.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const env: NodeJS.ProcessEnv = { ...process.env, IOB_DATA_DIR: join(dir, 'data') };
+  delete env.NATS_URL;
+  const run = spawnSync(process.execPath, [IOB_BIN, 'features', 'build', '--events', empty, '--labels', labels, '--out', join(dir, 'never.csv')], { env, encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  const errors = run.stderr.split('\n').filter((l) => /the file is empty/.test(l));
+  assert.deepEqual(errors, [`iob: ${empty}: line 1: the file is empty: a canonical CSV file starts with a header line`]);
+});
