@@ -2,7 +2,7 @@
 import type { TestContext } from 'node:test';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, loadConfig, startEngine, type ApiKey, type Config, type Engine, type Purpose } from '../../engine/index.ts';
+import { createLogger, loadConfig, startEngine, startNatsServer, type ApiKey, type Config, type Engine, type Purpose } from '../../engine/index.ts';
 import { buildApp, type AppOptions } from '../../serving/app.ts';
 import { defer, startTestNats, tempDir } from './nats.ts';
 
@@ -22,6 +22,8 @@ export interface TestStack {
   /** Every log line written, for canary scans. */
   logs: string[];
   natsStoreDir: string;
+  /** Stops the stack's nats-server (an outage); the function it returns starts it again on the same port and store. */
+  stopNats(): Promise<() => Promise<void>>;
 }
 
 /** `appOptions` passes serving options through (e.g. a model `registry`). */
@@ -47,7 +49,14 @@ export async function startTestStack(
     await app.close();
     await engine.close();
   });
-  return { engine, app, config, logs, natsStoreDir: nats.storeDir };
+  const stopNats = async () => {
+    await nats.stop();
+    return async () => {
+      const again = await startNatsServer({ storeDir: nats.storeDir, port: nats.port });
+      defer(t, () => again.stop());
+    };
+  };
+  return { engine, app, config, logs, natsStoreDir: nats.storeDir, stopNats };
 }
 
 /** Records grants effective from the epoch, so every event of the test qualifies. */

@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Writable } from 'node:stream';
-import { createLogger, loadConfig, startEngine, startNatsServer } from '../../engine/index.ts';
-import { buildApp } from '../../serving/app.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
-import { bearer, grantPersonalization, TEST_KEYS } from '../helpers/engine.ts';
-import { defer, tempDir } from '../helpers/nats.ts';
+import { bearer, grantPersonalization, startTestStack } from '../helpers/engine.ts';
+import { tempDir } from '../helpers/nats.ts';
 import { registerStoreIntentModel } from '../models/store-intent-model.ts';
 
 test('broker outage: readiness turns false, ingest answers 503 with Retry-After, scoring answers from memory, and all recover', async (t) => {
-  const storeDir = tempDir(t, 'iob-nats-');
-  let server = await startNatsServer({ storeDir });
-  const port = server.port;
-  defer(t, () => server.stop());
-  const config = loadConfig({}, { natsUrl: server.url, dataDir: tempDir(t), apiKeys: TEST_KEYS, logLevel: 'warn' });
-  const log = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
-  const engine = await startEngine({ config, log });
   const registry = tempDir(t, 'iob-registry-');
   await registerStoreIntentModel(registry, 'v1', { seed: 1, promote: true });
-  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: 100, bodyLimitBytes: 1 << 20, registry, modelPollMs: 100 });
-  defer(t, async () => {
-    await app.close();
-    await engine.close();
-  });
+  const { engine, app, stopNats } = await startTestStack(t, {}, { registry, modelPollMs: 100 });
   await grantPersonalization(engine, 'u1');
   const post = (id: string) =>
     app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [{ id, ts: Date.now(), subject: 'u1', type: 'view' }] } });
@@ -33,7 +19,7 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   const scoredBefore = await score();
   assert.equal(scoredBefore.statusCode, 200, scoredBefore.body);
   assert.equal(scoredBefore.json().personalized, true);
-  await server.stop();
+  const restartNats = await stopNats();
   await waitUntil(() => !engine.isReady(), 5000, 'the engine to notice the outage');
 
   const ready = await app.inject({ url: '/readyz' });
@@ -50,7 +36,7 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   assert.equal(scoredDuring.json().score, scoredBefore.json().score);
   assert.equal(scoredDuring.json().personalized, true);
 
-  server = await startNatsServer({ storeDir, port });
+  await restartNats();
   await waitUntil(() => engine.isReady(), 10_000, 'the engine to reconnect');
   const after = await post('after');
   assert.equal(after.statusCode, 200);

@@ -6,26 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Writable } from 'node:stream';
-import { createLogger, loadConfig, startEngine, startNatsServer } from '../../engine/index.ts';
-import { buildApp } from '../../serving/app.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
-import { bearer, TEST_KEYS } from '../helpers/engine.ts';
-import { defer, tempDir } from '../helpers/nats.ts';
+import { bearer, startTestStack } from '../helpers/engine.ts';
 
 test('broker outage: consent changes, export, erasure, catalog and audit answer 503 IOB_ERR_UNAVAILABLE with Retry-After', async (t) => {
-  const storeDir = tempDir(t, 'iob-nats-');
-  let server = await startNatsServer({ storeDir });
-  const port = server.port;
-  defer(t, () => server.stop());
-  const config = loadConfig({}, { natsUrl: server.url, dataDir: tempDir(t), apiKeys: TEST_KEYS, logLevel: 'warn' });
-  const log = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
-  const engine = await startEngine({ config, log });
-  const app = await buildApp({ engine, apiKeys: TEST_KEYS, log, maxBatch: 100, bodyLimitBytes: 1 << 20 });
-  defer(t, async () => {
-    await app.close();
-    await engine.close();
-  });
+  const { engine, app, stopNats } = await startTestStack(t);
   const requests = {
     'PUT /v1/consent/:subject': () => app.inject({ method: 'PUT', url: '/v1/consent/someone', headers: bearer('consent'), payload: { purposes: { analytics: true }, source: 'cmp' } }),
     'GET /v1/subjects/:subject/export': () => app.inject({ url: '/v1/subjects/someone/export', headers: bearer('admin') }),
@@ -35,7 +20,7 @@ test('broker outage: consent changes, export, erasure, catalog and audit answer 
   };
   for (const [key, send] of Object.entries(requests)) assert.equal((await send()).statusCode, 200, `${key} before the outage`);
 
-  await server.stop();
+  const restartNats = await stopNats();
   await waitUntil(() => !engine.isReady(), 5000, 'the engine to notice the outage');
   for (const [key, send] of Object.entries(requests)) {
     const res = await send();
@@ -48,7 +33,7 @@ test('broker outage: consent changes, export, erasure, catalog and audit answer 
   // answered from memory: the consent view
   assert.equal((await app.inject({ url: '/v1/consent/someone', headers: bearer('consent') })).statusCode, 200);
 
-  server = await startNatsServer({ storeDir, port });
+  await restartNats();
   await waitUntil(() => engine.isReady(), 10_000, 'the engine to reconnect');
   for (const [key, send] of Object.entries(requests)) assert.equal((await send()).statusCode, 200, `${key} after the outage`);
 });
