@@ -8,6 +8,7 @@
  * deleted, so the bucket always equals the last file loaded.
  */
 import type { JetStreamClient, KV } from 'nats';
+import { followKv } from './kv-follower.ts';
 import { z } from 'zod';
 
 export const CATALOG_BUCKET = 'IOB_CATALOG';
@@ -146,25 +147,20 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
   let version = 0;
   const waiters = new Set<() => void>();
   const listeners = new Set<(id: string, entry: CatalogEntry | undefined) => void>();
-  let initialized!: () => void;
-  const ready = new Promise<void>((r) => (initialized = r));
-  const watcher = await kv.watch({ initializedFn: () => initialized() });
-  const loop = (async () => {
-    for await (const e of watcher) {
-      const id = idOfKey(e.key);
-      if (e.operation === 'PUT' && e.value.length > 0) {
-        const parsed = CatalogEntrySchema.safeParse(safeJson(dec.decode(e.value)));
-        if (parsed.success) local.set(id, parsed.data);
-        else {
-          local.delete(id);
-          options.onBadEntry?.(e.key);
-        }
-      } else local.delete(id);
-      version++;
-      for (const l of listeners) l(id, local.get(id));
-      for (const w of waiters) w();
-    }
-  })();
+  const follower = await followKv(js, kv, (e) => {
+    const id = idOfKey(e.key);
+    if (e.operation === 'PUT' && e.value.length > 0) {
+      const parsed = CatalogEntrySchema.safeParse(safeJson(dec.decode(e.value)));
+      if (parsed.success) local.set(id, parsed.data);
+      else {
+        local.delete(id);
+        options.onBadEntry?.(e.key);
+      }
+    } else local.delete(id);
+    version++;
+    for (const l of listeners) l(id, local.get(id));
+    for (const w of waiters) w();
+  });
   return {
     get: (id) => local.get(id),
     get size() {
@@ -192,7 +188,7 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
       return report;
     },
     replace: (entries) => store.replace(entries),
-    synced: () => ready,
+    synced: () => follower.ready,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -213,10 +209,7 @@ export async function watchCatalog(js: JetStreamClient, options: { replicas?: nu
         waiters.add(check);
       });
     },
-    async close() {
-      watcher.stop();
-      await loop.catch(() => undefined);
-    },
+    close: () => follower.stop(),
   };
 }
 

@@ -3,6 +3,7 @@
  * set. Every training-set build excludes them, so a rebuilt set never brings an erased person back.
  */
 import type { JetStreamClient, KV } from 'nats';
+import { followKv } from './kv-follower.ts';
 
 export const ERASURE_BUCKET = 'IOB_ERASURES';
 
@@ -22,23 +23,12 @@ export interface ErasureListOptions {
 export async function openErasureList(js: JetStreamClient, options: ErasureListOptions = {}): Promise<ErasureList> {
   const kv: KV = await js.views.kv(ERASURE_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
   const erased = new Set<string>();
-  let initialized!: () => void;
-  const ready = new Promise<void>((r) => (initialized = r));
-  let live = false;
-  const watcher = await kv.watch({
-    initializedFn: () => {
-      live = true;
-      initialized();
-    },
+  const follower = await followKv(js, kv, (e, live) => {
+    if (e.operation !== 'PUT') return;
+    erased.add(e.key);
+    if (live) options.onErased?.(e.key);
   });
-  const loop = (async () => {
-    for await (const e of watcher) {
-      if (e.operation !== 'PUT') continue;
-      erased.add(e.key);
-      if (live) options.onErased?.(e.key);
-    }
-  })();
-  await ready;
+  await follower.ready;
   const enc = new TextEncoder();
   return {
     has: (sid) => erased.has(sid),
@@ -48,9 +38,6 @@ export async function openErasureList(js: JetStreamClient, options: ErasureListO
       options.onErased?.(sid);
     },
     all: () => [...erased],
-    async close() {
-      watcher.stop();
-      await loop.catch(() => undefined);
-    },
+    close: () => follower.stop(),
   };
 }

@@ -121,9 +121,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const scope = req.routeOptions.config.scope;
     if (scope) req.principal = keyring.authorize(req, scope);
   });
-  // Sec-GPC: 1 on a request that names a subject is an opt-out of personalization for that subject.
+  // Sec-GPC: 1 on a request that names a subject is an opt-out of personalization for that subject. While
+  // the store is known to be out of reach the opt-out cannot be recorded; the request is still answered
+  // (the scoring routes honour the header itself: no personalization), not held for the client's timeout,
+  // and the browser sends the header again with the next request, which records it once the store is back.
   app.addHook('preHandler', async (req) => {
-    if (req.headers['sec-gpc'] !== '1' || !req.principal) return;
+    if (req.headers['sec-gpc'] !== '1' || !req.principal || !options.engine.isReady()) return;
     const subject = (req.params as { subject?: unknown } | undefined)?.subject ?? (req.body as { subject?: unknown } | undefined)?.subject;
     if (typeof subject === 'string' && subject.length > 0) await options.engine.subjects.recordGpc(subject, req.principal.id);
   });

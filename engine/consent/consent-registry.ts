@@ -3,7 +3,8 @@
  * watches the bucket and keeps a local map, so a check on the scoring hot path is a map lookup, and a
  * change made through any replica reaches all of them without a restart (KV watch push).
  */
-import type { JetStreamClient, KV, QueuedIterator, KvEntry } from 'nats';
+import type { JetStreamClient, KV, KvEntry } from 'nats';
+import { followKv } from '../kv-follower.ts';
 import type { Purpose } from '../purposes.ts';
 import { allowedAt, withChanges, type ConsentChange, type ConsentRecord } from './consent-record.ts';
 
@@ -46,21 +47,15 @@ export async function openConsentRegistry(js: JetStreamClient, options: { replic
   /** the last revision the watch applied per key (the watch may deliver a write before its writer resumes) */
   const applied = new Map<string, number>();
   const listeners = new Set<ConsentListener>();
-  let initialized!: () => void;
-  const ready = new Promise<void>((r) => (initialized = r));
-
-  const watcher: QueuedIterator<KvEntry> = await kv.watch({ initializedFn: () => initialized() });
-  const loop = (async () => {
-    for await (const entry of watcher) {
-      const before = local.get(entry.key);
-      const after = decode(entry);
-      if (after) local.set(entry.key, after);
-      else local.delete(entry.key);
-      for (const l of listeners) l(entry.key, before, after);
-      applied.set(entry.key, entry.revision);
-      for (const w of pending) if (w.key === entry.key && entry.revision >= w.revision) w.done();
-    }
-  })();
+  const follower = await followKv(js, kv, (entry) => {
+    const before = local.get(entry.key);
+    const after = decode(entry);
+    if (after) local.set(entry.key, after);
+    else local.delete(entry.key);
+    for (const l of listeners) l(entry.key, before, after);
+    applied.set(entry.key, entry.revision);
+    for (const w of pending) if (w.key === entry.key && entry.revision >= w.revision) w.done();
+  });
 
   /** Resolves once the watch has applied `revision` of `key` (or after a bound, should the watch lag). */
   function seen(key: string, revision: number): Promise<void> {
@@ -116,13 +111,10 @@ export async function openConsentRegistry(js: JetStreamClient, options: { replic
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    synced: () => ready,
+    synced: () => follower.ready,
     get size() {
       return local.size;
     },
-    async close() {
-      watcher.stop();
-      await loop.catch(() => undefined);
-    },
+    close: () => follower.stop(),
   };
 }

@@ -5,7 +5,7 @@ import { bearer, grantPersonalization, startTestStack } from '../helpers/engine.
 import { tempDir } from '../helpers/nats.ts';
 import { registerStoreIntentModel } from '../models/store-intent-model.ts';
 
-test('broker outage: readiness turns false, ingest answers 503 with Retry-After, scoring answers from memory, and all recover', async (t) => {
+test('broker outage: readiness turns false, ingest answers 503 with Retry-After, scoring answers from memory (Sec-GPC honoured without waiting), and all recover', async (t) => {
   const registry = tempDir(t, 'iob-registry-');
   await registerStoreIntentModel(registry, 'v1', { seed: 1, promote: true });
   const { engine, app, stopNats } = await startTestStack(t, {}, { registry, modelPollMs: 100 });
@@ -35,6 +35,12 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   assert.equal(scoredDuring.statusCode, 200, scoredDuring.body);
   assert.equal(scoredDuring.json().score, scoredBefore.json().score);
   assert.equal(scoredDuring.json().personalized, true);
+  // Sec-GPC: 1 cannot be recorded now; the answer honours it at once instead of waiting for the store.
+  const optedOut = await app.inject({ method: 'POST', url: '/v1/intent', headers: { ...bearer('score'), 'sec-gpc': '1' }, payload: { subject: 'u1' } });
+  assert.equal(optedOut.statusCode, 200, optedOut.body);
+  assert.equal(optedOut.json().personalized, false);
+  assert.equal(optedOut.json().note, 'no_consent');
+  assert.equal(engine.consent.allowed(engine.pseudonymize('subject', 'u1'), 'personalization'), true, 'nothing recorded during the outage');
 
   await restartNats();
   await waitUntil(() => engine.isReady(), 10_000, 'the engine to reconnect');
@@ -44,4 +50,11 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   assert.equal(seq, 2, 'the stream survived the restart and nothing was written during the outage');
   await engine.waitForSeq(seq, 10_000);
   assert.equal(engine.features.readRecord('subject', engine.pseudonymize('subject', 'u1'))['subject.view_count_1h'], 2);
+  // With the store back, the next Sec-GPC request records the opt-out, and this process reads its own write
+  // at once: the consent watch was re-made on the reconnect (engine/kv-follower.ts). Before, it waited for
+  // nats.js to miss the old watch's heartbeats, ~12 s, and kept personalizing meanwhile.
+  const recorded = await app.inject({ method: 'POST', url: '/v1/intent', headers: { ...bearer('score'), 'sec-gpc': '1' }, payload: { subject: 'u1' } });
+  assert.equal(recorded.statusCode, 200, recorded.body);
+  assert.equal(engine.consent.allowed(engine.pseudonymize('subject', 'u1'), 'personalization'), false, 'the opt-out is in the local view when the request returns');
+  assert.equal((await score()).json().personalized, false);
 });
