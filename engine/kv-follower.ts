@@ -57,6 +57,8 @@ export async function followKv(js: JetStreamClient, kv: KV, apply: (entry: KvEnt
         watcher?.stop();
         await loop.catch(() => undefined);
         if (!stopped) await follow().catch(() => undefined);
+        // stopped while the new watch was being made: it must not outlive the follower
+        if (stopped) watcher?.stop();
       }
     })().catch(() => undefined);
   }
