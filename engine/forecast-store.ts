@@ -10,6 +10,7 @@
  */
 import { pack, unpack } from 'msgpackr';
 import type { JetStreamClient, ObjectStore } from 'nats';
+import { onReconnect } from './kv-follower.ts';
 import type { Logger } from './logger.ts';
 
 export const FORECAST_BUCKET = 'IOB_FORECASTS';
@@ -94,13 +95,25 @@ export async function openForecastStore(js: JetStreamClient, options: { replicas
     if (blob) install(unpack(blob) as ForecastDocument);
   };
   await load();
-  const watcher = await os.watch({ ignoreDeletes: true });
-  const loop = (async () => {
-    for await (const info of watcher) {
-      if (info === null || info.name !== OBJECT || info.deleted) continue;
-      await load().catch((err) => options.log?.warn({ err }, 'forecast document could not be loaded; keeping the previous one'));
-    }
-  })().catch((err) => options.log?.warn({ err }, 'forecast store watch ended; the current document keeps serving'));
+  let watcher: Awaited<ReturnType<ObjectStore['watch']>>;
+  let loop: Promise<void>;
+  const watch = async () => {
+    const w = (watcher = await os.watch({ ignoreDeletes: true }));
+    loop = (async () => {
+      for await (const info of w) {
+        if (info === null || info.name !== OBJECT || info.deleted) continue;
+        await load().catch((err) => options.log?.warn({ err }, 'forecast document could not be loaded; keeping the previous one'));
+      }
+    })().catch((err) => options.log?.warn({ err }, 'forecast store watch ended; the current document keeps serving'));
+  };
+  await watch();
+  // A restarted broker no longer has the watch's consumer (engine/kv-follower.ts says why): make it again;
+  // it starts with the current document, which `install` takes only if it is newer.
+  const stopWatching = onReconnect(js, async () => {
+    watcher.stop();
+    await loop;
+    await watch();
+  });
 
   const store: ForecastStore = {
     current: () => doc,
@@ -123,6 +136,7 @@ export async function openForecastStore(js: JetStreamClient, options: { replicas
       return () => listeners.delete(listener);
     },
     async close() {
+      stopWatching();
       watcher.stop();
       await loop;
     },

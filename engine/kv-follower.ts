@@ -1,5 +1,5 @@
 /**
- * A NATS KV bucket followed into local state, across broker restarts.
+ * A NATS KV bucket followed into local state, across broker restarts (and `onReconnect`, for other watches).
  *
  * nats.js watches a bucket through an ordered push consumer. When the server restarts, that consumer is
  * gone, and the client only notices after missing its idle heartbeats: measured here, a consent change
@@ -47,28 +47,42 @@ export async function followKv(js: JetStreamClient, kv: KV, apply: (entry: KvEnt
   };
   await follow();
 
+  const stopFollowing = onReconnect(js, async () => {
+    watcher?.stop();
+    await loop.catch(() => undefined);
+    if (!stopped) await follow().catch(() => undefined);
+    // stopped while the new watch was being made: it must not outlive the follower
+    if (stopped) watcher?.stop();
+  });
+
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      stopFollowing();
+      watcher?.stop();
+      await loop.catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Runs `fn` after each reconnect of the JetStream client's connection, one run at a time, until the
+ * returned function is called: for watches that must be made again after a broker restart.
+ */
+export function onReconnect(js: JetStreamClient, fn: () => Promise<void>): () => void {
+  let stopped = false;
   // nats.js keeps the connection on its JetStream client (its own KV code reads it there).
   const nc = (js as unknown as { nc?: NatsConnection }).nc;
   if (nc) {
     void (async () => {
       for await (const status of nc.status()) {
         if (stopped) return;
-        if (status.type !== 'reconnect') continue;
-        watcher?.stop();
-        await loop.catch(() => undefined);
-        if (!stopped) await follow().catch(() => undefined);
-        // stopped while the new watch was being made: it must not outlive the follower
-        if (stopped) watcher?.stop();
+        if (status.type === 'reconnect') await fn().catch(() => undefined);
       }
     })().catch(() => undefined);
   }
-
-  return {
-    ready,
-    async stop() {
-      stopped = true;
-      watcher?.stop();
-      await loop.catch(() => undefined);
-    },
+  return () => {
+    stopped = true;
   };
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connect } from 'nats';
+import { openForecastStore, type ForecastDocument } from '../../engine/index.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
 import { bearer, grantPersonalization, startTestStack } from '../helpers/engine.ts';
-import { tempDir } from '../helpers/nats.ts';
+import { defer, tempDir } from '../helpers/nats.ts';
 import { registerStoreIntentModel } from '../models/store-intent-model.ts';
 
 test('broker outage: readiness turns false, ingest answers 503 with Retry-After, scoring answers from memory (Sec-GPC honoured without waiting), and all recover', async (t) => {
@@ -57,4 +59,14 @@ test('broker outage: readiness turns false, ingest answers 503 with Retry-After,
   assert.equal(recorded.statusCode, 200, recorded.body);
   assert.equal(engine.consent.allowed(engine.pseudonymize('subject', 'u1'), 'personalization'), false, 'the opt-out is in the local view when the request returns');
   assert.equal((await score()).json().personalized, false);
+  // A forecast refresh published by another process right after the restart reaches this one's store: its
+  // object-store watch was made again on the reconnect too (the old one waited ~12 s for its heartbeats).
+  const nc = await connect({ servers: engine.config.natsUrl });
+  defer(t, () => nc.close());
+  const publisher = await openForecastStore(nc.jetstream());
+  defer(t, () => publisher.close());
+  const doc: ForecastDocument = { generatedAt: new Date().toISOString(), freq: 'day', horizon: 1, source: 'test', model: { version: 'f1', holdout: {} }, series: [] };
+  await publisher.publish(doc);
+  await engine.forecasts.waitFor(doc.generatedAt, 5000);
+  assert.equal(engine.forecasts.current()?.generatedAt, doc.generatedAt);
 });
