@@ -8,19 +8,13 @@
  * over random keys and messages.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { instantiateWasm, type WasmMemory } from './wasm-module.ts';
 
 interface Sha256Kernel {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   compress(state: number, block: number): void;
   hmac(length: number): void;
 }
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-let compiled: object | undefined;
 
 // The kernel's memory layout (engine/sha256.wat).
 const INNER = 256;
@@ -34,8 +28,7 @@ const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b0568
 export type KeyedHmac = (message: string) => string;
 
 export function createKeyedHmac(key: Uint8Array, { bytes = 32, encoding = 'hex' }: { bytes?: number; encoding?: BufferEncoding } = {}): KeyedHmac {
-  compiled ??= new wasm.Module(readFileSync(new URL('./sha256.wasm', import.meta.url)));
-  const kernel = new wasm.Instance(compiled).exports as Sha256Kernel;
+  const kernel = instantiateWasm<Sha256Kernel>(new URL('./sha256.wasm', import.meta.url));
   // A view of the kernel's memory; a grow detaches it, so it is taken again after one.
   let memory = Buffer.from(kernel.memory.buffer);
   const words = new Int32Array(kernel.memory.buffer);
