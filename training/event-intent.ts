@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { assignSessions, buildPointInTimeRows, DEFAULT_SESSION_GAP_MS, type Entity, type FeatureEvent, type LabelRow, type Purpose } from '../engine/index.ts';
+import { assignSessions, buildPointInTimeRows, DEFAULT_SESSION_GAP_MS, type Entity, EventColumns, type FeatureEvent, type LabelRow, type Purpose } from '../engine/index.ts';
 import type { Matrix } from '../models/matrix.ts';
 import { DEFAULT_INTENT_RECIPE, type IntentDataset, type IntentRecipe } from './intent-recipe.ts';
 import type { Fold } from './splits.ts';
@@ -43,16 +43,20 @@ export interface EventIntentRows {
 export type PurposeGate = (sid: string, purpose: Purpose, ts: number) => boolean;
 
 /** Scoring points, labels and point-in-time features of pseudonymous feature events, split by time. */
-export function eventIntentRows(allEvents: readonly FeatureEvent[], testFraction: number, admits?: PurposeGate): EventIntentRows {
+export function eventIntentRows(input: EventColumns | readonly FeatureEvent[], testFraction: number, admits?: PurposeGate): EventIntentRows {
   if (!(testFraction > 0 && testFraction < 1)) throw new RangeError('the test fraction must be in (0, 1)');
-  const events = admits ? allEvents.filter((e) => admits(e.sid, 'personalization', e.ts)) : allEvents;
+  const allEvents = input instanceof EventColumns ? input : EventColumns.from(input);
+  const events = admits ? allEvents.filter((i) => admits(allEvents.subjectAt(i), 'personalization', allEvents.ts[i]!)) : allEvents;
   const sessions = assignSessions(events, DEFAULT_SESSION_GAP_MS);
   const sessionCount = sessions.start.length;
   const lastPurchase = new Float64Array(sessionCount).fill(-Infinity);
-  events.forEach((e, i) => {
+  const n = events.length;
+  const ts = events.ts;
+  const purchase = events.types.values.indexOf('purchase');
+  for (let i = 0; i < n; i++) {
     const s = sessions.session[i]!;
-    if (e.type === 'purchase' && e.ts > lastPurchase[s]!) lastPurchase[s] = e.ts;
-  });
+    if (events.type[i] === purchase && ts[i]! > lastPurchase[s]!) lastPurchase[s] = ts[i]!;
+  }
 
   const starts = Float64Array.from(sessions.start).sort();
   const testFrom = starts[Math.min(starts.length - 1, Math.round(starts.length * (1 - testFraction)))] ?? Infinity;
@@ -66,21 +70,19 @@ export function eventIntentRows(allEvents: readonly FeatureEvent[], testFraction
   }
 
   const points: number[] = [];
-  events.forEach((e, i) => {
-    if (e.type !== 'purchase') points.push(i);
-  });
+  for (let i = 0; i < n; i++) if (events.type[i] !== purchase) points.push(i);
   const labels = new Uint8Array(points.length);
   const timeKey = new Float64Array(points.length);
   const trainRows: number[] = [];
   const testRows: number[] = [];
   const labelRows: LabelRow[] = points.map((i, r) => {
-    const e = events[i]!;
     const s = sessions.session[i]!;
-    labels[r] = lastPurchase[s]! > e.ts ? 1 : 0;
+    labels[r] = lastPurchase[s]! > ts[i]! ? 1 : 0;
     timeKey[r] = sessions.start[s]!;
     if (sessions.start[s]! >= testFrom) testRows.push(r);
     else if (sessions.end[s]! < testFrom) trainRows.push(r);
-    return { subject: e.sid, ts: e.ts, ...(e.ssid !== undefined ? { session: e.ssid } : {}) };
+    const session = events.sessionAt(i);
+    return { subject: events.subjectAt(i), ts: ts[i]!, ...(session !== undefined ? { session } : {}) };
   });
 
   const built = buildPointInTimeRows(events, labelRows, { entities: EVENT_INTENT_ENTITIES });

@@ -19,12 +19,12 @@ import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canon
 import {
   admittedAt,
   createPseudonymizer,
+  EventColumns,
   ensurePseudonymKey,
   IobError,
   loadConfig,
   openConsentRegistry,
   openErasureList,
-  type FeatureEvent,
   type Purpose,
   type Pseudonymizer,
 } from '../engine/index.ts';
@@ -68,7 +68,8 @@ export async function openEventScope(options: { dataDir?: string; natsUrl?: stri
 }
 
 export interface FeatureEventsRead {
-  events: FeatureEvent[];
+  /** column by column (engine/features/event-columns.ts): a file of many millions of events fits */
+  events: EventColumns;
   badRows: number;
   excludedEvents: number;
 }
@@ -83,7 +84,16 @@ export async function readFeatureEvents(
   options: { strict?: boolean; say: (line: string) => void; onEvent?: () => void },
 ): Promise<FeatureEventsRead> {
   const { pseudonymize, erased } = scope;
-  const events: FeatureEvent[] = [];
+  const events = new EventColumns();
+  // One HMAC per distinct subject: it is the costliest step of a read, and a subject has many events. (The
+  // raw ids stay in this map only while the file is read. Sessions, far more numerous and with few events
+  // each, are not worth the memory.)
+  const subjects = new Map<string, string>();
+  const subjectPseudonym = (id: string) => {
+    let p = subjects.get(id);
+    if (p === undefined) subjects.set(id, (p = pseudonymize('subject', id)));
+    return p;
+  };
   let badRows = 0;
   let excludedEvents = 0;
   let earlyEvents = 0;
@@ -101,18 +111,12 @@ export async function readFeatureEvents(
     }
     const e = row.event;
     if (e.ts < LIKELY_SECONDS_BELOW_MS && earlyEvents++ === 0) firstEarlyLine = row.line;
-    const sid = pseudonymize('subject', e.subject);
+    const sid = subjectPseudonym(e.subject);
     if (erased(sid)) {
       excludedEvents++;
       continue;
     }
-    const fe: FeatureEvent = { ts: e.ts, sid, type: e.type };
-    if (e.session !== undefined) fe.ssid = pseudonymize('session', e.session);
-    if (e.item !== undefined) fe.item = e.item;
-    if (e.category !== undefined) fe.category = e.category;
-    if (e.price !== undefined) fe.price = e.price;
-    if (e.quantity !== undefined) fe.quantity = e.quantity;
-    events.push(fe);
+    events.push({ ts: e.ts, sid, type: e.type, ssid: e.session === undefined ? undefined : pseudonymize('session', e.session), item: e.item, category: e.category, price: e.price, quantity: e.quantity });
     options.onEvent?.();
   }
   if (badRows > BAD_ROWS_SHOWN) options.say(`… ${badRows - BAD_ROWS_SHOWN} more bad rows skipped (${badRows} in all)`);

@@ -17,6 +17,7 @@
  * pseudonymizer); this module does no I/O.
  */
 import { ENTITIES, type Entity } from './definitions.ts';
+import { EventColumns } from './event-columns.ts';
 import { FeatureStore, type FeatureEvent, type FeatureStoreOptions } from './online-store.ts';
 import { sessionKey } from './sessions.ts';
 
@@ -51,8 +52,10 @@ export interface TrainingRows {
   store: FeatureStore;
 }
 
-export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
+/** `events`: columns, or an array (converted to columns first: big inputs should arrive as columns). */
+export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
   const { entities: wanted, onProgress, ...storeOptions } = options;
+  const events = input instanceof EventColumns ? input : EventColumns.from(input);
   // A label with an item but no category reads the category of the item's latest event so far: the store
   // remembers it per item slot as it applies events.
   const wantsCategory = (wanted ?? ENTITIES).includes('category') && labels.some((l) => l.item && !l.category);
@@ -67,7 +70,8 @@ export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: re
   const width = columns.length;
   const values = new Float32Array(labels.length * width);
 
-  const eventOrder = timeOrder(events.length, (i) => events[i]!.ts, 'event');
+  const eventTimes = events.ts;
+  const eventOrder = timeOrder(events.length, (i) => eventTimes[i]!, 'event');
   const labelOrder = timeOrder(labels.length, (i) => labels[i]!.ts, 'label');
   const total = events.length;
   let next = 0;
@@ -77,9 +81,9 @@ export function buildPointInTimeRows(events: readonly FeatureEvent[], labels: re
     const t = label.ts;
     // an event's position is its own index when the input is already in time order (the usual case)
     while (next < total) {
-      const event = events[eventOrder === null ? next : eventOrder[next]!]!;
-      if (event.ts > t) break;
-      store.apply(event, ++next);
+      const at = eventOrder === null ? next : eventOrder[next]!;
+      if (eventTimes[at]! > t) break;
+      store.apply(events.eventAt(at), ++next);
       if ((next & 0xffff) === 0) onProgress?.(next, total);
     }
     let offset = index * width;

@@ -16,6 +16,7 @@
  * moves a start earlier or a merge removes one, the old start is taken back out.
  */
 import { BlockLists, type BlockListsState } from './block-lists.ts';
+import type { EventColumns } from './event-columns.ts';
 import { grownLength, KeyTable, type KeyTableState } from './key-table.ts';
 import { addMember, type KeyedState } from './keyed-state.ts';
 import type { KindPlan } from './plan.ts';
@@ -390,31 +391,44 @@ export interface SessionAssignment {
  * consecutive events are more than `gapMs` apart. For offline work (training labels) where every event is
  * known; sessions are numbered in order of their key's first appearance, then time.
  */
-export function assignSessions(events: ReadonlyArray<{ ts: number; sid: string; ssid?: string }>, gapMs: number): SessionAssignment {
-  const byKey = new Map<string, number[]>();
-  events.forEach((e, i) => {
-    const key = sessionKey(e.sid, e.ssid);
-    const list = byKey.get(key);
-    if (list) list.push(i);
-    else byKey.set(key, [i]);
-  });
-  const session = new Int32Array(events.length);
+export function assignSessions(events: EventColumns, gapMs: number): SessionAssignment {
+  const n = events.length;
+  const { ts } = events;
+  // Session ids and subject lanes number apart: key k < sessions is session id k, else the lane of subject k − sessions.
+  const sessionIds = events.sessions.size;
+  const keyCount = sessionIds + events.subjects.size;
+  const keyOf = (i: number) => (events.ssid[i]! >= 0 ? events.ssid[i]! : sessionIds + events.sid[i]!);
+  // Group event indices by key (a counting sort, stable: input order within a key), keys in first-seen order.
+  const counts = new Int32Array(keyCount + 1);
+  const firstSeen: number[] = [];
+  for (let i = 0; i < n; i++) if (counts[keyOf(i)]!++ === 0) firstSeen.push(keyOf(i));
+  const offsets = new Int32Array(keyCount + 1);
+  for (let k = 0; k < keyCount; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
+  const order = new Int32Array(n);
+  const fill = offsets.slice(0, keyCount);
+  for (let i = 0; i < n; i++) order[fill[keyOf(i)]!++] = i;
+
+  const session = new Int32Array(n);
   const start: number[] = [];
   const end: number[] = [];
   const key: string[] = [];
-  for (const [k, list] of byKey) {
-    list.sort((a, b) => events[a]!.ts - events[b]!.ts || a - b);
+  for (const k of firstSeen) {
+    const group = order.subarray(offsets[k]!, offsets[k + 1]!);
+    let sorted = true;
+    for (let j = 1; sorted && j < group.length; j++) sorted = ts[group[j - 1]!]! <= ts[group[j]!]!;
+    if (!sorted) group.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    const name = k < sessionIds ? events.sessions.values[k]! : sessionKey(events.subjects.values[k - sessionIds]!);
     let last = -Infinity;
-    for (const i of list) {
-      const ts = events[i]!.ts;
-      if (ts > last + gapMs) {
-        start.push(ts);
-        end.push(ts);
-        key.push(k);
+    for (const i of group) {
+      const t = ts[i]!;
+      if (t > last + gapMs) {
+        start.push(t);
+        end.push(t);
+        key.push(name);
       }
-      end[end.length - 1] = ts;
+      end[end.length - 1] = t;
       session[i] = start.length - 1;
-      last = ts;
+      last = t;
     }
   }
   return { session, start: Float64Array.from(start), end: Float64Array.from(end), key };

@@ -1,0 +1,156 @@
+/**
+ * Feature events held column by column, for the batch paths that keep a whole event file in memory
+ * (`iob features build`, `iob train intent --events`).
+ *
+ * Why not an array of FeatureEvent objects: each one cost ~210 bytes of JS heap (the object, plus its own
+ * copy of every id string), so the heap's 4 GB limit ended a build at ~15 million events with a V8
+ * out-of-memory crash — a tenth of the Taobao log. Here an event is 41 bytes of typed arrays (outside the
+ * heap), and each distinct subject, session, item and category string is kept once.
+ *
+ * Readers replay events through `eventAt`, which fills one reused FeatureEvent: whoever is given it (the
+ * feature store's `apply`) reads its fields and keeps none of the object.
+ */
+import type { FeatureEvent } from './online-store.ts';
+
+const NONE = -1;
+
+/** Distinct strings, each stored once, numbered in order of first appearance. */
+class Interned {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.index.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.index.set(value, id);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+function grown<T extends Float64Array | Int32Array | Uint8Array>(column: T, capacity: number): T {
+  const next = new (column.constructor as new (n: number) => T)(capacity);
+  next.set(column);
+  return next;
+}
+
+export class EventColumns {
+  length = 0;
+  /** event time, epoch ms */
+  ts: Float64Array;
+  /** per event: index into `types` */
+  type: Uint8Array;
+  /** per event: index into `subjects` */
+  sid: Int32Array;
+  /** per event: index into `sessions`, items, categories; −1 when the event has none */
+  ssid: Int32Array;
+  item: Int32Array;
+  category: Int32Array;
+  /** NaN when the event has none */
+  price: Float64Array;
+  quantity: Float64Array;
+  readonly types = new Interned();
+  readonly subjects = new Interned();
+  readonly sessions = new Interned();
+  readonly items = new Interned();
+  readonly categories = new Interned();
+  private readonly scratch: FeatureEvent = { ts: 0, sid: '', type: 'view', ssid: undefined, item: undefined, category: undefined, price: undefined, quantity: undefined };
+
+  constructor(capacity = 1024) {
+    const n = Math.max(16, capacity);
+    this.ts = new Float64Array(n);
+    this.type = new Uint8Array(n);
+    this.sid = new Int32Array(n);
+    this.ssid = new Int32Array(n);
+    this.item = new Int32Array(n);
+    this.category = new Int32Array(n);
+    this.price = new Float64Array(n);
+    this.quantity = new Float64Array(n);
+  }
+
+  static from(events: Iterable<FeatureEvent>): EventColumns {
+    const columns = new EventColumns(Array.isArray(events) ? events.length : undefined);
+    for (const e of events) columns.push(e);
+    return columns;
+  }
+
+  push(e: FeatureEvent): void {
+    const i = this.length;
+    if (i === this.ts.length) this.grow(2 * i);
+    const type = this.types.id(e.type);
+    // types are a closed list (the event contract's); this only guards the column's width
+    if (type > 255) throw new RangeError('more than 256 distinct event types');
+    this.ts[i] = e.ts;
+    this.type[i] = type;
+    this.sid[i] = this.subjects.id(e.sid);
+    // an empty session id is no session id, as everywhere in the store (sessionKey)
+    this.ssid[i] = e.ssid === undefined || e.ssid === '' ? NONE : this.sessions.id(e.ssid);
+    this.item[i] = e.item === undefined ? NONE : this.items.id(e.item);
+    this.category[i] = e.category === undefined ? NONE : this.categories.id(e.category);
+    this.price[i] = e.price ?? NaN;
+    this.quantity[i] = e.quantity ?? NaN;
+    this.length = i + 1;
+  }
+
+  /**
+   * Event `i` as a FeatureEvent: by default one object reused by every call (valid until the next call),
+   * or written into `into`.
+   */
+  eventAt(i: number, into: FeatureEvent = this.scratch): FeatureEvent {
+    into.ts = this.ts[i]!;
+    into.type = this.types.values[this.type[i]!] as FeatureEvent['type'];
+    into.sid = this.subjects.values[this.sid[i]!]!;
+    into.ssid = this.sessionAt(i);
+    const item = this.item[i]!;
+    into.item = item === NONE ? undefined : this.items.values[item];
+    const category = this.category[i]!;
+    into.category = category === NONE ? undefined : this.categories.values[category];
+    const price = this.price[i]!;
+    into.price = price === price ? price : undefined;
+    const quantity = this.quantity[i]!;
+    into.quantity = quantity === quantity ? quantity : undefined;
+    return into;
+  }
+
+  typeAt(i: number): string {
+    return this.types.values[this.type[i]!]!;
+  }
+
+  subjectAt(i: number): string {
+    return this.subjects.values[this.sid[i]!]!;
+  }
+
+  sessionAt(i: number): string | undefined {
+    const s = this.ssid[i]!;
+    return s === NONE ? undefined : this.sessions.values[s];
+  }
+
+  /** The events `keep` accepts, in order, as new columns (the strings are shared, not copied). */
+  filter(keep: (i: number) => boolean): EventColumns {
+    const out = new EventColumns(this.length);
+    for (let i = 0; i < this.length; i++) if (keep(i)) out.push(this.eventAt(i));
+    return out;
+  }
+
+  /** Bytes of the columns (capacity, not length), without the distinct strings. */
+  get columnBytes(): number {
+    return this.ts.length * (8 + 1 + 4 * 4 + 8 + 8);
+  }
+
+  private grow(capacity: number): void {
+    this.ts = grown(this.ts, capacity);
+    this.type = grown(this.type, capacity);
+    this.sid = grown(this.sid, capacity);
+    this.ssid = grown(this.ssid, capacity);
+    this.item = grown(this.item, capacity);
+    this.category = grown(this.category, capacity);
+    this.price = grown(this.price, capacity);
+    this.quantity = grown(this.quantity, capacity);
+  }
+}
