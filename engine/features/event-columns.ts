@@ -7,8 +7,7 @@
  * out-of-memory crash — a tenth of the Taobao log. Here an event is 41 bytes of typed arrays (outside the
  * heap), and each distinct subject, session, item and category string is kept once.
  *
- * Readers replay events through `eventAt`, which fills one reused FeatureEvent: whoever is given it (the
- * feature store's `apply`) reads its fields and keeps none of the object.
+ * Readers replay events through `eventAt`, which makes each event's FeatureEvent as it is needed.
  */
 import type { FeatureEvent } from './online-store.ts';
 
@@ -60,7 +59,6 @@ export class EventColumns {
   readonly sessions = new Interned();
   readonly items = new Interned();
   readonly categories = new Interned();
-  private readonly scratch: FeatureEvent = { ts: 0, sid: '', type: 'view', ssid: undefined, item: undefined, category: undefined, price: undefined, quantity: undefined };
 
   constructor(capacity = 1024) {
     const n = Math.max(16, capacity);
@@ -98,24 +96,22 @@ export class EventColumns {
     this.length = i + 1;
   }
 
-  /**
-   * Event `i` as a FeatureEvent: by default one object reused by every call (valid until the next call),
-   * or written into `into`.
-   */
-  eventAt(i: number, into: FeatureEvent = this.scratch): FeatureEvent {
-    into.ts = this.ts[i]!;
-    into.type = this.types.values[this.type[i]!] as FeatureEvent['type'];
-    into.sid = this.subjects.values[this.sid[i]!]!;
-    into.ssid = this.sessionAt(i);
+  /** Event `i` as a FeatureEvent (a new object: the replay's young-generation garbage, cheaper than a reused one). */
+  eventAt(i: number): FeatureEvent {
     const item = this.item[i]!;
-    into.item = item === NONE ? undefined : this.items.values[item];
     const category = this.category[i]!;
-    into.category = category === NONE ? undefined : this.categories.values[category];
     const price = this.price[i]!;
-    into.price = price === price ? price : undefined;
     const quantity = this.quantity[i]!;
-    into.quantity = quantity === quantity ? quantity : undefined;
-    return into;
+    return {
+      ts: this.ts[i]!,
+      sid: this.subjects.values[this.sid[i]!]!,
+      type: this.types.values[this.type[i]!] as FeatureEvent['type'],
+      ssid: this.sessionAt(i),
+      item: item === NONE ? undefined : this.items.values[item],
+      category: category === NONE ? undefined : this.categories.values[category],
+      price: price === price ? price : undefined,
+      quantity: quantity === quantity ? quantity : undefined,
+    };
   }
 
   typeAt(i: number): string {

@@ -41,7 +41,7 @@ test('every event comes back as it went in (an empty session id reads as none, a
       const columns = EventColumns.from(events);
       assert.equal(columns.length, events.length);
       events.forEach((e, i) => {
-        assert.deepEqual(columns.eventAt(i, {} as FeatureEvent), complete(e));
+        assert.deepEqual(columns.eventAt(i), complete(e));
         assert.equal(columns.subjectAt(i), e.sid);
         assert.equal(columns.typeAt(i), e.type);
         assert.equal(sessionKey(columns.subjectAt(i), columns.sessionAt(i)), sessionKey(e.sid, e.ssid));
@@ -62,7 +62,7 @@ test('filter keeps the accepted events in order', () => {
   const events: FeatureEvent[] = Array.from({ length: 50 }, (_, i) => ({ ts: i, sid: `s${i % 4}`, type: i % 5 ? 'view' : 'purchase', price: i }));
   const kept = EventColumns.from(events).filter((i) => i % 3 === 0);
   assert.deepEqual(
-    Array.from({ length: kept.length }, (_, i) => kept.eventAt(i, {} as FeatureEvent)),
+    Array.from({ length: kept.length }, (_, i) => kept.eventAt(i)),
     events.filter((_, i) => i % 3 === 0).map(complete),
   );
 });
