@@ -14,6 +14,7 @@ export function register(program: Command) {
     .command('intent')
     .description('purchase intent: --events FILE (canonical events, time split by session) or --format online-shoppers --data FILE')
     .option('--events <file>', 'canonical event file (CSV or JSONL, optionally .gz): every non-purchase event is a scoring point')
+    .option('--max-rows <n>', 'with --events: at most about n scoring points; above it whole sessions are sampled, seeded (default: 500000)')
     .option('--strict', 'refuse an input file (--events or --data) with bad rows (default: report them with line numbers and skip them)')
     .option('--nats-url <url>', 'NATS, to consult the erasure list (NATS_URL)')
     .option('--format <format>', 'input format of --data: online-shoppers')
@@ -31,6 +32,7 @@ export function register(program: Command) {
       const result = await runTrainIntent(
         {
           events: opts.events,
+          maxRows: opts.maxRows,
           strict: opts.strict === true,
           natsUrl: opts.natsUrl,
           format: opts.format,

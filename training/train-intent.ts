@@ -29,17 +29,22 @@ import { meanOf, renderIntentReport, type Evaluation } from './intent-report.ts'
 import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
 import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
 import { requireBothClasses } from './single-class.ts';
+import { optionFlag } from './option-flag.ts';
 import { splitByTime, stratifiedKFold, type Fold } from './splits.ts';
 
 export const INTENT_PURPOSES = ['personalization'] as const;
 const TASK = 'intent';
 /** Share of rows, latest by time, that form the test set when no cross-validation is asked for. */
 const TEST_FRACTION = 0.2;
+/** Scoring points an event file contributes at most by default (`--max-rows`). */
+export const DEFAULT_MAX_ROWS = 500_000;
 
 export const trainIntentOptionsSchema = z
   .object({
     /** A canonical event file: the event-level task (scoring points, point-in-time store features, time split). */
     events: z.string().min(1).optional(),
+    /** With --events: at most about this many scoring points (whole sessions sampled above it, seeded). */
+    maxRows: z.coerce.number().int().min(1000).optional(),
     /** Refuse an event file with bad rows instead of reporting and skipping them. */
     strict: z.boolean().default(false),
     /** NATS, for the erasure list (NATS_URL); without it the erasure list is not consulted, and said so. */
@@ -63,6 +68,9 @@ export const trainIntentOptionsSchema = z
     register: z.boolean().default(true),
   })
   .superRefine((o, ctx) => {
+    if (o.events === undefined && o.maxRows !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxRows'], message: '--max-rows samples the scoring points of --events; a --format data set is used whole' });
+    }
     if (o.events !== undefined) {
       if (o.format !== undefined || o.data !== undefined) ctx.addIssue({ code: 'custom', path: ['events'], message: 'pass either --events FILE or --format FORMAT --data FILE, not both' });
       if (o.cv !== undefined) ctx.addIssue({ code: 'custom', path: ['cv'], message: '--events evaluates on a time split (the latest sessions); --cv is for --format online-shoppers' });
@@ -133,7 +141,7 @@ export function parseTrainIntentOptions(raw: unknown): z.output<typeof trainInte
     throw new IobError(
       'IOB_ERR_VALIDATION',
       'invalid options for train intent',
-      parsed.error.issues.map((i) => ({ path: `--${i.path.join('.')}`, reason: i.code, message: i.message })),
+      parsed.error.issues.map((i) => ({ path: optionFlag(i.path.join('.')), reason: i.code, message: i.message })),
     );
   }
   return parsed.data;
@@ -317,15 +325,21 @@ async function eventsSource(options: ParsedOptions, file: string, say: (line: st
   const scope = await openEventScope({ dataDir: options.dataDir, natsUrl: options.natsUrl }, say);
   let read: Awaited<ReturnType<typeof readFeatureEvents>>;
   let rows: ReturnType<typeof eventIntentRows>;
+  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   try {
     read = await readFeatureEvents(file, scope, { strict: options.strict, say });
-    rows = eventIntentRows(read.events, TEST_FRACTION, scope.admits);
+    rows = eventIntentRows(read.events, TEST_FRACTION, { admits: scope.admits, maxRows, seed: options.seed });
   } finally {
     await scope.close();
   }
-  const { dataset, fold, sessions, testFrom } = rows;
+  const { dataset, fold, sessions, testFrom, sample } = rows;
   const counts = requireBothClasses(dataset.labels, 'train intent');
   const n = dataset.labels.length;
+  const sampled =
+    sample.rate < 1
+      ? `sessions sampled at ${percent(sample.rate, 1)} (seed ${options.seed}): ${n} of ${sample.points} scoring points kept (--max-rows ${maxRows})`
+      : undefined;
+  if (sampled) say(sampled);
   say(
     `data: ${read.events.length} events (${read.badRows} bad rows skipped, ${read.excludedEvents} of erased subjects excluded, ` +
       `${scope.admits ? `${rows.gated} without personalization consent left out` : 'consent registry not consulted'}), ${sessions.total} sessions; ` +
@@ -351,6 +365,7 @@ async function eventsSource(options: ParsedOptions, file: string, say: (line: st
     train_sessions: sessions.train,
     test_sessions: sessions.test,
     straddling_sessions: sessions.straddling,
+    ...(sample.rate < 1 ? { sampled_session_rate: sample.rate, points_before_sampling: sample.points } : {}),
     validation,
   };
   return {
@@ -368,6 +383,7 @@ async function eventsSource(options: ParsedOptions, file: string, say: (line: st
     notes: [
       'Scoring points: every non-purchase event; label 1 when a purchase of the same session (session id, else the 30-minute inactivity gap) follows later.',
       `Features: the online store's subject and session views at each point's time (buildPointInTimeRows, the store's own code): ${dataset.features.join(', ')}.`,
+      ...(sampled ? [`Sample: ${sampled}; every event still feeds the features, only scoring points of unsampled sessions are left out.`] : []),
       `Erasure list: ${scope.erasuresChecked ? `consulted (${read.excludedEvents} events excluded)` : 'not consulted (no NATS_URL)'}; ` +
         `consent: ${scope.admits ? `only events admitted for personalization (${rows.gated} left out)` : 'registry not consulted (no NATS_URL)'}; ${read.badRows} bad rows skipped.`,
     ],

@@ -100,7 +100,7 @@ test('with the consent gate, only events admitted for personalization enter: fea
     { ts: T0 + 2 * MIN, sid: 'no', type: 'purchase' },
   ];
   const asked: string[] = [];
-  const rows = eventIntentRows(events, 0.2, (sid, purpose) => (asked.push(purpose), sid === 'yes'));
+  const rows = eventIntentRows(events, 0.2, { admits: (sid, purpose) => (asked.push(purpose), sid === 'yes') });
   assert.deepEqual(new Set(asked), new Set(['personalization']));
   assert.equal(rows.gated, 3);
   assert.deepEqual(Array.from(rows.dataset.labels), [1], "only 'yes' has a scoring point");
@@ -123,6 +123,39 @@ test('time split: sessions starting in the last 20% of start times are the test 
   assert.ok(!Array.from(fold.train, sidOf).includes('z') && !Array.from(fold.test, sidOf).includes('z'));
   assert.equal(fold.train.length + fold.test.length, dataset.labels.length - 4);
   for (const r of fold.train) assert.ok(dataset.timeKey[r]! < testFrom);
+});
+
+test('--max-rows samples whole sessions, seeded: kept points keep their labels and features; every event still feeds the store', () => {
+  const events: FeatureEvent[] = [];
+  for (let k = 0; k < 400; k++) {
+    const start = T0 + k * 2 * 60 * MIN;
+    for (let j = 0; j < 5; j++) events.push({ ts: start + j * MIN, sid: `u${k % 50}`, type: j === 4 && k % 3 === 0 ? 'purchase' : 'view', item: `i${j}` });
+  }
+  const whole = eventIntentRows(events, 0.2);
+  assert.equal(whole.sample.rate, 1);
+  const sampled = eventIntentRows(events, 0.2, { maxRows: 500, seed: 3 });
+  const points = whole.dataset.labels.length;
+  assert.equal(sampled.sample.points, points);
+  assert.equal(sampled.sample.rate, 500 / points);
+  const kept = sampled.dataset.labels.length;
+  assert.ok(kept > 300 && kept < 700, `about 500 points kept (${kept})`);
+  // Each point's row of the whole run, found by its features' session start and time: a kept point's label
+  // and features are those of the unsampled run, and its session is kept whole (4 or 5 points).
+  const key = (rows: typeof whole, r: number) => `${rows.dataset.timeKey[r]}:${Array.from(rows.dataset.x.data.subarray(r * rows.dataset.x.cols, (r + 1) * rows.dataset.x.cols)).join(',')}`;
+  const wholeRows = new Map(Array.from({ length: points }, (_, r) => [key(whole, r), r]));
+  const perSession = new Map<number, number>();
+  for (let r = 0; r < kept; r++) {
+    const w = wholeRows.get(key(sampled, r));
+    assert.ok(w !== undefined, 'a kept point has the features it has without sampling');
+    assert.equal(sampled.dataset.labels[r], whole.dataset.labels[w]);
+    perSession.set(sampled.dataset.timeKey[r]!, (perSession.get(sampled.dataset.timeKey[r]!) ?? 0) + 1);
+  }
+  for (const [start, n] of perSession) assert.equal(n, Array.from(whole.dataset.timeKey).filter((t) => t === start).length, `session at ${start} kept whole`);
+  assert.ok(sampled.fold.test.length > 0 && sampled.fold.train.length > 0);
+  assert.equal(sampled.sessions.total, perSession.size, 'session counts are of the sampled sessions');
+  assert.deepEqual(eventIntentRows(events, 0.2, { maxRows: 500, seed: 3 }).dataset.labels, sampled.dataset.labels, 'same seed, same sample');
+  const starts = (rows: typeof whole) => [...new Set(Array.from(rows.dataset.timeKey))].join();
+  assert.notEqual(starts(eventIntentRows(events, 0.2, { maxRows: 500, seed: 4 })), starts(sampled), 'another seed, other sessions');
 });
 
 test('real Taobao sample through `iob train intent --events --json`: the JSON line, a registered card of store feature names, statistics from training rows only', async () => {
@@ -197,7 +230,7 @@ test('bad rows are reported with their line numbers and skipped; --strict refuse
   );
 });
 
-test('an event file without purchases is refused with a clear single-class message; --cv with --events is refused', async () => {
+test('an event file without purchases is refused with a clear single-class message; --cv with --events and --max-rows without it are refused', async () => {
   const file = writeEvents('no-purchases.csv', subsetLines.filter((l) => !l.includes(',purchase,')));
   await assert.rejects(
     runTrainIntent({ events: file, dataDir: join(dir, 'single') }, quiet, { recipe: TINY }),
@@ -206,6 +239,10 @@ test('an event file without purchases is refused with a clear single-class messa
   await assert.rejects(
     runTrainIntent({ events: file, cv: 5, dataDir: join(dir, 'single') }, quiet, { recipe: TINY }),
     (err: unknown) => err instanceof IobError && err.problems?.some((p) => p.path === '--cv') === true,
+  );
+  await assert.rejects(
+    runTrainIntent({ format: 'online-shoppers', data: file, maxRows: 5000, dataDir: join(dir, 'single') }, quiet, { recipe: TINY }),
+    (err: unknown) => err instanceof IobError && err.problems?.some((p) => p.path === '--max-rows' && /--events/.test(p.message)) === true,
   );
 });
 

@@ -34,6 +34,7 @@ import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
 import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
+import { optionFlag } from '../option-flag.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
 export const OFFERS_PURPOSES = ['personalization'] as const;
@@ -97,7 +98,7 @@ export interface TrainOffersHooks {
 
 /** The command line's flag for an option: its name in kebab case, but for the one whose flag is shorter. */
 function flagOf(option: string): string {
-  return option === 'sessionGapMinutes' ? '--session-gap' : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return option === 'sessionGapMinutes' ? '--session-gap' : optionFlag(option);
 }
 
 export function parseTrainOffersOptions(raw: unknown): z.output<typeof trainOffersOptionsSchema> {
