@@ -27,6 +27,8 @@ export interface NetworkFitOptions {
 }
 
 export interface MemberFitReport {
+  /** the batch size used: the recipe's, or larger on big data (see MAX_BATCHES_PER_EPOCH) */
+  batchSize: number;
   bestEpoch: number;
   epochsRun: number;
   validationRocAuc: number;
@@ -65,6 +67,17 @@ export async function fitIntentNetwork(
   return reports;
 }
 
+/**
+ * An epoch takes at most this many optimizer steps: above `batchSize × 400` rows the batches grow instead.
+ * On the wasm backend a step is mostly op dispatch: 256 rows ~7 ms, 800 rows ~14 ms. On 320k training rows
+ * (a 1.4M-event file) two epochs of 3 members took 59 s in batches of 256 and 39 s in batches of 800, with
+ * the same test ROC-AUC (0.739 / 0.740). Small sets (the Taobao sample: 36k rows) keep the recipe's size.
+ */
+export const MAX_BATCHES_PER_EPOCH = 400;
+
+/** Rows per forward batch when scoring the validation slice after each epoch. */
+const VALIDATION_BATCH = 8192;
+
 /** Early stopping on a validation set, or a fixed number of epochs (a refit with epochs chosen before). */
 type Stopping = { x: tf.Tensor2D; y: Uint8Array } | { epochs: number };
 
@@ -88,14 +101,15 @@ async function fitMember(
   const kernels = variables.filter((v) => v.name.includes('kernel'));
   const rng = new Rng(options.seed, 0x1a7e, k);
   const order = Uint32Array.from({ length: n }, (_, i) => i);
-  let best: MemberFitReport = { bestEpoch: -1, epochsRun: 0, validationRocAuc: -Infinity };
+  const batchSize = Math.max(options.batchSize, Math.ceil(n / MAX_BATCHES_PER_EPOCH));
+  let best: MemberFitReport = { batchSize, bestEpoch: -1, epochsRun: 0, validationRocAuc: -Infinity };
   let bestWeights: tf.Tensor[] | undefined;
   try {
     const epochs = 'epochs' in stop ? Math.min(stop.epochs, options.maxEpochs) : options.maxEpochs;
     for (let epoch = 0; epoch < epochs; epoch++) {
       shuffleInPlace(order, rng);
-      for (let start = 0; start < n; start += options.batchSize) {
-        const rows = order.subarray(start, Math.min(n, start + options.batchSize));
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = order.subarray(start, Math.min(n, start + batchSize));
         tf.tidy(() => {
           const idx = tf.tensor1d(Int32Array.from(rows), 'int32');
           const xb = tf.gather(xTrain, idx);
@@ -119,14 +133,16 @@ async function fitMember(
       // Let the event loop breathe between epochs (progress bar, signals).
       await new Promise((resolve) => setImmediate(resolve));
       if ('epochs' in stop) {
-        best = { bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: Number.NaN };
+        best = { batchSize, bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: Number.NaN };
         continue;
       }
-      const valLogits = tf.tidy(() => (member.predict(stop.x) as tf.Tensor).dataSync() as Float32Array);
+      // predict's default batches of 32 each slice the input, and the wasm backend's slice copies the whole
+      // tensor out of its heap first: quadratic in validation rows (69% of a 500k-row run's time).
+      const valLogits = tf.tidy(() => (member.predict(stop.x, { batchSize: VALIDATION_BATCH }) as tf.Tensor).dataSync() as Float32Array);
       const auc = rocAuc(stop.y, valLogits);
       best.epochsRun = epoch + 1;
       if (auc > best.validationRocAuc + 1e-5) {
-        best = { bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: auc };
+        best = { batchSize, bestEpoch: epoch, epochsRun: epoch + 1, validationRocAuc: auc };
         tf.dispose(bestWeights ?? []);
         bestWeights = member.getWeights().map((w) => w.clone());
       } else if (epoch - best.bestEpoch >= options.patience) {
