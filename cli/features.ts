@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
 import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
 import { openTextSink } from '../datasets/io/text-sink.ts';
-import { buildPointInTimeRows, decodeEvent, EVENTS_STREAM, IobError, EventColumns, type LabelRow } from '../engine/index.ts';
+import { buildPointInTimeRows, decodeEvent, EventColumns, EVENTS_STREAM, IobError, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
 import { openOutput, outputFileError } from './output-error.ts';
 import { createProgress } from './progress.ts';
