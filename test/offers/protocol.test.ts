@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isIobError } from '../../engine/index.ts';
-import { DAY_MS, predictions, splitAt, splitLastDays } from '../../training/offers/protocol.ts';
+import { DAY_MS, predictions, samplePredictions, splitAt, splitLastDays } from '../../training/offers/protocol.ts';
 import { loadSessionLog, type ItemSession } from '../../training/offers/sessions.ts';
 
 const MIN = 60_000;
@@ -141,4 +141,20 @@ test('history: only the subject’s own items from before the session started', 
   const got = [...predictions({ train, test })];
   assert.deepEqual(got[0]!.query.history, [5, 6, 8]);
   assert.deepEqual(got[1]!.query.history, []);
+});
+
+test('samplePredictions: a seeded sample of whole test sessions, about the asked number of predictions; small splits unchanged', () => {
+  const train = [session([0, 1, 2, 3], 0)];
+  const test = Array.from({ length: 2000 }, (_, k) => session(k % 2 ? [0, 1, 2] : [3, 2], 1000 + k));
+  const split = splitAt([...train, ...test], 1000);
+  assert.equal(split.counts.predictions, 3000);
+  assert.equal(samplePredictions(split, 3000, 1), split, 'no more predictions than asked: the split itself');
+  const sample = samplePredictions(split, 600, 1);
+  assert.ok(sample.counts.predictions > 450 && sample.counts.predictions < 750, `about 600 predictions (${sample.counts.predictions})`);
+  assert.equal(sample.counts.predictions, [...predictions(sample)].length, 'counts match the predictions asked');
+  assert.equal(sample.counts.testSessions, sample.test.length);
+  for (const s of sample.test) assert.ok(split.test.includes(s), 'whole sessions of the split, unchanged');
+  assert.deepEqual(samplePredictions(split, 600, 1).test, sample.test, 'same seed, same sample');
+  assert.notDeepEqual(samplePredictions(split, 600, 2).test, sample.test, 'another seed, another sample');
+  assert.equal(sample.train, split.train);
 });

@@ -11,6 +11,7 @@
  * Rankers see the prefix and, for rankers that use it, the subject's own earlier items (only events before
  * the session started, all of them in training sessions): what the online state holds at serving time.
  */
+import { Rng } from '../../datasets/random.ts';
 import type { ItemSession } from './sessions.ts';
 
 export const DAY_MS = 86_400_000;
@@ -92,6 +93,21 @@ export function trainingItems(train: readonly ItemSession[]): Set<number> {
   const seen = new Set<number>();
   for (const s of train) for (const item of s.items) seen.add(item);
   return seen;
+}
+
+/**
+ * The split with a seeded sample of its test sessions, about `maxPredictions` predictions in all (the split
+ * itself when it has no more than that). Whole sessions are kept or left, so every kept prediction is asked
+ * exactly as in the full split.
+ */
+export function samplePredictions(split: SessionSplit, maxPredictions: number, seed: number): SessionSplit {
+  if (split.counts.predictions <= maxPredictions) return split;
+  const rng = new Rng(seed, 0x5a3e);
+  const rate = maxPredictions / split.counts.predictions;
+  const test = split.test.filter(() => rng.float() < rate);
+  let predictions = 0;
+  for (const s of test) predictions += s.items.length - 1;
+  return { ...split, test, counts: { ...split.counts, testSessions: test.length, predictions } };
 }
 
 /**

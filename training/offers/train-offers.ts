@@ -27,7 +27,7 @@ import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
-import { DAY_MS, HISTORY_LENGTH, evaluateRanker, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, samplePredictions, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
@@ -43,6 +43,12 @@ const TASK = 'offers';
 const FEW_PREDICTIONS = 1000;
 /** Below this many validation predictions tuning would fit noise: the default ranking is kept. */
 const MIN_VALIDATION_PREDICTIONS = 200;
+/**
+ * Tuning ranks the validation slice once per grid value (~90 times): above this many predictions it uses a
+ * seeded sample of the slice's sessions. Candidates are compared on the same sample, so the comparison stays
+ * paired; on a 300k-event log, tuning on every prediction was 64% of a 317 s run.
+ */
+const MAX_TUNING_PREDICTIONS = 10_000;
 
 export const trainOffersOptionsSchema = z.object({
   events: z.string().min(1),
@@ -170,13 +176,16 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     // 1. Ranking parameters, chosen on the validation slice.
     let params: RankingParams = DEFAULT_RANKING;
     let tuning: TuningResult | undefined;
+    let slice = validation;
     if (tuneOn) {
       const fitted = await fitOffers(tf, validation.train, log.items, hyper, options.seed, tick);
-      const sknn = evaluateRanker(sknnRanker(validation.train, log.items.length), validation).metrics;
-      tuning = tuneRanking(DEFAULT_RANKING, (p) => evaluateRanker(modelRanker(fitted, p), validation).metrics, objectiveAgainst(sknn), options.tuneRounds);
+      slice = samplePredictions(validation, MAX_TUNING_PREDICTIONS, options.seed);
+      const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
+      tuning = tuneRanking(DEFAULT_RANKING, (p) => evaluateRanker(modelRanker(fitted, p), slice).metrics, objectiveAgainst(sknn), options.tuneRounds);
       params = tuning.params;
+      const sampled = slice === validation ? '' : `, a seeded sample of ${validation.counts.testSessions} sessions / ${validation.counts.predictions} predictions`;
       say(
-        `validation (${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
+        `validation (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions${sampled}): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
           `tuned model ${fmt(tuning.metrics['hr@20'])} / ${fmt(tuning.metrics['mrr@20'])} after ${tuning.evaluations} evaluations`,
       );
     } else {
@@ -209,7 +218,14 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       cutoff: new Date(split.cutoff).toISOString(),
       session_gap_minutes: log.gapMs / 60_000,
       ...split.counts,
-      validation: tuneOn ? { cutoff: new Date(validation.cutoff).toISOString(), sessions: validation.counts.testSessions, predictions: validation.counts.predictions } : null,
+      validation: tuneOn
+        ? {
+            cutoff: new Date(validation.cutoff).toISOString(),
+            sessions: slice.counts.testSessions,
+            predictions: slice.counts.predictions,
+            ...(slice === validation ? {} : { sampledFrom: { sessions: validation.counts.testSessions, predictions: validation.counts.predictions } }),
+          }
+        : null,
     };
 
     // 3. The registered version: every session.
@@ -237,7 +253,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           backend,
           seconds: round((performance.now() - started) / 1000, 1),
           hyperparameters: { ...hyper, historyLength: HISTORY_LENGTH, sessionGapMs: log.gapMs, item2vecPairs: all.pairs, item2vecLosses: all.losses.map((l) => round(l, 4)) },
-          tuning: tuningRecord(tuning, validation, options.tuneRounds),
+          tuning: tuningRecord(tuning, slice, validation, options.tuneRounds),
         },
         metrics: { model: metrics('model'), baselines: { pop: metrics('pop'), sknn: metrics('sknn') }, ablations: { session_only: metrics('session_only'), without_embeddings: metrics('without_embeddings'), without_bought_together: metrics('without_bought_together') } },
       };
@@ -329,13 +345,15 @@ function reportBadRows(log: SessionLog, say: (line: string) => void): void {
   if (log.badRows.length > LISTED_BAD_ROWS) say(`  … and ${log.badRows.length - LISTED_BAD_ROWS} more`);
 }
 
-function tuningRecord(tuning: TuningResult | undefined, validation: SessionSplit, rounds: number): Record<string, unknown> {
+function tuningRecord(tuning: TuningResult | undefined, slice: SessionSplit, validation: SessionSplit, rounds: number): Record<string, unknown> {
   if (tuning === undefined) {
     return { tuned: false, reason: rounds === 0 ? 'tuning off' : `${validation.counts.predictions} validation predictions (fewer than ${MIN_VALIDATION_PREDICTIONS})` };
   }
   return {
     tuned: true,
-    on: `validation slice: sessions starting in the period before the test period (${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions), model fitted on the sessions before it`,
+    on:
+      `validation slice: sessions starting in the period before the test period (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions` +
+      `${slice === validation ? '' : `: a seeded sample of ${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions`}), model fitted on the sessions before it`,
     objective: 'min(HR@20 / SKNN HR@20, MRR@20 / SKNN MRR@20) on the validation slice',
     rounds,
     evaluations: tuning.evaluations,
