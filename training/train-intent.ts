@@ -30,6 +30,7 @@ import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
 import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
 import { requireBothClasses } from './single-class.ts';
 import { optionFlag } from './option-flag.ts';
+import { heapLimitLine } from './heap-limit.ts';
 import { splitByTime, stratifiedKFold, type Fold } from './splits.ts';
 
 export const INTENT_PURPOSES = ['personalization'] as const;
@@ -183,6 +184,7 @@ export async function runTrainIntent(rawOptions: TrainIntentOptions, say: (line:
   ]);
   const backend = await tfBackend();
   say(`TF.js backend: ${backend.name}${backend.fallbacks.length ? ` (${backend.fallbacks.join('; ')})` : ''}`);
+  say(heapLimitLine());
 
   const source = options.events !== undefined ? await eventsSource(options, options.events, say) : await onlineShoppersSource(options, options.data!, say);
   const base = hooks.recipe ?? source.recipe;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -180,6 +181,9 @@ test('real Taobao sample through `iob train intent --events --json`: the JSON li
   assert.equal(json.split.train_rows + json.split.test_rows + json.split.excluded_rows, json.split.rows);
   assert.match(run.stderr, /\(0 bad rows skipped, 0 of erased subjects excluded, consent registry not consulted\)/);
   assert.match(run.stderr, /warning: no NATS_URL/);
+  // bin/iob.mjs runs batch commands with a heap limit of 3/4 of physical memory (V8's default is ~4 GB)
+  const heapGb = Number(/memory: JS heap limit ([\d.]+) GB/.exec(run.stderr)?.[1]);
+  assert.ok(Math.abs(heapGb - (0.75 * totalmem()) / 2 ** 30) < 0.1 || (0.75 * totalmem()) / 2 ** 30 < 4.5, `heap limit ${heapGb} GB for ${totalmem() / 2 ** 30} GB of memory`);
   {
     assert.equal(await servingVersion(registry, 'intent'), json.version, 'the first version serves');
     const { card, forward } = await loadIntentForward(join(registry, 'intent', json.version));

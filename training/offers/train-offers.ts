@@ -35,6 +35,7 @@ import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts'
 import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
 import { optionFlag } from '../option-flag.ts';
+import { heapLimitLine } from '../heap-limit.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
 export const OFFERS_PURPOSES = ['personalization'] as const;
@@ -131,6 +132,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const started = performance.now();
   const { tf, name: backend, fallbacks } = await tfBackend();
   say(`TF.js backend: ${backend}${fallbacks.length ? ` (${fallbacks.join('; ')})` : ''}`);
+  say(heapLimitLine());
 
   // The model serves personalization: erased subjects are left out, and with the consent registry at hand
   // only events the purpose gate admits (the same rule the online store and the other training sets use).
