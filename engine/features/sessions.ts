@@ -401,7 +401,10 @@ export function assignSessions(events: EventColumns, gapMs: number): SessionAssi
   // Group event indices by key (a counting sort, stable: input order within a key), keys in first-seen order.
   const counts = new Int32Array(keyCount + 1);
   const firstSeen: number[] = [];
-  for (let i = 0; i < n; i++) if (counts[keyOf(i)]!++ === 0) firstSeen.push(keyOf(i));
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(i);
+    if (counts[k]!++ === 0) firstSeen.push(k);
+  }
   const offsets = new Int32Array(keyCount + 1);
   for (let k = 0; k < keyCount; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
   const order = new Int32Array(n);

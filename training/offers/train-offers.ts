@@ -185,9 +185,8 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
       tuning = tuneRanking(DEFAULT_RANKING, (p) => evaluateRanker(modelRanker(fitted, p), slice).metrics, objectiveAgainst(sknn), options.tuneRounds);
       params = tuning.params;
-      const sampled = slice === validation ? '' : `, a seeded sample of ${validation.counts.testSessions} sessions / ${validation.counts.predictions} predictions`;
       say(
-        `validation (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions${sampled}): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
+        `validation (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions${sampledFrom(slice, validation)}): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
           `tuned model ${fmt(tuning.metrics['hr@20'])} / ${fmt(tuning.metrics['mrr@20'])} after ${tuning.evaluations} evaluations`,
       );
     } else {
@@ -347,6 +346,11 @@ function reportBadRows(log: SessionLog, say: (line: string) => void): void {
   if (log.badRows.length > LISTED_BAD_ROWS) say(`  … and ${log.badRows.length - LISTED_BAD_ROWS} more`);
 }
 
+/** How a tuning sample was drawn, for messages and the card ('' when tuning used the whole slice). */
+function sampledFrom(slice: SessionSplit, validation: SessionSplit): string {
+  return slice === validation ? '' : `, a seeded sample of ${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions`;
+}
+
 function tuningRecord(tuning: TuningResult | undefined, slice: SessionSplit, validation: SessionSplit, rounds: number): Record<string, unknown> {
   if (tuning === undefined) {
     return { tuned: false, reason: rounds === 0 ? 'tuning off' : `${validation.counts.predictions} validation predictions (fewer than ${MIN_VALIDATION_PREDICTIONS})` };
@@ -355,7 +359,7 @@ function tuningRecord(tuning: TuningResult | undefined, slice: SessionSplit, val
     tuned: true,
     on:
       `validation slice: sessions starting in the period before the test period (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions` +
-      `${slice === validation ? '' : `: a seeded sample of ${validation.counts.testSessions} sessions, ${validation.counts.predictions} predictions`}), model fitted on the sessions before it`,
+      `${sampledFrom(slice, validation)}), model fitted on the sessions before it`,
     objective: 'min(HR@20 / SKNN HR@20, MRR@20 / SKNN MRR@20) on the validation slice',
     rounds,
     evaluations: tuning.evaluations,
