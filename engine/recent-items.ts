@@ -10,8 +10,18 @@
  * both right after it; without a snapshot it is rebuilt by the
  * replay. A decayed subject vector is not stored: serving computes it per request from these items and the
  * model's item vectors (models/offers/ranker.ts), which keeps the state independent of the model version.
+ *
+ * Layout: typed arrays, as the feature store's (features/key-table.ts, features/block-lists.ts), not a JS
+ * object per subject and per item. Objects cost 1,125 bytes of heap per subject with 5 recent items, so a
+ * million subjects meant a gigabyte of heap for every major GC to walk; here a subject is a key-table slot
+ * and two short lists of records, off the heap. Item ids, categories and session keys are held once each in
+ * reference-counted string tables (a string goes when its last record does, so erased subjects' session
+ * keys do not linger); items and categories keep one JS string each for serving, which looks items up in
+ * the model's index by id.
  */
-import type { StoredEvent } from './event-schema.ts';
+import { EVENT_TYPES, type EventType, type StoredEvent } from './event-schema.ts';
+import { BlockLists } from './features/block-lists.ts';
+import { KeyTable } from './features/key-table.ts';
 import { sessionKey } from './features/sessions.ts';
 import type { SnapshotAttachment } from './features/snapshot.ts';
 
@@ -21,18 +31,30 @@ export const SESSION_CATEGORIES = 10;
 
 export interface RecentItem {
   item: string;
-  type: StoredEvent['type'];
+  type: EventType;
   ts: number;
   /** the session key (engine/features/sessions.ts sessionKey): the session id or the subject's lane */
   session: string;
   category: string | undefined;
 }
 
+/** One subject's state as plain values (inspection, export, snapshots; serving reads `forRanking`). */
 export interface SubjectOffersState {
   /** oldest first, at most RECENT_ITEMS */
   items: RecentItem[];
-  /** [session key, its categories (most recent last)], at most RECENT_SESSIONS sessions, oldest first (a small array: a Map per subject costs more than it saves) */
+  /** [session key, its categories (most recent last)], at most RECENT_SESSIONS sessions, oldest first */
   sessions: Array<[string, string[]]>;
+}
+
+/** What ranking needs of a subject for one request, without session keys as strings. */
+export interface RankingState {
+  /** the subject's items, oldest first */
+  items: string[];
+  types: EventType[];
+  /** per item: whether it belongs to the request's session */
+  inSession: boolean[];
+  /** the request's session's categories, most recent last */
+  categories: string[];
 }
 
 /** The categories of one of the subject's sessions (empty when none). */
@@ -44,83 +66,166 @@ export function sessionCategories(state: SubjectOffersState, session: string): r
 export type ExportedRecentItem = Omit<RecentItem, 'category'> & { category?: string };
 
 /** One subject in a snapshot: [sid, items as [item, type, ts, session, category | null], sessions]. */
-type SavedSubject = [string, Array<[string, StoredEvent['type'], number, string, string | null]>, Array<[string, string[]]>];
+type SavedSubject = [string, Array<[string, EventType, number, string, string | null]>, Array<[string, string[]]>];
 interface SavedState {
   v: 1;
   subjects: SavedSubject[];
 }
 
-/** Item ids and categories repeat across a million subjects: one string instance each (bounded pool). */
-const POOL_LIMIT = 2_000_000;
+const NONE = -1;
+const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
+
+// Item records: ts (float), then item, session, category (string slots, category -1 when none), type code.
+const ITEM = 0;
+const SESSION = 1;
+const CATEGORY = 2;
+const TYPE = 3;
+// Category records: session, category (string slots), grouped by session (sessions oldest first), each
+// session's categories most recent last.
+const CAT_SESSION = 0;
+const CAT_CATEGORY = 1;
+
+/**
+ * Strings by slot, counted: `hold` takes a reference (adding the string on its first), `release` drops one
+ * (removing the string with its last). `text` keeps the JS string of each slot when asked to.
+ */
+class CountedStrings {
+  private readonly table = new KeyTable(1);
+  private readonly text: Array<string | undefined> | undefined;
+
+  constructor(keepText: boolean) {
+    this.text = keepText ? [] : undefined;
+  }
+
+  find(key: string): number {
+    return this.table.find(key);
+  }
+
+  hold(key: string): number {
+    const slot = this.table.findOrInsert(key);
+    if (this.table.inserted && this.text) this.text[slot] = key;
+    this.table.f[this.countAt(slot)]!++;
+    return slot;
+  }
+
+  retain(slot: number): void {
+    this.table.f[this.countAt(slot)]!++;
+  }
+
+  release(slot: number): void {
+    if (--this.table.f[this.countAt(slot)]! > 0) return;
+    this.table.remove(slot);
+    if (this.text) this.text[slot] = undefined;
+  }
+
+  get(slot: number): string {
+    return this.text?.[slot] ?? this.table.keyOf(slot);
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  byteSize(): number {
+    return this.table.byteSize();
+  }
+
+  private countAt(slot: number): number {
+    return slot * (this.table.stride >> 1) + this.table.payload;
+  }
+}
 
 export class RecentItemsState {
-  private readonly subjects = new Map<string, SubjectOffersState>();
-  private pool = new Map<string, string>();
+  /** subject → [items list ref (2 ints), categories list ref (2 ints)] */
+  private readonly subjects = new KeyTable(2);
+  private readonly items = new BlockLists(1, 4);
+  private readonly categories = new BlockLists(0, 2);
+  /** item ids and categories (one table: a string used as both is held once) */
+  private readonly names = new CountedStrings(true);
+  private readonly sessions = new CountedStrings(false);
   /** Removals (purge, forget, restore): a snapshot saving in parts saves again across one (snapshot.ts). */
   private removals = 0;
   constructor(private readonly limit = RECENT_ITEMS) {}
 
-  private intern(value: string): string {
-    const held = this.pool.get(value);
-    if (held !== undefined) return held;
-    if (this.pool.size >= POOL_LIMIT) this.pool = new Map();
-    this.pool.set(value, value);
-    return value;
-  }
-
   apply(event: StoredEvent): void {
     if (event.item === undefined && event.category === undefined) return;
-    let s = this.subjects.get(event.sid);
-    if (!s) this.subjects.set(event.sid, (s = { items: [], sessions: [] }));
-    // The subject's session keys are shared by its items (the decoder makes a new string per event).
-    let session = sessionKey(event.sid, event.ssid);
-    for (const [known] of s.sessions) if (known === session) session = known;
-    const last = s.items.at(-1);
-    if (last !== undefined && last.session === session) session = last.session;
-    const category = event.category === undefined ? undefined : this.intern(event.category);
-    if (event.item !== undefined) {
-      const entry: RecentItem = { item: this.intern(event.item), type: event.type, ts: event.ts, session, category };
-      // Kept in event-time order (late events slot in); the oldest fall off.
-      let at = s.items.length;
-      while (at > 0 && s.items[at - 1]!.ts > event.ts) at--;
-      s.items.splice(at, 0, entry);
-      if (s.items.length > this.limit) s.items.splice(0, s.items.length - this.limit);
-    }
-    if (category !== undefined) {
-      let cats = s.sessions.find(([key]) => key === session)?.[1];
-      if (!cats) {
-        s.sessions.push([session, (cats = [])]);
-        if (s.sessions.length > RECENT_SESSIONS) s.sessions.shift();
-      }
-      const i = cats.indexOf(category);
-      if (i >= 0) cats.splice(i, 1);
-      cats.push(category);
-      if (cats.length > SESSION_CATEGORIES) cats.shift();
-    }
+    this.record(event.sid, sessionKey(event.sid, event.ssid), event.item, event.type, event.ts, event.category, true);
   }
 
+  /** Whether the subject has state. */
+  has(sid: string): boolean {
+    return this.subjects.find(sid) >= 0;
+  }
+
+  /**
+   * The subject's items and one session's categories, for ranking: `session` is the request's session key
+   * (default: the session of the subject's newest item, or its lane). Undefined for an unknown subject.
+   */
+  forRanking(sid: string, session?: string): RankingState | undefined {
+    const subject = this.subjects.find(sid);
+    if (subject < 0) return undefined;
+    const at = this.refsAt(subject);
+    const hi = this.subjects.i;
+    const { ints, intStride, intBase } = this.items;
+    const n = this.items.length(hi, at);
+    const off = this.items.start(hi, at);
+    let wanted: number;
+    if (session !== undefined) wanted = this.sessions.find(session);
+    else if (n > 0) wanted = ints[(off + n - 1) * intStride + intBase + SESSION]!;
+    else wanted = this.sessions.find(sessionKey(sid));
+    const state: RankingState = { items: [], types: [], inSession: [], categories: [] };
+    for (let rec = off; rec < off + n; rec++) {
+      const r = rec * intStride + intBase;
+      state.items.push(this.names.get(ints[r + ITEM]!));
+      state.types.push(EVENT_TYPES[ints[r + TYPE]!]!);
+      state.inSession.push(ints[r + SESSION] === wanted);
+    }
+    const c = this.categories;
+    for (let rec = c.start(hi, at + 2), end = rec + c.length(hi, at + 2); rec < end; rec++) {
+      const r = rec * c.intStride + c.intBase;
+      if (c.ints[r + CAT_SESSION] === wanted) state.categories.push(this.names.get(c.ints[r + CAT_CATEGORY]!));
+    }
+    return state;
+  }
+
+  /** The subject's state as plain values (a copy), or undefined. */
   get(sid: string): SubjectOffersState | undefined {
-    return this.subjects.get(sid);
+    const subject = this.subjects.find(sid);
+    return subject < 0 ? undefined : this.stateOf(subject);
   }
 
   /** What the export shows: the items and the sessions' categories. */
   export(sid: string): { items: ExportedRecentItem[]; sessionCategories: string[][] } | null {
-    const s = this.subjects.get(sid);
+    const s = this.get(sid);
     if (!s) return null;
-    const items = s.items.map(({ category, ...i }) => ({ ...i, session: i.session === sessionKey(sid) ? '(no session id)' : i.session, ...(category === undefined ? {} : { category }) }));
-    return { items, sessionCategories: s.sessions.map(([, c]) => [...c]) };
+    const lane = sessionKey(sid);
+    const items = s.items.map(({ category, ...i }) => ({ ...i, session: i.session === lane ? '(no session id)' : i.session, ...(category === undefined ? {} : { category }) }));
+    return { items, sessionCategories: s.sessions.map(([, c]) => c) };
   }
 
   purge(sid: string): number {
-    const s = this.subjects.get(sid);
-    if (!s) return 0;
-    this.subjects.delete(sid);
+    const subject = this.subjects.find(sid);
+    if (subject < 0) return 0;
+    const removed = this.remove(subject);
     this.removals++;
-    return s.items.length + s.sessions.length;
+    return removed;
   }
 
   get size(): number {
     return this.subjects.size;
+  }
+
+  /**
+   * Subjects, the distinct item ids and categories and the session keys they reference, and the bytes of
+   * the state's arrays (its JS strings, one per distinct item and category, aside).
+   */
+  stats(): { subjects: number; names: number; sessions: number; bytes: number } {
+    return {
+      subjects: this.subjects.size,
+      names: this.names.size,
+      sessions: this.sessions.size,
+      bytes: this.subjects.byteSize() + this.items.byteSize() + this.categories.byteSize() + this.names.byteSize() + this.sessions.byteSize(),
+    };
   }
 
   /**
@@ -131,16 +236,21 @@ export class RecentItemsState {
    * restoring one partition replaces only its subjects.
    */
   attachment(keep: (sid: string) => boolean = () => true, covers: (sid: string) => boolean = () => true): SnapshotAttachment {
-    const subjects = this.subjects;
+    const self = this;
     return {
       name: 'recentItems',
       changes: () => this.removals,
+      // Slots, not a live iterator: between parts only removals happen (the consumer is held), and a
+      // removal makes the writer save again (`changes`).
       saveParts: function* (this: void, size: number): Generator<SavedState> {
         let part: SavedSubject[] = [];
         let parts = 0;
-        for (const [sid, s] of subjects) {
+        for (let subject = 0; subject < self.subjects.highWater; subject++) {
+          if (!self.subjects.isLive(subject)) continue;
+          const sid = self.subjects.keyOf(subject);
           if (!covers(sid)) continue;
-          part.push([sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions.map(([key, cats]) => [key, [...cats]])]);
+          const s = self.stateOf(subject);
+          part.push([sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions]);
           if (part.length >= size) {
             yield { v: 1, subjects: part };
             parts++;
@@ -152,20 +262,16 @@ export class RecentItemsState {
       restore: (parts) => {
         const saved = parts as ReadonlyArray<Partial<SavedState>>;
         if (!saved.every((p) => p?.v === 1 && Array.isArray(p.subjects))) throw new Error('the snapshot holds offers state in a format this version does not read');
-        // Read whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
-        const restored = new Map<string, SubjectOffersState>();
-        for (const [sid, items, sessions] of saved.flatMap((p) => p.subjects!)) {
-          if (!keep(sid) || !covers(sid)) continue;
-          // One string per session key within a subject, as apply() keeps them.
-          const keys = new Map<string, string>();
-          const key = (k: string): string => keys.get(k) ?? (keys.set(k, k), k);
-          restored.set(sid, {
-            items: items.map(([item, type, ts, session, category]) => ({ item: this.intern(item), type, ts, session: key(session), category: category === null ? undefined : this.intern(category) })),
-            sessions: sessions.map(([k, cats]) => [key(k), cats.map((c) => this.intern(c))]),
-          });
-        }
+        const subjects = saved.flatMap((p) => p.subjects!);
+        // Check whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
+        for (const s of subjects) checkSaved(s);
         this.forget(covers);
-        for (const [sid, s] of restored) this.subjects.set(sid, s);
+        for (const [sid, items, sessions] of subjects) {
+          if (!keep(sid) || !covers(sid)) continue;
+          // The categories session by session, then the items in their (event-time) order: the same lists.
+          for (const [session, categories] of sessions) for (const category of categories) this.record(sid, session, undefined, 'view', 0, category, true);
+          for (const [item, type, ts, session, category] of items) this.record(sid, session, item, type, ts, category ?? undefined, false);
+        }
       },
     };
   }
@@ -173,8 +279,195 @@ export class RecentItemsState {
   /** Drops the subjects `covers` names (a partition this worker no longer holds); how many. */
   forget(covers: (sid: string) => boolean): number {
     let n = 0;
-    for (const sid of this.subjects.keys()) if (covers(sid)) n += Number(this.subjects.delete(sid));
+    for (let subject = 0; subject < this.subjects.highWater; subject++) {
+      if (!this.subjects.isLive(subject) || !covers(this.subjects.keyOf(subject))) continue;
+      this.remove(subject);
+      n++;
+    }
     this.removals += n;
     return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  /** Where a subject's list references start in the key table's ints. */
+  private refsAt(subject: number): number {
+    return 2 * (subject * (this.subjects.stride >> 1) + this.subjects.payload);
+  }
+
+  /**
+   * One item and/or category of a subject's session (`session`: its key). `withCategory`: the category also
+   * joins the session's categories (a restore sets them apart, in their saved order).
+   */
+  private record(sid: string, sessionKeyOf: string, item: string | undefined, type: EventType, ts: number, category: string | undefined, withCategory: boolean): void {
+    const subject = this.subjects.findOrInsert(sid);
+    if (this.subjects.inserted) {
+      const hi = this.subjects.i;
+      const at = this.refsAt(subject);
+      hi[at] = NONE;
+      hi[at + 1] = 0;
+      hi[at + 2] = NONE;
+      hi[at + 3] = 0;
+    }
+    // references for the call, so that a string is not dropped between its records
+    const session = this.sessions.hold(sessionKeyOf);
+    const cat = category === undefined ? NONE : this.names.hold(category);
+    if (item !== undefined) this.addItem(subject, item, type, ts, session, cat);
+    if (withCategory && cat !== NONE) this.addCategory(subject, session, cat);
+    this.sessions.release(session);
+    if (cat !== NONE) this.names.release(cat);
+  }
+
+  private addItem(subject: number, item: string, type: EventType, ts: number, session: number, category: number): void {
+    const list = this.items;
+    const at = this.refsAt(subject);
+    const hi = this.subjects.i;
+    const n = list.length(hi, at);
+    // Kept in event-time order (late events slot in); the oldest fall off.
+    let pos = n;
+    for (const off = list.start(hi, at); pos > 0 && list.floats[(off + pos - 1) * list.floatStride]! > ts; ) pos--;
+    if (pos === 0 && n >= this.limit) return; // older than everything kept: it would fall off at once
+    const rec = list.insert(hi, at, pos);
+    list.floats[rec * list.floatStride] = ts;
+    const r = rec * list.intStride + list.intBase;
+    list.ints[r + ITEM] = this.names.hold(item);
+    list.ints[r + SESSION] = session;
+    list.ints[r + CATEGORY] = category;
+    list.ints[r + TYPE] = TYPE_CODE.get(type) ?? 0;
+    this.sessions.retain(session);
+    if (category !== NONE) this.names.retain(category);
+    if (n + 1 > this.limit) this.removeItem(at, 0);
+  }
+
+  private removeItem(at: number, pos: number): void {
+    const list = this.items;
+    const hi = this.subjects.i;
+    const off = list.start(hi, at);
+    const n = list.length(hi, at);
+    const r = (off + pos) * list.intStride + list.intBase;
+    this.names.release(list.ints[r + ITEM]!);
+    this.sessions.release(list.ints[r + SESSION]!);
+    if (list.ints[r + CATEGORY]! !== NONE) this.names.release(list.ints[r + CATEGORY]!);
+    for (let k = pos; k + 1 < n; k++) list.move(off + k + 1, off + k);
+    list.truncate(hi, at, n - 1);
+  }
+
+  private addCategory(subject: number, session: number, category: number): void {
+    const c = this.categories;
+    const at = this.refsAt(subject) + 2;
+    const hi = this.subjects.i;
+    const off = c.start(hi, at);
+    const n = c.length(hi, at);
+    // The session's group [first, end), and the category's record in it.
+    let first = -1;
+    let end = -1;
+    let found = -1;
+    let groups = 0;
+    for (let k = 0, previous = NONE; k < n; k++) {
+      const r = (off + k) * c.intStride + c.intBase;
+      const s = c.ints[r + CAT_SESSION]!;
+      if (s !== previous) groups++;
+      previous = s;
+      if (s !== session) continue;
+      if (first < 0) first = k;
+      end = k + 1;
+      if (c.ints[r + CAT_CATEGORY] === category) found = k;
+    }
+    if (first < 0) {
+      // a new session: its group goes last; the oldest session's group goes beyond RECENT_SESSIONS
+      this.insertCategory(at, n, session, category);
+      if (groups + 1 > RECENT_SESSIONS) this.removeOldestSession(at);
+      return;
+    }
+    // most recent last, no repeats, at most SESSION_CATEGORIES
+    if (found >= 0) {
+      this.removeCategory(at, found);
+      end--;
+    }
+    this.insertCategory(at, end, session, category);
+    if (end - first + 1 > SESSION_CATEGORIES) this.removeCategory(at, first);
+  }
+
+  private insertCategory(at: number, pos: number, session: number, category: number): void {
+    const c = this.categories;
+    const rec = c.insert(this.subjects.i, at, pos);
+    const r = rec * c.intStride + c.intBase;
+    c.ints[r + CAT_SESSION] = session;
+    c.ints[r + CAT_CATEGORY] = category;
+    this.sessions.retain(session);
+    this.names.retain(category);
+  }
+
+  private removeCategory(at: number, pos: number): void {
+    const c = this.categories;
+    const hi = this.subjects.i;
+    const off = c.start(hi, at);
+    const n = c.length(hi, at);
+    const r = (off + pos) * c.intStride + c.intBase;
+    this.sessions.release(c.ints[r + CAT_SESSION]!);
+    this.names.release(c.ints[r + CAT_CATEGORY]!);
+    for (let k = pos; k + 1 < n; k++) c.move(off + k + 1, off + k);
+    c.truncate(hi, at, n - 1);
+  }
+
+  private removeOldestSession(at: number): void {
+    const c = this.categories;
+    const oldest = c.ints[c.start(this.subjects.i, at) * c.intStride + c.intBase + CAT_SESSION]!;
+    while (c.length(this.subjects.i, at) > 0 && c.ints[c.start(this.subjects.i, at) * c.intStride + c.intBase + CAT_SESSION] === oldest) this.removeCategory(at, 0);
+  }
+
+  /** Removes a subject and its references; how many records it held. */
+  private remove(subject: number): number {
+    const at = this.refsAt(subject);
+    const items = this.items.length(this.subjects.i, at);
+    const categories = this.categories.length(this.subjects.i, at + 2);
+    while (this.items.length(this.subjects.i, at) > 0) this.removeItem(at, this.items.length(this.subjects.i, at) - 1);
+    while (this.categories.length(this.subjects.i, at + 2) > 0) this.removeCategory(at + 2, this.categories.length(this.subjects.i, at + 2) - 1);
+    this.subjects.remove(subject);
+    return items + categories;
+  }
+
+  private stateOf(subject: number): SubjectOffersState {
+    const at = this.refsAt(subject);
+    const hi = this.subjects.i;
+    const list = this.items;
+    const items: RecentItem[] = [];
+    for (let rec = list.start(hi, at), end = rec + list.length(hi, at); rec < end; rec++) {
+      const r = rec * list.intStride + list.intBase;
+      const category = list.ints[r + CATEGORY]!;
+      items.push({
+        item: this.names.get(list.ints[r + ITEM]!),
+        type: EVENT_TYPES[list.ints[r + TYPE]!]!,
+        ts: list.floats[rec * list.floatStride]!,
+        session: this.sessions.get(list.ints[r + SESSION]!),
+        category: category === NONE ? undefined : this.names.get(category),
+      });
+    }
+    const sessions: Array<[string, string[]]> = [];
+    const c = this.categories;
+    let previous = NONE;
+    for (let rec = c.start(hi, at + 2), end = rec + c.length(hi, at + 2); rec < end; rec++) {
+      const r = rec * c.intStride + c.intBase;
+      const session = c.ints[r + CAT_SESSION]!;
+      if (session !== previous) sessions.push([this.sessions.get(session), []]);
+      previous = session;
+      sessions.at(-1)![1].push(this.names.get(c.ints[r + CAT_CATEGORY]!));
+    }
+    return { items, sessions };
+  }
+
+}
+
+/** Throws unless `s` is a subject as saveParts writes it (checked before a restore replaces anything). */
+function checkSaved(s: unknown): asserts s is SavedSubject {
+  const fail = (what: string): never => {
+    throw new Error(`the snapshot's offers state is malformed: ${what}`);
+  };
+  if (!Array.isArray(s) || typeof s[0] !== 'string' || !Array.isArray(s[1]) || !Array.isArray(s[2])) return fail('a subject is not [sid, items, sessions]');
+  for (const i of s[1] as unknown[]) {
+    if (!Array.isArray(i) || typeof i[0] !== 'string' || !TYPE_CODE.has(i[1]) || typeof i[2] !== 'number' || typeof i[3] !== 'string' || (i[4] !== null && typeof i[4] !== 'string')) fail('an item is not [item, type, ts, session, category]');
+  }
+  for (const x of s[2] as unknown[]) {
+    if (!Array.isArray(x) || typeof x[0] !== 'string' || !Array.isArray(x[1]) || !x[1].every((c) => typeof c === 'string')) fail('a session is not [key, categories]');
   }
 }

@@ -26,7 +26,7 @@ export interface ServingEngine {
   /** 421 IOB_ERR_WRONG_WORKER unless this worker holds the person's state (partitioned deployments) */
   assertHolds(sid: string): void;
   /** online offers state (recent items, session categories), personalization-gated (POST /v1/offers) */
-  readonly recentItems: Pick<RecentItemsState, 'get'>;
+  readonly recentItems: Pick<RecentItemsState, 'forRanking'>;
   /** the shared catalog's local view; PUT /v1/catalog writes through it */
   readonly catalog: Pick<CatalogView, 'get' | 'entries' | 'version' | 'size' | 'upsert' | 'replace' | 'onChange'>;
 }

@@ -28,7 +28,7 @@
  * - A decayed subject vector is not kept per subject: the ranker forms it per request from the recent items
  *   and the version's item vectors (q = Σ r_i v_i), so it always matches the serving version.
  */
-import { IobError, isPurpose, sessionCategories, sessionKey, type CatalogEntry, type CatalogView, type Logger, type ModelEntry, type Purpose, type RecentItemsState } from '../engine/index.ts';
+import { IobError, isPurpose, sessionKey, type CatalogEntry, type CatalogView, type Logger, type ModelEntry, type Purpose, type RecentItemsState } from '../engine/index.ts';
 import { loadOffersModel, OfferRanker, type OfferReason, type OfferTables } from '../models/offers/index.ts';
 import { watchServingModel, type ServingModelStatus, type ServingModelWatch } from '../models/registry-watch.ts';
 import type { ServingEngine } from './engine-port.ts';
@@ -133,7 +133,7 @@ export interface OffersService {
 }
 
 export type OffersEngine = Pick<ServingEngine, 'pseudonymize' | 'consent' | 'assertHolds'> & {
-  readonly recentItems: Pick<RecentItemsState, 'get'>;
+  readonly recentItems: Pick<RecentItemsState, 'forRanking'>;
   readonly catalog: Pick<CatalogView, 'entries' | 'onChange'>;
 };
 
@@ -272,19 +272,19 @@ export async function createOffersService(options: OffersServiceOptions): Promis
       let categories: readonly string[] = [];
       // On a partitioned deployment a consented subject's state lives on one worker: 421 naming it, like intent.
       if (allowed) engine.assertHolds(sid);
-      const state = allowed ? engine.recentItems.get(sid) : undefined;
       const ssid = allowed && request.session !== undefined ? engine.pseudonymize('session', request.session) : undefined;
+      // the request's session, or (none named) the session of the subject's newest item
+      const state = allowed ? engine.recentItems.forRanking(sid, ssid === undefined ? undefined : sessionKey(sid, ssid)) : undefined;
       if (!allowed) note = engine.consent.get(sid) ? 'no_consent' : 'unknown_subject';
-      else if (!state || state.items.length + state.sessions.length === 0) note = 'unknown_subject';
+      else if (!state) note = 'unknown_subject';
       else {
-        const key = ssid !== undefined ? sessionKey(sid, ssid) : (state.items.at(-1)?.session ?? sessionKey(sid));
-        for (const r of state.items) {
-          const j = m.index.get(r.item);
+        for (let i = 0; i < state.items.length; i++) {
+          const j = m.index.get(state.items[i]!);
           if (j === undefined) continue;
-          if (r.type === 'purchase') (purchased ??= new Set()).add(j);
-          (r.session === key ? session : history).push(j);
+          if (state.types[i] === 'purchase') (purchased ??= new Set()).add(j);
+          (state.inSession[i] ? session : history).push(j);
         }
-        categories = sessionCategories(state, key);
+        categories = state.categories;
         if (session.length + history.length === 0 && categories.length === 0) note = 'unknown_items';
       }
       const personalized = note === undefined;
