@@ -383,6 +383,8 @@ export interface SessionAssignment {
   start: Float64Array;
   end: Float64Array;
   key: string[];
+  /** event indices grouped by session key, each key's in time order (ties: input order): a session's events are consecutive */
+  order: Int32Array;
 }
 
 /**
@@ -434,5 +436,5 @@ export function assignSessions(events: EventColumns, gapMs: number): SessionAssi
       last = t;
     }
   }
-  return { session, start: Float64Array.from(start), end: Float64Array.from(end), key };
+  return { session, start: Float64Array.from(start), end: Float64Array.from(end), key, order };
 }

@@ -99,7 +99,23 @@ function referenceSessions(events: readonly FeatureEvent[], gapMs: number) {
 test('assignSessions equals the per-key reference on random, out-of-order events', () => {
   fc.assert(
     fc.property(fc.array(eventArb, { maxLength: 120 }), fc.constantFrom(5 * MINUTE, 30 * MINUTE), (events, gap) => {
-      assert.deepEqual(assignSessions(EventColumns.from(events), gap), referenceSessions(events, gap));
+      const { order, ...assigned } = assignSessions(EventColumns.from(events), gap);
+      const reference = referenceSessions(events, gap);
+      assert.deepEqual(assigned, reference);
+      // `order`: every event once, each session's events consecutive, in time order (ties: input order)
+      assert.deepEqual([...order].sort((a, b) => a - b), events.map((_, i) => i));
+      const seen = new Set<number>();
+      for (let p = 0; p < order.length; p++) {
+        const i = order[p]!;
+        const s = reference.session[i]!;
+        const previous = p > 0 ? order[p - 1]! : -1;
+        if (previous >= 0 && reference.session[previous] === s) {
+          assert.ok(events[previous]!.ts < events[i]!.ts || (events[previous]!.ts === events[i]!.ts && previous < i), 'time order within a session');
+        } else {
+          assert.ok(!seen.has(s), `session ${s} in one run`);
+          seen.add(s);
+        }
+      }
     }),
   );
 });

@@ -13,7 +13,7 @@
  * for every ranker and says nothing about what comes next.
  */
 import { readCanonicalBatches, type RowError } from '../../datasets/index.ts';
-import { DEFAULT_SESSION_GAP_MS, IobError, sessionKey, type EventType } from '../../engine/index.ts';
+import { assignSessions, DEFAULT_SESSION_GAP_MS, EventColumns, IobError, type EventType } from '../../engine/index.ts';
 
 export interface ItemSession {
   /** The subject (as given in the file; a training file is already pseudonymized or public data). */
@@ -60,24 +60,17 @@ export interface LoadSessionsOptions {
 /** How many bad rows a message lists before it says "and N more". */
 export const LISTED_BAD_ROWS = 10;
 
-interface RawStep {
-  ts: number;
-  order: number;
-  /** −1 for an event without an item (it only keeps the session alive). */
-  item: number;
-  type: EventType;
-}
-
-/** Reads a canonical event file into sessions. Bad rows are skipped and listed, or with `strict` fail the load. */
+/**
+ * Reads a canonical event file into sessions. Bad rows are skipped and listed, or with `strict` fail the load.
+ * Events are held as columns while the file is read (engine/features/event-columns.ts: ~40 bytes an event,
+ * where an object per event cost several times that) and sessionized by the engine's own `assignSessions`.
+ */
 export async function loadSessionLog(path: string, options: LoadSessionsOptions = {}): Promise<SessionLog> {
   const gapMs = options.gapMs ?? DEFAULT_SESSION_GAP_MS;
-  const itemIndex = new Map<string, number>();
-  const items: string[] = [];
-  const byKey = new Map<string, { subject: string; steps: RawStep[] }>();
+  const columns = new EventColumns();
   const badRows: BadRow[] = [];
   let events = 0;
   let eventsWithoutItem = 0;
-  let order = 0;
   let excluded = 0;
   for await (const batch of readCanonicalBatches(path)) {
     for (const record of batch) {
@@ -90,25 +83,15 @@ export async function loadSessionLog(path: string, options: LoadSessionsOptions 
         excluded++;
         continue;
       }
-      let item = -1;
-      if (e.item === undefined || e.item === '') eventsWithoutItem++;
-      else {
-        events++;
-        item = itemIndex.get(e.item) ?? -1;
-        if (item < 0) {
-          item = items.length;
-          itemIndex.set(e.item, item);
-          items.push(e.item);
-        }
-      }
-      const key = sessionKey(e.subject, e.session);
-      let lane = byKey.get(key);
-      if (lane === undefined) byKey.set(key, (lane = { subject: e.subject, steps: [] }));
-      lane.steps.push({ ts: e.ts, order: order++, item, type: e.type });
+      // an event without an item only keeps its session alive
+      const item = e.item === '' ? undefined : e.item;
+      if (item === undefined) eventsWithoutItem++;
+      else events++;
+      columns.push({ ts: e.ts, sid: e.subject, type: e.type, ssid: e.session, item });
     }
   }
   if (badRows.length > 0 && options.strict) throw badRowsError(path, badRows);
-  return { items, sessions: splitSessions(byKey.values(), gapMs), events, eventsWithoutItem, badRows, gapMs, excluded };
+  return { items: columns.items.values, sessions: itemSessions(columns, gapMs), events, eventsWithoutItem, badRows, gapMs, excluded };
 }
 
 export function badRowsError(path: string, badRows: readonly BadRow[]): IobError {
@@ -124,29 +107,31 @@ export function badRowsError(path: string, badRows: readonly BadRow[]): IobError
   );
 }
 
-/** Splits each key's steps at gaps longer than `gapMs`, collapses consecutive repeats, orders sessions by start. */
-function splitSessions(lanes: Iterable<{ subject: string; steps: RawStep[] }>, gapMs: number): ItemSession[] {
-  const sessions: Array<ItemSession & { order: number }> = [];
-  for (const { subject, steps } of lanes) {
-    steps.sort((a, b) => a.ts - b.ts || a.order - b.order);
-    let current: (ItemSession & { order: number }) | undefined;
-    for (const step of steps) {
-      if (current === undefined || step.ts - current.end > gapMs) {
-        current = { subject, start: step.ts, end: step.ts, items: [], times: [], types: [], order: step.order };
-        sessions.push(current);
-      }
-      current.end = step.ts;
-      if (step.item < 0) continue;
-      const last = current.items.length - 1;
-      if (last >= 0 && current.items[last] === step.item) {
-        current.types[last] = step.type;
-        continue;
-      }
-      current.items.push(step.item);
-      current.times.push(step.ts);
-      current.types.push(step.type);
+/** The sessions' item steps, consecutive repeats collapsed, sessions ordered by start (ties: their first event's input order). */
+function itemSessions(columns: EventColumns, gapMs: number): ItemSession[] {
+  const { session, start, end, order } = assignSessions(columns, gapMs);
+  const sessions: Array<ItemSession & { first: number }> = [];
+  let current: (ItemSession & { first: number }) | undefined;
+  let currentId = -1;
+  for (const i of order) {
+    const s = session[i]!;
+    if (s !== currentId) {
+      currentId = s;
+      current = { subject: columns.subjectAt(i), start: start[s]!, end: end[s]!, items: [], times: [], types: [], first: i };
+      sessions.push(current);
     }
+    const item = columns.item[i]!;
+    if (item < 0) continue;
+    const type = columns.typeAt(i) as EventType;
+    const last = current!.items.length - 1;
+    if (last >= 0 && current!.items[last] === item) {
+      current!.types[last] = type;
+      continue;
+    }
+    current!.items.push(item);
+    current!.times.push(columns.ts[i]!);
+    current!.types.push(type);
   }
-  sessions.sort((a, b) => a.start - b.start || a.order - b.order);
-  return sessions.filter((s) => s.items.length > 0).map(({ order: _order, ...s }) => s);
+  sessions.sort((a, b) => a.start - b.start || a.first - b.first);
+  return sessions.filter((s) => s.items.length > 0).map(({ first: _first, ...s }) => s);
 }
