@@ -341,15 +341,11 @@ export class RecentItemsState {
 
   private removeItem(at: number, pos: number): void {
     const list = this.items;
-    const hi = this.subjects.i;
-    const off = list.start(hi, at);
-    const n = list.length(hi, at);
-    const r = (off + pos) * list.intStride + list.intBase;
+    const r = (list.start(this.subjects.i, at) + pos) * list.intStride + list.intBase;
     this.names.release(list.ints[r + ITEM]!);
     this.sessions.release(list.ints[r + SESSION]!);
     if (list.ints[r + CATEGORY]! !== NONE) this.names.release(list.ints[r + CATEGORY]!);
-    for (let k = pos; k + 1 < n; k++) list.move(off + k + 1, off + k);
-    list.truncate(hi, at, n - 1);
+    list.remove(this.subjects.i, at, pos);
   }
 
   private addCategory(subject: number, session: number, category: number): void {
@@ -400,14 +396,10 @@ export class RecentItemsState {
 
   private removeCategory(at: number, pos: number): void {
     const c = this.categories;
-    const hi = this.subjects.i;
-    const off = c.start(hi, at);
-    const n = c.length(hi, at);
-    const r = (off + pos) * c.intStride + c.intBase;
+    const r = (c.start(this.subjects.i, at) + pos) * c.intStride + c.intBase;
     this.sessions.release(c.ints[r + CAT_SESSION]!);
     this.names.release(c.ints[r + CAT_CATEGORY]!);
-    for (let k = pos; k + 1 < n; k++) c.move(off + k + 1, off + k);
-    c.truncate(hi, at, n - 1);
+    c.remove(this.subjects.i, at, pos);
   }
 
   private removeOldestSession(at: number): void {

@@ -97,6 +97,14 @@ export class BlockLists {
     refs[at + 1] = (n << LOG_BITS) | log;
   }
 
+  /** Removes the record at position `pos` of the owner's list (later records move down one). */
+  remove(refs: Int32Array, at: number, pos: number): void {
+    const off = refs[at]!;
+    const n = this.length(refs, at);
+    this.copy(off + pos + 1, off + pos, n - pos - 1);
+    this.truncate(refs, at, n - 1);
+  }
+
   clear(refs: Int32Array, at: number): void {
     const off = refs[at]!;
     if (off === NONE) return;
