@@ -408,15 +408,27 @@ export class RecentItemsState {
     while (c.length(this.subjects.i, at) > 0 && c.ints[c.start(this.subjects.i, at) * c.intStride + c.intBase + CAT_SESSION] === oldest) this.removeCategory(at, 0);
   }
 
-  /** Removes a subject and its references; how many records it held. */
+  /** Removes a subject and its references; how many items and sessions it held (the erasure receipt's count). */
   private remove(subject: number): number {
     const at = this.refsAt(subject);
     const items = this.items.length(this.subjects.i, at);
-    const categories = this.categories.length(this.subjects.i, at + 2);
+    const sessions = this.sessionCount(at + 2);
     while (this.items.length(this.subjects.i, at) > 0) this.removeItem(at, this.items.length(this.subjects.i, at) - 1);
     while (this.categories.length(this.subjects.i, at + 2) > 0) this.removeCategory(at + 2, this.categories.length(this.subjects.i, at + 2) - 1);
     this.subjects.remove(subject);
-    return items + categories;
+    return items + sessions;
+  }
+
+  /** Sessions in a categories list (groups of consecutive records of one session). */
+  private sessionCount(at: number): number {
+    const c = this.categories;
+    let groups = 0;
+    for (let rec = c.start(this.subjects.i, at), end = rec + c.length(this.subjects.i, at), previous = NONE; rec < end; rec++) {
+      const session = c.ints[rec * c.intStride + c.intBase + CAT_SESSION]!;
+      if (session !== previous) groups++;
+      previous = session;
+    }
+    return groups;
   }
 
   private stateOf(subject: number): SubjectOffersState {
