@@ -152,11 +152,6 @@ export class RecentItemsState {
     this.record(event.sid, sessionKey(event.sid, event.ssid), event.item, event.type, event.ts, event.category, true);
   }
 
-  /** Whether the subject has state. */
-  has(sid: string): boolean {
-    return this.subjects.find(sid) >= 0;
-  }
-
   /**
    * The subject's items and one session's categories, for ranking: `session` is the request's session key
    * (default: the session of the subject's newest item, or its lane). Undefined for an unknown subject.

@@ -38,7 +38,7 @@ function fromFramework(err: FastifyError): IobError {
  * zod's message quotes the unknown keys as sent, and a key can be an identifier (an e-mail address sent as
  * a purpose): they go through safeKey like every key in a path, so a personal-looking one reads `[key]`.
  */
-function unknownFieldsMessage(keys: unknown): string {
+export function unknownFieldsMessage(keys: unknown): string {
   const names = Array.isArray(keys) ? keys.map((k) => safeKey(String(k))) : [];
   return names.length === 0 ? 'unknown field' : `unknown ${names.length === 1 ? 'field' : 'fields'}: ${names.join(', ')}`;
 }

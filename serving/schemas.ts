@@ -39,7 +39,7 @@ export function errorResponses(codes: Iterable<ErrorCode>): Record<string, z.Zod
 }
 
 export const IngestRequestSchema = z
-  .object({ events: z.array(BehaviorEventSchema).min(1) })
+  .strictObject({ events: z.array(BehaviorEventSchema).min(1) })
   .describe('A batch of behavior events. Each event is validated on its own: a bad event is rejected, its valid neighbours are kept.')
   // zod leaves `examples` out of the input JSON Schema of a schema that transforms (the events' numeric
   // ids become strings), so the example goes as @fastify/swagger's named `x-examples`.
@@ -92,7 +92,7 @@ export const SubjectParamsSchema = z.object({
   subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
 });
 
-export const ConsentPutSchema = z.object({
+export const ConsentPutSchema = z.strictObject({
   purposes: z
     .strictObject(purposeFlags)
     .refine((p) => Object.keys(p).length > 0, { message: 'name at least one purpose' })
@@ -227,7 +227,7 @@ export const ForecastTopQuerySchema = z.object({
 
 export const ForecastTopResponseSchema = z.object({ generatedAt: z.string(), horizon: z.number().int(), movers: z.array(ForecastSummaryRowSchema) });
 
-export const IntentRequestSchema = z.object({
+export const IntentRequestSchema = z.strictObject({
   subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
   session: z.string().min(1).max(256).optional().describe('raw session id; default: the session derived from events without one'),
 }).meta({ examples: [{ subject: 'u000042', session: 's-9f1c' }] });
@@ -279,7 +279,7 @@ export const ModelsStatusSchema = z.object({
   offers: ServingStatusSchema.optional(),
 });
 
-export const OffersRequestSchema = z.object({
+export const OffersRequestSchema = z.strictObject({
   subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
   session: z.string().min(1).max(256).optional().describe("raw session id; default: the session of the subject's most recent item"),
   k: z.number().int().min(1).max(100).optional().describe('how many offers (1–100, default 10)'),

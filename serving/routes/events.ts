@@ -7,6 +7,7 @@ import { IobError } from '../../engine/index.ts';
 import { IngestRequestSchema, IngestResponseSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { endpoint } from '../endpoints.ts';
+import { unknownFieldsMessage } from '../error-handler.ts';
 
 export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -32,6 +33,13 @@ export const eventsRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         if (!Array.isArray(events)) {
           throw new IobError('IOB_ERR_VALIDATION', undefined, [
             { path: 'events', reason: 'invalid_type', message: 'expected an array of events' },
+          ]);
+        }
+        // The envelope is strict, as every request body (an event's own unknown fields are dropped and reported)
+        const unknown = Object.keys(body as object).filter((key) => key !== 'events');
+        if (unknown.length > 0) {
+          throw new IobError('IOB_ERR_VALIDATION', undefined, [
+            { path: 'body', reason: 'unrecognized_keys', message: unknownFieldsMessage(unknown) },
           ]);
         }
         if (events.length === 0) {

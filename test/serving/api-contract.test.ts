@@ -67,6 +67,28 @@ test('an unknown field is named in the message, and a field name that looks pers
   assert.deepEqual(offers.json<ErrorBody>().problems, [{ path: 'body.context', reason: 'unrecognized_keys', message: 'unknown fields: temperature, [key]' }]);
 });
 
+test('request bodies are strict at the top level too: a misspelt field is a 400 naming it, not a silent default', async (t) => {
+  const { app } = await startTestStack(t);
+  const cases: Array<[method: 'POST' | 'PUT', url: string, scope: Parameters<typeof bearer>[0], payload: object, message: string]> = [
+    ['POST', '/v1/intent', 'score', { subject: 's', sesion: 'x' }, 'unknown field: sesion'],
+    ['POST', '/v1/offers', 'score', { subject: 's', limit: 5 }, 'unknown field: limit'],
+    ['PUT', '/v1/consent/someone', 'consent', { purposes: { analytics: true }, source: 'cmp', version: '2026-03' }, 'unknown field: version'],
+    ['POST', '/v1/events', 'ingest', { events: [{ id: 'e1', ts: Date.now(), subject: 's', type: 'view' }], batchId: 7, 'jane@example.com': 1 }, 'unknown fields: batchId, [key]'],
+  ];
+  for (const [method, url, scope, payload, message] of cases) {
+    const res = await app.inject({ method, url, headers: bearer(scope), payload });
+    assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+    const problems = res.json<ErrorBody>().problems!;
+    assert.equal(problems.length, 1, `${url}: ${res.body}`);
+    assert.equal(problems[0]!.reason, 'unrecognized_keys', url);
+    assert.equal(problems[0]!.path, 'body', url);
+    assert.equal(problems[0]!.message, message, url);
+    assert.ok(!res.body.includes('jane'), `${url} echoed a field name`);
+  }
+  // the same bodies without the stray field are accepted
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/events', headers: bearer('ingest'), payload: { events: [{ id: 'e1', ts: Date.now(), subject: 's', type: 'view' }] } })).statusCode, 200);
+});
+
 interface Operation {
   description?: string;
   security?: unknown[];
