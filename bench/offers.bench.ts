@@ -12,7 +12,8 @@
  *       constant of similar size, on the same Fastify app, loaded by the same autocannon child process;
  *       server-side time is fastify's `reply.elapsedTime` per route (onResponse hook);
  *   (d) memory: model tables per item, the catalog's local map per item (heap growth while the watch
- *       fills it), the online state per subject (heap growth while it fills).
+ *       fills it), the online state per subject (heap and array-buffer growth while it fills; the state
+ *       is typed arrays, so nearly all of it is array buffers, slack of the doubling arrays included).
  * Ratios: offers req/s over bare req/s (target ≥ 0.7), offers server-side p99 in ms (target < 1).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -208,7 +209,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'bare route server-side p99', value: round(bare.serverP99Ms, 3), unit: 'ms' },
           { label: 'model tables per item', value: round(tablesBytes(tables) / options.items, 0), unit: 'B' },
           { label: 'catalog local map per item (heap growth)', value: round(catalogBytesPerItem, 0), unit: 'B' },
-          { label: 'online state per subject (heap growth, 5 items)', value: round(stateBytesPerSubject, 0), unit: 'B' },
+          { label: 'online state per subject (heap + buffers growth, 5 items)', value: round(stateBytesPerSubject, 0), unit: 'B' },
           { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },
         ],
         ratios: {
