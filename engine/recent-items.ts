@@ -73,6 +73,8 @@ interface SavedState {
 }
 
 const NONE = -1;
+/** An item or category record's session when the event had no session id: the subject's lane (sessionKey) */
+const LANE = -2;
 const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
 
 // Item records: ts (float), then item, session, category (string slots, category -1 when none), type code.
@@ -106,6 +108,22 @@ class CountedStrings {
     if (this.table.inserted && this.text) this.text[slot] = key;
     this.table.f[this.countAt(slot)]!++;
     return slot;
+  }
+
+  /** `hold` through the caller's map of slots by string (a restore meets the same strings many times). */
+  holdVia(key: string, slots: Map<string, number>): number {
+    const slot = slots.get(key);
+    if (slot === undefined) {
+      const added = this.hold(key);
+      slots.set(key, added);
+      return added;
+    }
+    this.retain(slot);
+    return slot;
+  }
+
+  reserve(more: number): void {
+    this.table.reserve(more);
   }
 
   retain(slot: number): void {
@@ -149,7 +167,22 @@ export class RecentItemsState {
 
   apply(event: StoredEvent): void {
     if (event.item === undefined && event.category === undefined) return;
-    this.record(event.sid, sessionKey(event.sid, event.ssid), event.item, event.type, event.ts, event.category, true);
+    const subject = this.subjects.findOrInsert(event.sid);
+    if (this.subjects.inserted) {
+      const hi = this.subjects.i;
+      const at = this.refsAt(subject);
+      hi[at] = NONE;
+      hi[at + 1] = 0;
+      hi[at + 2] = NONE;
+      hi[at + 3] = 0;
+    }
+    // references for the call, so that a string is not dropped between its records
+    const session = event.ssid === undefined || event.ssid === '' ? LANE : this.sessions.hold(event.ssid);
+    const category = event.category === undefined ? NONE : this.names.hold(event.category);
+    if (event.item !== undefined) this.addItem(subject, event.item, event.type, event.ts, session, category);
+    if (category !== NONE) this.addCategory(subject, session, category);
+    this.releaseSession(session);
+    if (category !== NONE) this.names.release(category);
   }
 
   /**
@@ -165,9 +198,9 @@ export class RecentItemsState {
     const n = this.items.length(hi, at);
     const off = this.items.start(hi, at);
     let wanted: number;
-    if (session !== undefined) wanted = this.sessions.find(session);
+    if (session !== undefined) wanted = session === sessionKey(sid) ? LANE : this.sessions.find(session);
     else if (n > 0) wanted = ints[(off + n - 1) * intStride + intBase + SESSION]!;
-    else wanted = this.sessions.find(sessionKey(sid));
+    else wanted = LANE;
     const state: RankingState = { items: [], types: [], inSession: [], categories: [] };
     for (let rec = off; rec < off + n; rec++) {
       const r = rec * intStride + intBase;
@@ -186,7 +219,7 @@ export class RecentItemsState {
   /** The subject's state as plain values (a copy), or undefined. */
   get(sid: string): SubjectOffersState | undefined {
     const subject = this.subjects.find(sid);
-    return subject < 0 ? undefined : this.stateOf(subject);
+    return subject < 0 ? undefined : this.stateOf(subject, sid);
   }
 
   /** What the export shows: the items and the sessions' categories. */
@@ -244,8 +277,7 @@ export class RecentItemsState {
           if (!self.subjects.isLive(subject)) continue;
           const sid = self.subjects.keyOf(subject);
           if (!covers(sid)) continue;
-          const s = self.stateOf(subject);
-          part.push([sid, s.items.map((i) => [i.item, i.type, i.ts, i.session, i.category ?? null]), s.sessions]);
+          part.push(self.savedOf(subject, sid));
           if (part.length >= size) {
             yield { v: 1, subjects: part };
             parts++;
@@ -257,15 +289,35 @@ export class RecentItemsState {
       restore: (parts) => {
         const saved = parts as ReadonlyArray<Partial<SavedState>>;
         if (!saved.every((p) => p?.v === 1 && Array.isArray(p.subjects))) throw new Error('the snapshot holds offers state in a format this version does not read');
-        const subjects = saved.flatMap((p) => p.subjects!);
         // Check whole before replacing anything: a snapshot that fails half-way leaves the state as it was.
-        for (const s of subjects) checkSaved(s);
+        for (const part of saved) for (const subject of part.subjects!) checkSaved(subject);
         this.forget(covers);
-        for (const [sid, items, sessions] of subjects) {
-          if (!keep(sid) || !covers(sid)) continue;
-          // The categories session by session, then the items in their (event-time) order: the same lists.
-          for (const [session, categories] of sessions) for (const category of categories) this.record(sid, session, undefined, 'view', 0, category, true);
-          for (const [item, type, ts, session, category] of items) this.record(sid, session, item, type, ts, category ?? undefined, false);
+        // The arrays are sized once: grown step by step, each new buffer counted against V8's external
+        // memory limit and set off a full collection of the heap, which holds the decoded parts (half the
+        // restore's time at 300k subjects). Last part first: a subject saved twice is restored from its
+        // last copy (it is then held, and the earlier copy skipped). Nothing is released while restoring,
+        // so the map of item and category slots by string stays valid.
+        let subjects = 0;
+        let itemRecords = 0;
+        let categoryRecords = 0;
+        for (const part of saved) {
+          for (const [, items, sessions] of part.subjects!) {
+            subjects++;
+            itemRecords += blockOf(Math.min(items.length, this.limit));
+            categoryRecords += blockOf(this.categoryCount(sessions));
+          }
+        }
+        this.subjects.reserve(subjects);
+        this.items.reserve(itemRecords);
+        this.categories.reserve(categoryRecords);
+        this.sessions.reserve(itemRecords + categoryRecords);
+        const names = new Map<string, number>();
+        for (let p = saved.length - 1; p >= 0; p--) {
+          const subjects = saved[p]!.subjects!;
+          for (let i = subjects.length - 1; i >= 0; i--) {
+            const [sid, items, sessionCategories] = subjects[i]!;
+            if (keep(sid) && covers(sid) && this.subjects.find(sid) < 0) this.restoreSubject(sid, items, sessionCategories, names);
+          }
         }
       },
     };
@@ -290,29 +342,6 @@ export class RecentItemsState {
     return 2 * (subject * (this.subjects.stride >> 1) + this.subjects.payload);
   }
 
-  /**
-   * One item and/or category of a subject's session (`session`: its key). `withCategory`: the category also
-   * joins the session's categories (a restore sets them apart, in their saved order).
-   */
-  private record(sid: string, sessionKeyOf: string, item: string | undefined, type: EventType, ts: number, category: string | undefined, withCategory: boolean): void {
-    const subject = this.subjects.findOrInsert(sid);
-    if (this.subjects.inserted) {
-      const hi = this.subjects.i;
-      const at = this.refsAt(subject);
-      hi[at] = NONE;
-      hi[at + 1] = 0;
-      hi[at + 2] = NONE;
-      hi[at + 3] = 0;
-    }
-    // references for the call, so that a string is not dropped between its records
-    const session = this.sessions.hold(sessionKeyOf);
-    const cat = category === undefined ? NONE : this.names.hold(category);
-    if (item !== undefined) this.addItem(subject, item, type, ts, session, cat);
-    if (withCategory && cat !== NONE) this.addCategory(subject, session, cat);
-    this.sessions.release(session);
-    if (cat !== NONE) this.names.release(cat);
-  }
-
   private addItem(subject: number, item: string, type: EventType, ts: number, session: number, category: number): void {
     const list = this.items;
     const at = this.refsAt(subject);
@@ -329,7 +358,7 @@ export class RecentItemsState {
     list.ints[r + SESSION] = session;
     list.ints[r + CATEGORY] = category;
     list.ints[r + TYPE] = TYPE_CODE.get(type) ?? 0;
-    this.sessions.retain(session);
+    this.retainSession(session);
     if (category !== NONE) this.names.retain(category);
     if (n + 1 > this.limit) this.removeItem(at, 0);
   }
@@ -338,7 +367,7 @@ export class RecentItemsState {
     const list = this.items;
     const r = (list.start(this.subjects.i, at) + pos) * list.intStride + list.intBase;
     this.names.release(list.ints[r + ITEM]!);
-    this.sessions.release(list.ints[r + SESSION]!);
+    this.releaseSession(list.ints[r + SESSION]!);
     if (list.ints[r + CATEGORY]! !== NONE) this.names.release(list.ints[r + CATEGORY]!);
     list.remove(this.subjects.i, at, pos);
   }
@@ -385,14 +414,14 @@ export class RecentItemsState {
     const r = rec * c.intStride + c.intBase;
     c.ints[r + CAT_SESSION] = session;
     c.ints[r + CAT_CATEGORY] = category;
-    this.sessions.retain(session);
+    this.retainSession(session);
     this.names.retain(category);
   }
 
   private removeCategory(at: number, pos: number): void {
     const c = this.categories;
     const r = (c.start(this.subjects.i, at) + pos) * c.intStride + c.intBase;
-    this.sessions.release(c.ints[r + CAT_SESSION]!);
+    this.releaseSession(c.ints[r + CAT_SESSION]!);
     this.names.release(c.ints[r + CAT_CATEGORY]!);
     c.remove(this.subjects.i, at, pos);
   }
@@ -426,36 +455,137 @@ export class RecentItemsState {
     return groups;
   }
 
-  private stateOf(subject: number): SubjectOffersState {
+  private stateOf(subject: number, sid: string): SubjectOffersState {
+    const [, items, sessions] = this.savedOf(subject, sid);
+    return { items: items.map(([item, type, ts, session, category]) => ({ item, type, ts, session, category: category ?? undefined })), sessions };
+  }
+
+  /**
+   * A subject's records name a few sessions many times: savedOf decodes each key once, restoreSubject
+   * looks each up once (methods over two reused arrays, not a closure or a map per subject).
+   */
+  private readonly decodedSlots: number[] = [];
+  private readonly decodedKeys: string[] = [];
+  private decodedSession(slot: number, sid: string): string {
+    if (slot === LANE) return sessionKey(sid);
+    const i = this.decodedSlots.indexOf(slot);
+    if (i >= 0) return this.decodedKeys[i]!;
+    this.decodedSlots.push(slot);
+    return this.decodedKeys[this.decodedKeys.push(this.sessions.get(slot)) - 1]!;
+  }
+
+  /** A subject as a snapshot holds it (and as `get` shows it): its records with their strings. */
+  private savedOf(subject: number, sid: string): SavedSubject {
     const at = this.refsAt(subject);
     const hi = this.subjects.i;
+    this.decodedSlots.length = 0;
+    this.decodedKeys.length = 0;
     const list = this.items;
-    const items: RecentItem[] = [];
+    const items: SavedSubject[1] = [];
     for (let rec = list.start(hi, at), end = rec + list.length(hi, at); rec < end; rec++) {
       const r = rec * list.intStride + list.intBase;
       const category = list.ints[r + CATEGORY]!;
-      items.push({
-        item: this.names.get(list.ints[r + ITEM]!),
-        type: EVENT_TYPES[list.ints[r + TYPE]!]!,
-        ts: list.floats[rec * list.floatStride]!,
-        session: this.sessions.get(list.ints[r + SESSION]!),
-        category: category === NONE ? undefined : this.names.get(category),
-      });
+      items.push([
+        this.names.get(list.ints[r + ITEM]!),
+        EVENT_TYPES[list.ints[r + TYPE]!]!,
+        list.floats[rec * list.floatStride]!,
+        this.decodedSession(list.ints[r + SESSION]!, sid),
+        category === NONE ? null : this.names.get(category),
+      ]);
     }
-    const sessions: Array<[string, string[]]> = [];
+    const sessions: SavedSubject[2] = [];
     const c = this.categories;
     let previous = NONE;
     for (let rec = c.start(hi, at + 2), end = rec + c.length(hi, at + 2); rec < end; rec++) {
       const r = rec * c.intStride + c.intBase;
       const session = c.ints[r + CAT_SESSION]!;
-      if (session !== previous) sessions.push([this.sessions.get(session), []]);
+      if (session !== previous) sessions.push([this.decodedSession(session, sid), []]);
       previous = session;
       sessions.at(-1)![1].push(this.names.get(c.ints[r + CAT_CATEGORY]!));
     }
-    return { items, sessions };
+    return [sid, items, sessions];
+  }
+
+  /**
+   * A saved subject written straight into the lists (not replayed through apply: a restore of a million
+   * subjects took 3× the old object state's time that way). The saved lists are in the order apply keeps;
+   * the bounds are applied again, so a hand-edited snapshot cannot overfill them.
+   */
+  private restoreSubject(sid: string, items: SavedSubject[1], sessions: SavedSubject[2], nameSlots: Map<string, number>): void {
+    const subject = this.subjects.findOrInsert(sid);
+    const at = this.refsAt(subject);
+    const hi = this.subjects.i;
+    hi[at] = NONE;
+    hi[at + 1] = 0;
+    hi[at + 2] = NONE;
+    hi[at + 3] = 0;
+    // loops over indices, no slices or closures: this runs once per subject of the snapshot
+    this.decodedSlots.length = 0;
+    this.decodedKeys.length = 0;
+    const lane = sessionKey(sid);
+    const c = this.categories;
+    let rec = c.appendBlock(hi, at + 2, this.categoryCount(sessions));
+    for (let g = Math.max(0, sessions.length - RECENT_SESSIONS); g < sessions.length; g++) {
+      const key = sessions[g]![0];
+      const categories = sessions[g]![1];
+      for (let k = Math.max(0, categories.length - SESSION_CATEGORIES); k < categories.length; k++, rec++) {
+        const r = rec * c.intStride + c.intBase;
+        c.ints[r + CAT_SESSION] = this.heldSession(key, lane);
+        c.ints[r + CAT_CATEGORY] = this.names.holdVia(categories[k]!, nameSlots);
+      }
+    }
+    let ordered = items;
+    for (let i = 1; i < items.length && ordered === items; i++) if (items[i - 1]![2] > items[i]![2]) ordered = [...items].sort((a, b) => a[2] - b[2]);
+    const list = this.items;
+    const first = Math.max(0, ordered.length - this.limit);
+    const block = list.appendBlock(hi, at, ordered.length - first);
+    for (let i = first; i < ordered.length; i++) {
+      const saved = ordered[i]!;
+      const category = saved[4];
+      const rec = block + i - first;
+      list.floats[rec * list.floatStride] = saved[2];
+      const r = rec * list.intStride + list.intBase;
+      list.ints[r + ITEM] = this.names.holdVia(saved[0], nameSlots);
+      list.ints[r + SESSION] = this.heldSession(saved[3], lane);
+      list.ints[r + CATEGORY] = category === null ? NONE : this.names.holdVia(category, nameSlots);
+      list.ints[r + TYPE] = TYPE_CODE.get(saved[1])!;
+    }
+  }
+
+  /** Session references: the subject's lane has no entry of its own (it is the subject's id). */
+  private retainSession(slot: number): void {
+    if (slot !== LANE) this.sessions.retain(slot);
+  }
+
+  private releaseSession(slot: number): void {
+    if (slot !== LANE) this.sessions.release(slot);
+  }
+
+  /** The category records a saved subject's sessions make, within the bounds. */
+  private categoryCount(sessions: SavedSubject[2]): number {
+    let n = 0;
+    for (let g = Math.max(0, sessions.length - RECENT_SESSIONS); g < sessions.length; g++) n += Math.min(sessions[g]![1].length, SESSION_CATEGORIES);
+    return n;
+  }
+
+  /** A session key's slot with one more reference, through the subject's few keys held so far (restoreSubject). */
+  private heldSession(key: string, lane: string): number {
+    if (key === lane) return LANE;
+    const i = this.decodedKeys.indexOf(key);
+    if (i >= 0) {
+      this.sessions.retain(this.decodedSlots[i]!);
+      return this.decodedSlots[i]!;
+    }
+    const slot = this.sessions.hold(key);
+    this.decodedKeys.push(key);
+    this.decodedSlots.push(slot);
+    return slot;
   }
 
 }
+
+/** The records a block list sets aside for a list of n (a power of two; none for an empty list). */
+const blockOf = (n: number): number => (n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)));
 
 /** Throws unless `s` is a subject as saveParts writes it (checked before a restore replaces anything). */
 function checkSaved(s: unknown): asserts s is SavedSubject {

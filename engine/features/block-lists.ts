@@ -81,6 +81,26 @@ export class BlockLists {
     return off + pos;
   }
 
+  /**
+   * Gives an owner with no list `n` zeroed records at once (one block of the size inserts would reach),
+   * returning the first; a bulk load's way in, with `reserve` beforehand.
+   */
+  appendBlock(refs: Int32Array, at: number, n: number): number {
+    if (refs[at] !== NONE) throw new Error('appendBlock: the owner has a list already');
+    if (n === 0) return -1;
+    const log = Math.ceil(Math.log2(n));
+    const off = this.alloc(log);
+    this.floats.fill(0, off * this.floatStride, (off + n) * this.floatStride);
+    refs[at] = off;
+    refs[at + 1] = (n << LOG_BITS) | log;
+    return off;
+  }
+
+  /** Room for `records` more records (blocks included), made at once; see KeyTable.reserve. */
+  reserve(records: number): void {
+    this.ensureCapacity(this.top + records);
+  }
+
   /** Keeps the first `n` records (the caller compacted them in place), shrinking the block when mostly empty. */
   truncate(refs: Int32Array, at: number, n: number): void {
     const off = refs[at]!;
@@ -128,7 +148,7 @@ export class BlockLists {
 
   static fromState(s: BlockListsState, floatCount: number, intCount: number): BlockLists {
     const b = new BlockLists(floatCount, intCount);
-    b.reserve(s.top);
+    b.ensureCapacity(s.top);
     b.floats.set(s.data);
     b.top = s.top;
     b.free = s.free.map((list) => [...(list ?? [])]);
@@ -139,7 +159,7 @@ export class BlockLists {
     const reused = this.free[log]?.pop();
     if (reused !== undefined) return reused;
     const size = 1 << log;
-    this.reserve(this.top + size);
+    this.ensureCapacity(this.top + size);
     const off = this.top;
     this.top += size;
     return off;
@@ -149,7 +169,7 @@ export class BlockLists {
     (this.free[log] ??= []).push(off);
   }
 
-  private reserve(records: number): void {
+  private ensureCapacity(records: number): void {
     if (records <= this.capacity) return;
     const n = Math.max(records, grownLength(this.capacity));
     const floats = new Float64Array(n * this.floatStride);

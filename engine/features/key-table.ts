@@ -260,20 +260,33 @@ export class KeyTable {
     return true;
   }
 
+  /**
+   * Room for `more` keys beyond those held, made at once: a bulk load (a snapshot's restore) that knows its
+   * size grows the arrays once, where growing by half many times over also set off a full GC each time
+   * (V8 counts the new buffers against its external-memory limit).
+   */
+  reserve(more: number): void {
+    const slots = this.slotTop + Math.max(0, more - this.freeSlots.length);
+    if (slots > this.slotCapacity) this.growSlots(slots);
+    const keys = this.size + more;
+    if (keys > this.index.length * MAX_LOAD) this.rehash(nextPow2(Math.ceil(keys / MAX_LOAD)));
+  }
+
   private allocSlot(): number {
     const reused = this.freeSlots.pop();
     if (reused !== undefined) return reused;
-    if (this.slotTop === this.slotCapacity) {
-      const old = this.slotCapacity;
-      const n = grownLength(old);
-      const f = new Float64Array((n * this.stride) / 2);
-      f.set(this.f);
-      this.f = f;
-      this.i = new Int32Array(f.buffer);
-      for (let s = old; s < n; s++) this.i[s * this.stride + 1] = FREE;
-      this.slotBytes = new Uint8Array(f.buffer);
-    }
+    if (this.slotTop === this.slotCapacity) this.growSlots(grownLength(this.slotCapacity));
     return this.slotTop++;
+  }
+
+  private growSlots(n: number): void {
+    const old = this.slotCapacity;
+    const f = new Float64Array((n * this.stride) / 2);
+    f.set(this.f);
+    this.f = f;
+    this.i = new Int32Array(f.buffer);
+    for (let s = old; s < n; s++) this.i[s * this.stride + 1] = FREE;
+    this.slotBytes = new Uint8Array(f.buffer);
   }
 
   /** Stores the key last prepared into `slot`: inline as words (zero-padded, as `sameKey` compares them), or in the pool. */

@@ -104,3 +104,38 @@ test('BlockLists keeps each owner’s records like an array, through growth, shr
     { numRuns: 60 },
   );
 });
+
+test('bulk loads size the arrays once: KeyTable.reserve and BlockLists.reserve + appendBlock', () => {
+  const table = new KeyTable(1);
+  table.reserve(50_000);
+  const slots = table.i;
+  for (let k = 0; k < 50_000; k++) table.findOrInsert(`key-${k}`);
+  assert.equal(table.i, slots, 'no growth while inserting what was reserved');
+  assert.equal(table.size, 50_000);
+  for (let k = 0; k < 50_000; k += 997) assert.ok(table.find(`key-${k}`) >= 0);
+
+  const lists = new BlockLists(1, 1);
+  const refs = new Int32Array(2 * 1000).fill(-1);
+  for (let o = 0; o < 1000; o++) refs[2 * o + 1] = 0;
+  lists.reserve(1000 * 8);
+  const buffer = lists.floats;
+  for (let o = 0; o < 1000; o++) {
+    const n = (o % 7) + 1;
+    const first = lists.appendBlock(refs, 2 * o, n);
+    for (let j = 0; j < n; j++) lists.ints[(first + j) * lists.intStride + lists.intBase] = o * 10 + j;
+  }
+  assert.equal(lists.floats, buffer, 'no growth while appending what was reserved');
+  for (let o = 0; o < 1000; o++) {
+    const n = (o % 7) + 1;
+    assert.equal(lists.length(refs, 2 * o), n);
+    const at = lists.start(refs, 2 * o);
+    assert.deepEqual(Array.from({ length: n }, (_, j) => lists.ints[(at + j) * lists.intStride + lists.intBase]), Array.from({ length: n }, (_, j) => o * 10 + j));
+  }
+  // a list made by appendBlock grows and shrinks like any other
+  const at = lists.insert(refs, 0, 1);
+  assert.equal(lists.length(refs, 0), 2);
+  assert.equal(lists.ints[at * lists.intStride + lists.intBase], 0);
+  lists.remove(refs, 0, 0);
+  assert.equal(lists.length(refs, 0), 1);
+  assert.throws(() => lists.appendBlock(refs, 0, 3), /has a list already/);
+});
