@@ -209,7 +209,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'bare route server-side p99', value: round(bare.serverP99Ms, 3), unit: 'ms' },
           { label: 'model tables per item', value: round(tablesBytes(tables) / options.items, 0), unit: 'B' },
           { label: 'catalog local map per item (heap growth)', value: round(catalogBytesPerItem, 0), unit: 'B' },
-          { label: 'online state per subject (heap + buffers growth, 5 items)', value: round(stateBytesPerSubject, 0), unit: 'B' },
+          { label: 'online state per subject (5 items, heap+buffers)', value: round(stateBytesPerSubject, 0), unit: 'B' },
           { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },
         ],
         ratios: {
