@@ -167,15 +167,7 @@ export class RecentItemsState {
 
   apply(event: StoredEvent): void {
     if (event.item === undefined && event.category === undefined) return;
-    const subject = this.subjects.findOrInsert(event.sid);
-    if (this.subjects.inserted) {
-      const hi = this.subjects.i;
-      const at = this.refsAt(subject);
-      hi[at] = NONE;
-      hi[at + 1] = 0;
-      hi[at + 2] = NONE;
-      hi[at + 3] = 0;
-    }
+    const subject = this.subjectSlot(event.sid);
     // references for the call, so that a string is not dropped between its records
     const session = event.ssid === undefined || event.ssid === '' ? LANE : this.sessions.hold(event.ssid);
     const category = event.category === undefined ? NONE : this.names.hold(event.category);
@@ -336,6 +328,20 @@ export class RecentItemsState {
   }
 
   // ---------------------------------------------------------------------------------------------------
+
+  /** The subject's slot, added with empty lists when new. */
+  private subjectSlot(sid: string): number {
+    const subject = this.subjects.findOrInsert(sid);
+    if (this.subjects.inserted) {
+      const hi = this.subjects.i;
+      const at = this.refsAt(subject);
+      hi[at] = NONE;
+      hi[at + 1] = 0;
+      hi[at + 2] = NONE;
+      hi[at + 3] = 0;
+    }
+    return subject;
+  }
 
   /** Where a subject's list references start in the key table's ints. */
   private refsAt(subject: number): number {
@@ -512,13 +518,8 @@ export class RecentItemsState {
    * the bounds are applied again, so a hand-edited snapshot cannot overfill them.
    */
   private restoreSubject(sid: string, items: SavedSubject[1], sessions: SavedSubject[2], nameSlots: Map<string, number>): void {
-    const subject = this.subjects.findOrInsert(sid);
-    const at = this.refsAt(subject);
+    const at = this.refsAt(this.subjectSlot(sid));
     const hi = this.subjects.i;
-    hi[at] = NONE;
-    hi[at + 1] = 0;
-    hi[at + 2] = NONE;
-    hi[at + 3] = 0;
     // loops over indices, no slices or closures: this runs once per subject of the snapshot
     this.decodedSlots.length = 0;
     this.decodedKeys.length = 0;
