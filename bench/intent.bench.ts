@@ -248,7 +248,10 @@ export async function alternateRoutes(
   }
   // The ratio of a path's req/s to the first path's within each round (the two loaded moments apart), median
   // over the rounds: less moved by one lucky or unlucky round than the best of each side.
-  const pairedMedian = (path: string) => median(perRound.map((r) => r[path]! / r[paths[0]!]!));
+  const paired = (path: string) => perRound.map((r) => r[path]! / r[paths[0]!]!);
+  const pairedMedian = (path: string) => median(paired(path));
+  // Every round's ratio, so a reader sees the spread the host adds (±0.15 between rounds on a shared VM).
+  for (const path of paths.slice(1)) say(`${path} / ${paths[0]} by round: ${paired(path).map((x) => round(x, 2)).join(', ')} (median ${round(pairedMedian(path), 3)})`);
   return { best, failed, pairedMedian };
 }
 
