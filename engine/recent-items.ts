@@ -292,17 +292,19 @@ export class RecentItemsState {
         let subjects = 0;
         let itemRecords = 0;
         let categoryRecords = 0;
+        let sessionKeys = 0;
         for (const part of saved) {
-          for (const [, items, sessions] of part.subjects!) {
+          for (const [sid, items, sessions] of part.subjects!) {
             subjects++;
             itemRecords += blockOf(Math.min(items.length, this.limit));
             categoryRecords += blockOf(this.categoryCount(sessions));
+            sessionKeys += this.sessionKeyCount(sid, items, sessions);
           }
         }
         this.subjects.reserve(subjects);
         this.items.reserve(itemRecords);
         this.categories.reserve(categoryRecords);
-        this.sessions.reserve(itemRecords + categoryRecords);
+        this.sessions.reserve(sessionKeys);
         const names = new Map<string, number>();
         for (let p = saved.length - 1; p >= 0; p--) {
           const subjects = saved[p]!.subjects!;
@@ -551,6 +553,18 @@ export class RecentItemsState {
       list.ints[r + CATEGORY] = category === null ? NONE : this.names.holdVia(category, nameSlots);
       list.ints[r + TYPE] = TYPE_CODE.get(saved[1])!;
     }
+  }
+
+  /** The session keys with an entry of their own (not the lane) a saved subject names, at most (shared ones count per subject). */
+  private sessionKeyCount(sid: string, items: SavedSubject[1], sessions: SavedSubject[2]): number {
+    const lane = sessionKey(sid);
+    const seen = this.decodedKeys;
+    seen.length = 0;
+    for (const item of items) if (item[3] !== lane && !seen.includes(item[3])) seen.push(item[3]);
+    for (const group of sessions) if (group[0] !== lane && !seen.includes(group[0])) seen.push(group[0]);
+    const n = seen.length;
+    seen.length = 0;
+    return n;
   }
 
   /** Session references: the subject's lane has no entry of its own (it is the subject's id). */

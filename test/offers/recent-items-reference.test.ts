@@ -123,3 +123,20 @@ test('a malformed snapshot of offers state is refused before anything is replace
   assert.throws(() => attachment.restore([{ v: 2, subjects: [] }]), /format this version does not read/);
   assert.equal(state.get('kept')?.items[0]?.item, 'sku-1', 'the state is as it was');
 });
+
+test('a restore sizes its arrays for what the snapshot holds: no more than the live state used', () => {
+  const state = new RecentItemsState();
+  for (let i = 0; i < 20_000; i++) {
+    for (let e = 0; e < 5; e++) {
+      // half the subjects without session ids (their lane takes no session entry), half with two sessions
+      state.apply({ eid: '', rt: 0, sid: `subject-${i}`, ts: 1_000_000 + e, type: 'view', item: `sku-${(i * 7 + e) % 3000}`, category: `cat-${e}`, ...(i % 2 ? { ssid: `s-${i}-${e >> 1}` } : {}) });
+    }
+  }
+  const back = new RecentItemsState();
+  back.attachment().restore([...state.attachment().saveParts(500)]);
+  const live = state.stats();
+  const restored = back.stats();
+  assert.deepEqual({ ...restored, bytes: 0 }, { ...live, bytes: 0 });
+  assert.ok(restored.bytes <= live.bytes, `restored arrays ${restored.bytes} B, live ${live.bytes} B`);
+  for (const sid of ['subject-0', 'subject-1', 'subject-19999']) assert.deepEqual(back.get(sid), state.get(sid));
+});
