@@ -24,7 +24,7 @@ export { openAuditLog, AUDIT_STREAM, type AuditLog, type AuditEntry, type AuditA
 export { createSubjectRights, type SubjectRights, type ConsentUpdate, type ConsentView, type SubjectDataHolder, type ErasureReceipt } from './subject-rights.ts';
 export { openErasureList, ERASURE_BUCKET, type ErasureList } from './erasure-list.ts';
 export { openCatalogStore, watchCatalog, catalogKey, CatalogEntrySchema, CATALOG_BUCKET, type CatalogEntry, type CatalogStore, type CatalogLoadReport, type CatalogView } from './catalog.ts';
-export { RecentItemsState, RECENT_ITEMS, sessionCategories, type RecentItem, type SubjectOffersState } from './recent-items.ts';
+export { RecentItemsState, RECENT_ITEMS, type RecentItem, type SubjectOffersState } from './recent-items.ts';
 export { readSubjectEvents, purgeSubjectEvents } from './subject-events.ts';
 export { buildProcessingRecord, type ProcessingRecord, type EndpointEntry, type ModelEntry } from './processing-record.ts';
 // Feature store: declarative views, the online store, snapshots, point-in-time training rows (engine/features).

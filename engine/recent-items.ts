@@ -57,12 +57,6 @@ export interface RankingState {
   categories: string[];
 }
 
-/** The categories of one of the subject's sessions (empty when none). */
-export function sessionCategories(state: SubjectOffersState, session: string): readonly string[] {
-  for (const [key, categories] of state.sessions) if (key === session) return categories;
-  return [];
-}
-
 export type ExportedRecentItem = Omit<RecentItem, 'category'> & { category?: string };
 
 /** One subject in a snapshot: [sid, items as [item, type, ts, session, category | null], sessions]. */

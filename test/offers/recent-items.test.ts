@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RECENT_ITEMS, RecentItemsState, sessionCategories, type StoredEvent } from '../../engine/index.ts';
+import { RECENT_ITEMS, RecentItemsState, type StoredEvent } from '../../engine/index.ts';
 import { sessionKey } from '../../engine/features/sessions.ts';
 
 const ev = (ts: number, item?: string, extra: Partial<StoredEvent> = {}): StoredEvent => ({ eid: '', ts, sid: 'sid-1', type: 'view', rt: 0, ...(item ? { item } : {}), ...extra });
@@ -25,8 +25,8 @@ test('recent items: bounded, in event-time order, late events slot in; categorie
   s.apply(ev(5002, 'c', { ssid: 'x', category: 'shoes' }));
   s.apply(ev(5003, undefined, { ssid: 'y', category: 'hats', type: 'search' }));
   const state = s.get('sid-1')!;
-  assert.deepEqual(sessionCategories(state, sessionKey('sid-1', 'x')), ['bags', 'shoes'], 'most recent last, no repeats');
-  assert.deepEqual(sessionCategories(state, sessionKey('sid-1', 'y')), ['hats'], 'a search names a category without an item');
+  assert.deepEqual(s.forRanking('sid-1', sessionKey('sid-1', 'x'))!.categories, ['bags', 'shoes'], 'most recent last, no repeats');
+  assert.deepEqual(s.forRanking('sid-1', sessionKey('sid-1', 'y'))!.categories, ['hats'], 'a search names a category without an item');
   assert.equal(state.items.at(-1)!.item, 'c');
 
   const exported = s.export('sid-1')!;
