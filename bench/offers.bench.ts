@@ -7,7 +7,8 @@
  *       through NATS is the ingest bench's job);
  *   (b) in-process ranking time per request (the service the route calls, personalized, k = 10), and the same
  *       with the purchase-intent lift (an offers service given the intent service: one intent score per
- *       request, the served intent shape of bench/intent.bench.ts);
+ *       request, the served intent shape of bench/intent.bench.ts); and the ranker alone over 2,000 random
+ *       sessions, where caches are as cold as a server's;
  *   (c) `POST /v1/offers` (k = 10, a consented shopper with a live session) vs a bare route returning a
  *       constant of similar size, on the same Fastify app, loaded by the same autocannon child process;
  *       server-side time is fastify's `reply.elapsedTime` per route (onResponse hook);
@@ -179,11 +180,23 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
         for (let i = 0; i < options.iterations; i++) withIntent.offers(request, false);
         intentUs = Math.min(intentUs, ((performance.now() - t) * 1000) / options.iterations);
       }
+      // The ranker alone over many different sessions (5 random items each): each request touches other rows,
+      // vectors and popularity entries, as a server's traffic does, so caches are mostly cold, unlike the one
+      // shopper asked again and again above.
+      const ranker = service.current()!.ranker;
+      const rand2 = rng(5);
+      const sessions = Array.from({ length: 2_000 }, () => ({ session: Array.from({ length: 5 }, () => Math.floor(rand2() * options.items)) }));
+      let spreadUs = Infinity;
+      for (let r = 0; r < Math.max(1, options.rounds); r++) {
+        const t = performance.now();
+        for (let i = 0; i < options.iterations; i++) ranker.rank(sessions[i % sessions.length]!, 10);
+        spreadUs = Math.min(spreadUs, ((performance.now() - t) * 1000) / options.iterations);
+      }
       const fallback = { subject: 'no-consent-visitor', k: 10 };
       const tf = performance.now();
       for (let i = 0; i < options.iterations; i++) service.offers(fallback, false);
       const fallbackUs = ((performance.now() - tf) * 1000) / options.iterations;
-      say(`in-process ranking: personalized ${round(rankUs, 1)} µs (${round(intentUs, 1)} µs with the intent lift), popular fallback ${round(fallbackUs, 1)} µs per request`);
+      say(`in-process ranking: personalized ${round(rankUs, 1)} µs (${round(intentUs, 1)} µs with the intent lift), popular fallback ${round(fallbackUs, 1)} µs per request; the ranker alone over 2,000 random sessions ${round(spreadUs, 1)} µs`);
 
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();
@@ -201,6 +214,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'in-process ranking, personalized, k = 10', value: round(rankUs, 1), unit: 'µs' },
           { label: 'in-process ranking with the intent lift', value: round(intentUs, 1), unit: 'µs' },
           { label: 'in-process ranking, popular fallback', value: round(fallbackUs, 1), unit: 'µs' },
+          { label: 'ranker alone, 2,000 random sessions (cold caches)', value: round(spreadUs, 1), unit: 'µs' },
           { label: 'POST /v1/offers (k = 10)', value: Math.round(offers.rps), unit: 'req/s' },
           { label: 'bare route (constant)', value: Math.round(bare.rps), unit: 'req/s' },
           { label: 'POST /v1/offers client p99', value: offers.clientP99Ms, unit: 'ms' },
@@ -218,6 +232,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           offers_server_p99_ms: round(offers.serverP99Ms, 3),
           ranking_us: round(rankUs, 1),
           ranking_with_intent_us: round(intentUs, 1),
+          ranking_random_sessions_us: round(spreadUs, 1),
         },
       };
     } finally {

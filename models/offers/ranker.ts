@@ -34,6 +34,12 @@
  * (similarity.wat) that holds the item vectors in its memory, in float32 (products and sums; the plain
  * loop this replaces summed float32 products in float64 and took 2–3× as long, the largest part of a
  * personalized request's ranking).
+ *
+ * Memory, not arithmetic, is what a request costs once other work has evicted the caches (a server's case:
+ * ~3× the warm time on 100k items). So each item's popularity and request slot share one cache line, scores
+ * are kept by slot, the request's category items sit in a small hash table instead of a mark per item, and
+ * lists ordered by popularity (the most popular items, a category's trending items) and neighbour rows whose
+ * most popular item cannot reach the threshold are not read past that point.
  */
 import { instantiateWasm, Layout, type WasmMemory } from '../wasm-kernels.ts';
 import type { OfferTables, SparseRows } from './tables.ts';
@@ -97,10 +103,13 @@ export interface RankingContext {
   history?: readonly number[];
   /** Table indices never to offer. */
   exclude?: ReadonlySet<number>;
-  /** Serving: items trending in the session's categories (extra candidates, scored with categoryWeight). */
+  /**
+   * Serving: items trending in the session's categories (extra candidates, scored with categoryWeight), each
+   * list most popular first: the ranker stops reading a list at the first item too unpopular to reach the top k.
+   */
   categoryItems?: ReadonlyArray<ArrayLike<number>>;
   categoryWeight?: number;
-  /** Serving: business value per item (table index) in [0, 1], added with valueWeight. */
+  /** Serving: business value per item (table index) in [0, 1] (the pruning bounds rely on it), added with valueWeight. */
   value?: ArrayLike<number>;
   valueWeight?: number;
   /** Serving: purchase intent relative to the average visitor (≥ 0); scales bought-together and value. */
@@ -120,7 +129,12 @@ const EMPTY_ROWS: SparseRows = { offsets: new Uint32Array(1), columns: new Uint3
 /** A ranker over one model's tables. Holds scratch buffers: one instance per thread of work (not re-entrant). */
 export class OfferRanker {
   private readonly n: number;
+  /**
+   * Per item, interleaved in one buffer so that one cache line holds both: its normalized popularity
+   * (`popNorm[2j]`) and its slot in this request (`slotOf[2j + 1]`, −1 when not a candidate).
+   */
   private readonly popNorm: Float32Array;
+  private readonly slotOf: Int32Array;
   private readonly popular: number[];
   private readonly bought: SparseRows;
   /**
@@ -142,7 +156,6 @@ export class OfferRanker {
   private readonly batchDotsAt: number;
   // Per-request scratch. Candidates get consecutive slots, so their accumulators sit in a few dense arrays
   // instead of scattered across item-indexed ones (the item-indexed `slotOf` is the only random write).
-  private readonly slotOf: Int32Array;
   private count = 0;
   private slotItem = new Int32Array(0);
   // Accumulators in float32, as the item-indexed ones were: the same sums, so evaluation keeps its numbers.
@@ -154,8 +167,8 @@ export class OfferRanker {
   /** The score without the similarity term (pass 1), and the similarity term (pass 2). */
   private slotLow = new Float64Array(0);
   private slotSimilarity = new Float64Array(0);
-  /** Survivors' full scores by item (what top-k reads). */
-  private readonly total: Float64Array;
+  /** Survivors' full scores (what top-k reads). */
+  private slotTotal = new Float64Array(0);
   /** Pass 1: the slots that may be offered; pass 2 rewrites it in place with the items that got a full score. */
   private survivors = new Int32Array(0);
   private survivorCount = 0;
@@ -165,7 +178,7 @@ export class OfferRanker {
   /** This request's weight per component, and its business values. */
   private readonly weights = new Float64Array(COMPONENTS);
   private value: ArrayLike<number> | undefined;
-  private readonly scoreOf = (j: number): number => this.total[j]!;
+  private readonly scoreOf = (j: number): number => this.slotTotal[this.slotOf[2 * j + 1]!]!;
   // This request's pass-1 state (see scoreSlot).
   private k = 0;
   /** the most the similarity term can add in this request */
@@ -174,6 +187,18 @@ export class OfferRanker {
   private viewing = -1;
   private exclude: ReadonlySet<number> | undefined;
   private allow: ((item: number) => boolean) | undefined;
+  /** Bounds of an item that is no candidate yet: reachPop · popNorm + reachBase (see rank). */
+  private reachPop = 0;
+  private reachBase = 0;
+  /** Per item, the largest normalized popularity among its embedding neighbours (a row that cannot reach is skipped). */
+  private readonly neighborPopMax: Float32Array;
+  /**
+   * This request's category items: open addressing, −1 empty, a quarter full at most. Small enough to stay
+   * in the nearest cache, where a mark per item would cost a cache miss per list item.
+   */
+  private categoryTable = new Int32Array(256).fill(-1);
+  private categoryShift = 24;
+  private categoryCount = 0;
   /** Context items whose embedding neighbours are candidates. */
   private readonly seeded: Int32Array;
   private seededCount = 0;
@@ -189,10 +214,22 @@ export class OfferRanker {
     let max = 0;
     for (const p of tables.popularity) if (p > max) max = p;
     const denominator = Math.log1p(max) || 1;
-    this.popNorm = tables.popularity.map((p) => Math.log1p(p) / denominator);
+    const perItem = new ArrayBuffer(8 * n);
+    this.popNorm = new Float32Array(perItem);
+    this.slotOf = new Int32Array(perItem);
+    for (let j = 0; j < n; j++) {
+      this.popNorm[2 * j] = Math.log1p(tables.popularity[j]!) / denominator;
+      this.slotOf[2 * j + 1] = -1;
+    }
     const all = Array.from({ length: n }, (_, i) => i);
     this.popular = topK(all, (i) => tables.popularity[i]!, params.popularCandidates, tables.popularity).items;
     this.bought = tables.bought ?? EMPTY_ROWS;
+    this.neighborPopMax = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let most = 0;
+      for (let p = tables.neighbors.offsets[i]!, end = tables.neighbors.offsets[i + 1]!; p < end; p++) most = Math.max(most, this.popNorm[2 * tables.neighbors.columns[p]!]!);
+      this.neighborPopMax[i] = most;
+    }
     this.weighsBoughtTogether = (params.weights.bought ?? 0) > 0 && this.bought.columns.length > 0;
     let maxNorm = 0;
     for (let i = 0, o = 0; i < n; i++) {
@@ -221,8 +258,6 @@ export class OfferRanker {
     const vectors = new Float32Array(memory, this.vectorsAt, n * tables.dim);
     vectors.set(tables.vectors);
     this.tables = { ...tables, vectors };
-    this.slotOf = new Int32Array(n).fill(-1);
-    this.total = new Float64Array(n);
     this.seeded = new Int32Array(params.sessionSeeds + params.historySeeds);
     this.grow(1024);
   }
@@ -233,6 +268,7 @@ export class OfferRanker {
     const q = this.query.fill(0);
     const sessionItems = context.session;
     const historyItems = context.history ?? [];
+    if (context.categoryItems !== undefined) this.markCategories(context.categoryItems);
 
     // Context: session items (newest first, decaying), then history items at a lower scale; they and their
     // co-occurring and bought-together items are candidates at once.
@@ -271,34 +307,29 @@ export class OfferRanker {
     // similarity could lift it to the threshold (bounded as a category item, which it may turn out to be).
     // Without context (or too few candidates) the threshold is −∞ and every one of them joins.
     this.simBound = simBound;
+    // What no item of popularity p can exceed without co-occurrence, session or history: a list ordered by
+    // popularity is read up to the first item whose bound misses the threshold (the threshold only rises).
+    this.reachBase = (w[7]! > 0 && context.value !== undefined ? w[7]! : 0) + simBound;
+    this.reachPop = w[4]! + w[5]!;
     for (const j of this.popular) {
-      if (this.slotOf[j]! < 0 && this.mayReach(j)) this.scoreSlot(this.candidate(j));
+      if (this.slotOf[2 * j + 1]! >= 0) continue;
+      if (this.mayReach(j)) this.scoreSlot(this.candidate(j));
+      else if (this.beyondReach(this.popNorm[2 * j]!)) break;
     }
     const { offsets, columns } = this.tables.neighbors;
     for (let s = 0; s < this.seededCount; s++) {
       const item = this.seeded[s]!;
+      if (this.beyondReach(this.neighborPopMax[item]!)) continue;
       for (let p = offsets[item]!, end = offsets[item + 1]!; p < end; p++) {
         const j = columns[p]!;
-        if (this.slotOf[j]! < 0 && this.mayReach(j)) this.scoreSlot(this.candidate(j));
+        if (this.slotOf[2 * j + 1]! < 0 && this.mayReach(j)) this.scoreSlot(this.candidate(j));
       }
     }
     for (const list of context.categoryItems ?? []) for (let c = 0; c < list.length; c++) {
       const j = list[c]!;
-      if (j < 0 || j >= this.n) continue;
-      const pop = this.popNorm[j]!;
-      const held = this.slotOf[j]!;
-      if (held >= 0) {
-        // Already scored: the category term joins its lower bound (the threshold keeps the old one, still a bound).
-        if (this.slotCategory[held] === 0) {
-          this.slotCategory[held] = 1;
-          this.slotLow[held]! += w[5]! * pop;
-        }
-        continue;
-      }
-      if (!this.mayReach(j)) continue;
-      const slot = this.candidate(j);
-      this.slotCategory[slot] = 1;
-      this.scoreSlot(slot);
+      if (j < 0 || j >= this.n || this.slotOf[2 * j + 1]! >= 0) continue;
+      if (this.mayReach(j)) this.scoreSlot(this.candidate(j));
+      else if (this.beyondReach(this.popNorm[2 * j]!)) break;
     }
 
     // Pass 2: only candidates whose bound reaches the threshold get their dot product.
@@ -356,7 +387,48 @@ export class OfferRanker {
   private mayReach(j: number): boolean {
     const w = this.weights;
     const value = this.value;
-    return (w[4]! + w[5]!) * this.popNorm[j]! + (value === undefined ? 0 : w[7]! * value[j]!) + this.simBound >= this.threshold();
+    const pop = (this.inCategory(j) ? w[4]! + w[5]! : w[4]!) * this.popNorm[2 * j]!;
+    return pop + (value === undefined ? 0 : w[7]! * value[j]!) + this.simBound >= this.threshold();
+  }
+
+  /** Whether no item of normalized popularity `pop` or less (and value ≤ 1) can reach the threshold. */
+  private beyondReach(pop: number): boolean {
+    return this.reachPop * pop + this.reachBase < this.threshold();
+  }
+
+  /** Whether item j is in one of this request's category lists (a probe of the small table). */
+  private inCategory(j: number): boolean {
+    if (this.categoryCount === 0) return false;
+    const table = this.categoryTable;
+    const mask = table.length - 1;
+    for (let h = Math.imul(j, 0x9e3779b1) >>> this.categoryShift; ; h = (h + 1) & mask) {
+      const at = table[h]!;
+      if (at === j) return true;
+      if (at < 0) return false;
+    }
+  }
+
+  /** This request's category items into the small table (sized to stay at most a quarter full). */
+  private markCategories(lists: ReadonlyArray<ArrayLike<number>>): void {
+    let total = 0;
+    for (const list of lists) total += list.length;
+    if (4 * total > this.categoryTable.length) {
+      const bits = Math.ceil(Math.log2(4 * total));
+      this.categoryTable = new Int32Array(2 ** bits).fill(-1);
+      this.categoryShift = 32 - bits;
+    }
+    const table = this.categoryTable;
+    const mask = table.length - 1;
+    for (const list of lists) for (let c = 0; c < list.length; c++) {
+      const j = list[c]!;
+      if (j < 0 || j >= this.n) continue;
+      let h = Math.imul(j, 0x9e3779b1) >>> this.categoryShift;
+      while (table[h]! >= 0 && table[h] !== j) h = (h + 1) & mask;
+      if (table[h]! < 0) {
+        table[h] = j;
+        this.categoryCount++;
+      }
+    }
   }
 
   /** The k-th best lower bound so far: no candidate whose score cannot reach it is in the top k. */
@@ -400,7 +472,7 @@ export class OfferRanker {
 
   /** Every component but the similarity, summed in component order. */
   private cheapScore(slot: number, j: number, w: Float64Array): number {
-    const pop = this.popNorm[j]!;
+    const pop = this.popNorm[2 * j]!;
     let s = w[0]! * this.slotCooc[slot]!;
     s += w[2]! * this.slotSession[slot]!;
     s += w[3]! * this.slotHistory[slot]!;
@@ -413,14 +485,15 @@ export class OfferRanker {
 
   /** The score components of a ranked item (the similarity's from pass 2), into `parts`. */
   private components(j: number, w: Float64Array): Float64Array {
-    const slot = this.slotOf[j]!;
+    const slot = this.slotOf[2 * j + 1]!;
     const parts = this.parts;
     parts[0] = w[0]! * this.slotCooc[slot]!;
     parts[SIMILARITY] = this.slotSimilarity[slot]!;
     parts[2] = w[2]! * this.slotSession[slot]!;
     parts[3] = w[3]! * this.slotHistory[slot]!;
-    parts[4] = w[4]! * this.popNorm[j]!;
-    parts[5] = this.slotCategory[slot] ? w[5]! * this.popNorm[j]! : 0;
+    const pop = this.popNorm[2 * j]!;
+    parts[4] = w[4]! * pop;
+    parts[5] = this.slotCategory[slot] ? w[5]! * pop : 0;
     parts[6] = w[6]! * this.slotBought[slot]!;
     parts[7] = this.value === undefined ? 0 : w[7]! * this.value[j]!;
     return parts;
@@ -442,24 +515,24 @@ export class OfferRanker {
       const j = this.slotItem[slot]!;
       const s = norm > 0 ? wSimilarity * Math.max(0, this.batchDots[c - from]! / norm) : 0;
       this.slotSimilarity[slot] = s;
-      this.total[j] = this.slotLow[slot]! + s;
+      this.slotTotal[slot] = this.slotLow[slot]! + s;
       survivors[c] = j;
     }
   }
 
   /** The item's slot, given a fresh one (zeroed) on its first mention in this request. */
   private candidate(item: number): number {
-    const held = this.slotOf[item]!;
+    const held = this.slotOf[2 * item + 1]!;
     if (held >= 0) return held;
     const slot = this.count++;
     if (slot === this.slotItem.length) this.grow(2 * slot);
-    this.slotOf[item] = slot;
+    this.slotOf[2 * item + 1] = slot;
     this.slotItem[slot] = item;
     this.slotCooc[slot] = 0;
     this.slotBought[slot] = 0;
     this.slotSession[slot] = 0;
     this.slotHistory[slot] = 0;
-    this.slotCategory[slot] = 0;
+    this.slotCategory[slot] = this.inCategory(item) ? 1 : 0;
     this.slotSimilarity[slot] = 0;
     return slot;
   }
@@ -478,14 +551,19 @@ export class OfferRanker {
     this.slotCategory = grown(this.slotCategory, (c) => new Uint8Array(c));
     this.slotLow = grown(this.slotLow, (c) => new Float64Array(c));
     this.slotSimilarity = grown(this.slotSimilarity, (c) => new Float64Array(c));
+    this.slotTotal = grown(this.slotTotal, (c) => new Float64Array(c));
     this.survivors = grown(this.survivors, (c) => new Int32Array(c));
   }
 
   private reset(): void {
-    for (let slot = 0; slot < this.count; slot++) this.slotOf[this.slotItem[slot]!] = -1;
+    for (let slot = 0; slot < this.count; slot++) this.slotOf[2 * this.slotItem[slot]! + 1] = -1;
     this.count = 0;
     this.survivorCount = 0;
     this.seededCount = 0;
+    if (this.categoryCount > 0) {
+      this.categoryTable.fill(-1);
+      this.categoryCount = 0;
+    }
     this.value = undefined;
     this.exclude = undefined;
     this.allow = undefined;

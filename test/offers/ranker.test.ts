@@ -109,10 +109,18 @@ test('pruning is exact: the top k equals scoring every candidate (random tables 
     v.forEach((x, d) => (v[d] = x / norm));
   }
   const rows = (count: number) => sparseRows(Array.from({ length: n }, (_, i) => Array.from({ length: count }, (_, c) => [(i + 1 + Math.floor(rand() * 60)) % n, rand() / (c + 1)] as const).filter(([j], c, all) => all.findIndex(([x]) => x === j) === c)));
-  const t: OfferTables = { items: Array.from({ length: n }, (_, i) => `i${i}`), dim, vectors, neighborCount: 12, neighbors: rows(12), cooc: rows(10), bought: rows(4), popularity: Float32Array.from({ length: n }, () => Math.floor(rand() * 100)) };
-  const params: RankingParams = { ...DEFAULT_RANKING, weights: { cooc: 1, similarity: 0.5, session: 0.5, history: 0.25, popularity: 0.05, bought: 0.5 }, popularCandidates: 20 };
-  const ranker = new OfferRanker(t, params);
+  const t: OfferTables = { items: Array.from({ length: n }, (_, i) => `i${i}`), dim, vectors, neighborCount: 12, neighbors: rows(12), cooc: rows(10), bought: rows(4), popularity: Float32Array.from({ length: n }, () => Math.floor(1000 * rand() ** 4)) };
   const value = Float32Array.from({ length: n }, () => rand());
+  // Co-occurrence-led weights (as trained versions have them), and similarity- and popularity-led ones, where
+  // embedding neighbours and the most popular items win places (and their pruning has to hold).
+  const weightings = [
+    { cooc: 1, similarity: 0.5, session: 0.5, history: 0.25, popularity: 0.05, bought: 0.5 },
+    { cooc: 0.2, similarity: 2, session: 0.1, history: 0.1, popularity: 0.5, bought: 0.2 },
+    { cooc: 0.5, similarity: 0.5, session: 0.2, history: 0.1, popularity: 2, bought: 0.2 },
+  ];
+  for (const [variant, weights] of weightings.entries()) {
+  const params: RankingParams = { ...DEFAULT_RANKING, weights, popularCandidates: 20 };
+  const ranker = new OfferRanker(t, params);
   // The ranking's formula over its candidate set, every candidate scored in full.
   const reference = (ctx: RankingContext, k: number) => {
     const w = params.weights;
@@ -147,16 +155,19 @@ test('pruning is exact: the top k equals scoring every candidate (random tables 
   };
   for (let trial = 0; trial < 300; trial++) {
     const pick = () => Math.floor(rand() * n);
+    // a category's trending items as serving passes them: most popular first (the ranker stops reading there)
+    const byPopularity = (length: number) => [...new Set(Array.from({ length }, pick))].sort((a, b) => t.popularity[b]! - t.popularity[a]! || a - b);
     const blocked = new Set(Array.from({ length: 30 }, pick));
     const ctx: RankingContext = {
       session: Array.from({ length: 1 + Math.floor(rand() * 5) }, pick),
       history: Array.from({ length: Math.floor(rand() * 10) }, pick),
-      ...(trial % 2 ? { exclude: new Set([pick()]), allow: (j: number) => !blocked.has(j), categoryItems: [Array.from({ length: 20 }, pick), Array.from({ length: 10 }, pick)], categoryWeight: 0.2, value, valueWeight: 0.1, intentLift: rand() * 3 } : {}),
+      ...(trial % 2 ? { exclude: new Set([pick()]), allow: (j: number) => !blocked.has(j), categoryItems: [byPopularity(20), byPopularity(10)], categoryWeight: trial % 8 < 4 ? 0.2 : 2, value, valueWeight: 0.1, intentLift: rand() * 3 } : {}),
     };
-    const k = [1, 5, 10, 40][trial % 4]!;
+    const k = [1, 5, 10, 40][(trial >> 1) % 4]!;
     const got = ranker.rank(ctx, k);
     const want = reference(ctx, k);
-    assert.deepEqual(got.items, want.items, `trial ${trial}`);
-    got.scores.forEach((s, i) => assert.ok(Math.abs(s - want.scores[i]!) < 1e-6, `trial ${trial}: ${s} vs ${want.scores[i]}`));
+    assert.deepEqual(got.items, want.items, `weights ${variant}, trial ${trial}`);
+    got.scores.forEach((s, i) => assert.ok(Math.abs(s - want.scores[i]!) < 1e-6, `weights ${variant}, trial ${trial}: ${s} vs ${want.scores[i]}`));
+  }
   }
 });
