@@ -7,6 +7,7 @@ import {
   CANONICAL_COLUMNS,
   FieldProblem,
   MAX_ID_LENGTH,
+  MAX_PRICE,
   MAX_QUANTITY,
   MAX_SUBJECT_LENGTH,
   PROBLEMS,
@@ -290,7 +291,8 @@ function priceAt(row: FieldSpans, field: number): number | FieldProblem {
     mantissa = mantissa * 10 + digit;
   }
   if (digits === 0) return parsePriceText(row.slice(field));
-  return point === -1 ? mantissa : mantissa / (POWERS_OF_TEN[end - point - 1] as number);
+  const price = point === -1 ? mantissa : mantissa / (POWERS_OF_TEN[end - point - 1] as number);
+  return price <= MAX_PRICE ? price : PROBLEMS.priceRange;
 }
 
 /**

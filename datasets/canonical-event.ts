@@ -8,7 +8,9 @@
  *
  * Problems never carry the offending value: it may be a raw identifier.
  */
-import { EVENT_TYPES, type EventType } from '../engine/index.ts';
+import { EVENT_TYPES, MAX_PRICE, MAX_QUANTITY, type EventType } from '../engine/index.ts';
+
+export { MAX_PRICE, MAX_QUANTITY };
 
 export interface CanonicalEvent {
   id: string;
@@ -48,7 +50,6 @@ export type CanonicalRecord = { line: number; event: CanonicalEvent } | { line: 
 
 export const MAX_ID_LENGTH = 128;
 export const MAX_SUBJECT_LENGTH = 256;
-export const MAX_QUANTITY = 1_000_000;
 /** The largest time a JavaScript Date can hold; anything above is not a timestamp. */
 const MAX_EPOCH_MS = 8.64e15;
 
@@ -84,6 +85,7 @@ export const PROBLEMS = {
   unknownType: new FieldProblem('unknown_type', `is not one of ${EVENT_TYPES.join(', ')}`),
   notNumber: new FieldProblem('invalid_number', 'is not a number'),
   negativePrice: new FieldProblem('too_small', 'must be 0 or more'),
+  priceRange: new FieldProblem('out_of_range', `must be at most ${MAX_PRICE.toLocaleString('en-US')}`),
   notInteger: new FieldProblem('invalid_number', 'must be a whole number'),
   quantityRange: new FieldProblem('out_of_range', `must be between 1 and ${MAX_QUANTITY}`),
 } as const;
@@ -178,6 +180,7 @@ export function parseQuantityText(text: string): number | FieldProblem {
 export function checkPrice(price: number): number | FieldProblem {
   if (!Number.isFinite(price)) return PROBLEMS.notNumber;
   if (price === 0) return 0; // also turns -0 into 0
+  if (price > MAX_PRICE) return PROBLEMS.priceRange;
   return price > 0 ? price : PROBLEMS.negativePrice;
 }
 

@@ -8,6 +8,7 @@
  * deleted, so the bucket always equals the last file loaded.
  */
 import type { JetStreamClient, KV } from 'nats';
+import { MAX_PRICE } from './event-schema.ts';
 import { followKv } from './kv-follower.ts';
 import { z } from 'zod';
 
@@ -20,7 +21,7 @@ export const CatalogEntrySchema = z
   .object({
     id: z.string().min(1).max(MAX_ID),
     category: z.string().min(1).max(MAX_ID).optional(),
-    price: z.number().nonnegative().finite().optional(),
+    price: z.number().nonnegative().finite().max(MAX_PRICE).optional(),
     /** Share of the price the shop keeps (0–1), for ranking by business value. */
     margin: z.number().min(0).max(1).optional(),
     in_stock: z.boolean().default(true),

@@ -59,6 +59,14 @@ export const TimestampSchema = z.union(
   { error: unionError('expected epoch milliseconds (a non-negative integer) or an ISO-8601 date-time with a time zone') },
 );
 
+/**
+ * The largest price an event (or a catalog entry) may carry, in its currency unit: above any real item's
+ * price (a car priced in Vietnamese dong is ~1e9), and bounded so that sums over windows stay finite in
+ * features and reports (a single price of 1e308 made `subject.spend_30d` infinite).
+ */
+export const MAX_PRICE = 1e12;
+export const MAX_QUANTITY = 1_000_000;
+
 export const BehaviorEventSchema = z
   .object({
     id: text().min(1).max(128).describe('client-unique event id; the dedupe key (stored only as a keyed hash)'),
@@ -68,8 +76,8 @@ export const BehaviorEventSchema = z
     type: EventTypeSchema,
     item: identifier(128).optional(),
     category: identifier(128).optional(),
-    price: z.number().finite().nonnegative().optional(),
-    quantity: z.number().int().min(1).max(1_000_000).optional(),
+    price: z.number().finite().nonnegative().max(MAX_PRICE).optional(),
+    quantity: z.number().int().min(1).max(MAX_QUANTITY).optional(),
     context: EventContextSchema.optional(),
     properties: z
       .record(text().min(1).max(64), Primitive)

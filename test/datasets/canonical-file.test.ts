@@ -90,7 +90,7 @@ test('numbers read from CSV equal what Number() makes of the same text (the fast
   const decimal = fc
     .tuple(fc.stringMatching(/^\d{1,12}$/), fc.option(fc.stringMatching(/^\d{0,8}$/), { nil: undefined }))
     .map(([whole, fraction]) => (fraction === undefined ? whole : `${whole}.${fraction}`));
-  const texts = fc.sample(decimal, { numRuns: 3000, seed: 7 }).concat(['0.1', '0.30000000000000004', '1e-7', '+5', '-0', '.5', '5.', '123456789012345']);
+  const texts = fc.sample(decimal, { numRuns: 3000, seed: 7 }).concat(['0.1', '0.30000000000000004', '1e-7', '+5', '-0', '.5', '5.', '123456789012.345', '1000000000000']);
   const path = writeText('.csv', `id,ts,subject,type,price,quantity\n${texts.map((t, i) => `e${i},${t.replace(/\D/g, '').slice(0, 15) || '0'},u,view,${t},`).join('\n')}\n`);
   const records = await readAll(path);
   records.forEach((record, i) => {
@@ -159,6 +159,9 @@ const BAD_CSV_ROWS: { row: string; column: string; secret: string }[] = [
   { row: 'a,1700000000000,u,view,i,c,-12.75,', column: 'price', secret: '12.75' },
   { row: 'a,1700000000000,u,view,i,c,0x1F,', column: 'price', secret: '0x1F' },
   { row: 'a,1700000000000,u,view,i,c,Infinity,', column: 'price', secret: 'Infinity' },
+  // above MAX_PRICE (1e12): sums over windows must stay finite; the digit fast path and the general parse
+  { row: 'a,1700000000000,u,view,i,c,9999999999999,', column: 'price', secret: '9999999999999' },
+  { row: 'a,1700000000000,u,view,i,c,1e308,', column: 'price', secret: '1e308' },
   { row: 'a,1700000000000,u,view,i,c,,7.25', column: 'quantity', secret: '7.25' },
   { row: 'a,1700000000000,u,view,i,c,,-3', column: 'quantity', secret: '-3' },
   { row: 'a,1700000000000,u,view,i,c,,2000000', column: 'quantity', secret: '2000000' },

@@ -44,6 +44,9 @@ test('an unparsable date names its line and column, and does not echo the value'
 test('a bad quantity or a missing column is a clear error', async (t) => {
   const quantity = await tempFile(t, 'q.csv', 'date,series,quantity\n2024-03-01,A,lots\n');
   await assert.rejects(readSeriesFile(quantity), /line 2: quantity is not a number/);
+  // finite but beyond any period's units: it would publish infinite forecasts
+  const huge = await tempFile(t, 'u.csv', 'date,series,quantity\n2024-03-01,A,1\n2024-03-02,A,1e308\n');
+  await assert.rejects(readSeriesFile(huge), /line 3: quantity must be between/);
   const header = await tempFile(t, 'h.csv', 'day,series,units\n2024-03-01,A,1\n');
   await assert.rejects(readSeriesFile(header), /lacks column\(s\) date, quantity/);
 });

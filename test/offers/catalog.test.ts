@@ -44,6 +44,7 @@ test('CSV problems name line and column and never repeat the value', async (t) =
     'c,c,-1,2,maybe,',
     'a,c,1,0.1,true,',
     'd,c,1',
+    'e,c,1e308,0.1,true,',
   ]);
   const read = await readCatalogFile(path);
   const seen = read.problems.map((p) => `${p.line}:${p.column}:${p.reason}`);
@@ -55,11 +56,12 @@ test('CSV problems name line and column and never repeat the value', async (t) =
     '4:5 (in_stock):invalid_type',
     '5:1 (id):duplicate',
     '6:(row):field_count',
+    '7:3 (price):too_big',
   ]);
   assert.ok(read.problems.every((p) => !p.message.includes('SECRET') && !p.message.includes('maybe')));
   assert.throws(
     () => requireValidCatalog(path, read),
-    (err: unknown) => isIobError(err) && /7 problems in the catalog; nothing was loaded/.test(err.message) && err.problems[1]!.path === 'line 3, column 3 (price)',
+    (err: unknown) => isIobError(err) && /8 problems in the catalog; nothing was loaded/.test(err.message) && err.problems[1]!.path === 'line 3, column 3 (price)',
   );
 });
 

@@ -64,6 +64,7 @@ test('bad events name the field and the reason, never the value', () => {
   const cases: [unknown, string, string][] = [
     [{ ...base, type: 'teleport' }, 'type', 'invalid_value'],
     [{ ...base, price: -1 }, 'price', 'too_small'],
+    [{ ...base, price: 1e308 }, 'price', 'too_big'],
     [{ ...base, quantity: 1.5 }, 'quantity', 'invalid_type'],
     [{ ...base, subject: undefined }, 'subject', 'invalid_union'],
     [{ ...base, ts: 'yesterday' }, 'ts', 'invalid_format'],

@@ -69,6 +69,13 @@ function cardAccuracy(a: { wape: number | null; mase: number | null; coverage_80
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
+/** The first published figure of a series that is not a finite number (JSON and the routes' schemas have none). */
+function nonFiniteField(e: SeriesForecast): string | undefined {
+  for (const name of ['history', 'p10', 'p50', 'p90'] as const) if (!e[name].every(Number.isFinite)) return name;
+  for (const name of ['volume', 'recent', 'change'] as const) if (!Number.isFinite(e[name])) return name;
+  return undefined;
+}
+
 export interface ComputeOptions {
   /** last-window backtest beside the baselines (default true) */
   backtest?: boolean;
@@ -134,6 +141,8 @@ function* forecastSteps(set: SeriesSet, model: LoadedForecastModel, options: Com
       recent: round2(recent),
       change: round2(expected - recent),
     };
+    const broken = nonFiniteField(entry);
+    if (broken !== undefined) throw new RangeError(`series ${s.key}: its ${broken} is not a finite number; nothing was published`);
     if (backtest) {
       const past = fitted.subarray(0, cut);
       const actual = s.values.subarray(cut);

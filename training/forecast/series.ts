@@ -38,6 +38,13 @@ export interface SeriesSet {
   source: string;
 }
 
+/**
+ * The largest quantity one row may carry (returns: its negative): far above any item's units in a period,
+ * and small enough that sums, scaled forecasts and rounded published figures stay finite (a row of 1e308
+ * once published infinite forecasts that the forecast routes could not answer).
+ */
+export const MAX_SERIES_QUANTITY = 1e12;
+
 /** The value fitting uses for an actual: demand is never negative (see the module comment). */
 export { demandValue as fitValue } from '../../models/forecast/features.ts';
 
@@ -252,6 +259,9 @@ export async function readSeriesFile(path: string, options: { freq?: Freq } = {}
     if (key === '') throw lineError(path, line, 'series', 'required', 'is empty');
     const quantity = quantityText === '' ? Number.NaN : Number(quantityText);
     if (!Number.isFinite(quantity)) throw lineError(path, line, 'quantity', 'invalid_number', 'is not a number');
+    if (Math.abs(quantity) > MAX_SERIES_QUANTITY) {
+      throw lineError(path, line, 'quantity', 'out_of_range', `must be between -${MAX_SERIES_QUANTITY.toLocaleString('en-US')} and ${MAX_SERIES_QUANTITY.toLocaleString('en-US')}`);
+    }
     rows++;
     if (totals.add(key, day, quantity) && duplicates++ === 0) firstDuplicateLine = line;
   });
