@@ -17,14 +17,27 @@ interface Sender {
 }
 
 function httpSender(url: string, key: string): Sender {
+  let endpoint: string;
+  try {
+    endpoint = new URL('/v1/events', url).href;
+  } catch {
+    throw new IobError('IOB_ERR_VALIDATION', `--url is not an http(s) address: expected e.g. http://127.0.0.1:8080`);
+  }
   return {
     async send(events) {
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${url.replace(/\/$/, '')}/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ events }),
-        });
+        let res: Response;
+        try {
+          res = await fetch(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: JSON.stringify({ events }),
+          });
+        } catch (err) {
+          // fetch says only "fetch failed"; the reason (refused, unknown host, bad scheme) is its cause
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          throw new IobError('IOB_ERR_UNAVAILABLE', `cannot reach the engine at ${url} (${cause?.code ?? cause?.message ?? (err as Error).message}): is \`iob start\` running there?`);
+        }
         const body = (await res.json().catch(() => ({}))) as IngestReport & { code?: string; message?: string };
         if (res.status === 503 && attempt < 8) {
           await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
@@ -92,6 +105,9 @@ export function register(program: Command) {
       const progress = createProgress('ingest', 'events');
       const inflight = new Set<Promise<void>>();
       let batch: { line: number; event: unknown }[] = [];
+      // The first batch that could not be sent stops the run (the later ones would fail alike); kept here so
+      // no batch's rejection goes unhandled while others are in flight.
+      let failure: unknown;
 
       const dispatch = (rows: typeof batch) => {
         const task: Promise<void> = sender
@@ -108,29 +124,35 @@ export function register(program: Command) {
             }
             progress.increment(rows.length);
           })
+          .catch((err: unknown) => void (failure ??= err))
           .finally(() => inflight.delete(task));
         inflight.add(task);
         totals.sent += rows.length;
       };
 
-      for await (const row of readCanonicalEvents(opts.events)) {
-        if ('error' in row) {
-          totals.badRows++;
-          note(`line ${row.line}: not sent — ${row.error.column}: ${row.error.message}`);
-          if (opts.strict) throw new IobError('IOB_ERR_VALIDATION', `line ${row.line}, column ${row.error.column}: ${row.error.message}`);
-          continue;
+      try {
+        for await (const row of readCanonicalEvents(opts.events)) {
+          if (failure !== undefined) break;
+          if ('error' in row) {
+            totals.badRows++;
+            note(`line ${row.line}: not sent — ${row.error.column}: ${row.error.message}`);
+            if (opts.strict) throw new IobError('IOB_ERR_VALIDATION', `line ${row.line}, column ${row.error.column}: ${row.error.message}`);
+            continue;
+          }
+          batch.push({ line: row.line, event: row.event });
+          if (batch.length >= batchSize) {
+            dispatch(batch);
+            batch = [];
+            if (inflight.size >= concurrency) await Promise.race(inflight);
+          }
         }
-        batch.push({ line: row.line, event: row.event });
-        if (batch.length >= batchSize) {
-          dispatch(batch);
-          batch = [];
-          if (inflight.size >= concurrency) await Promise.race(inflight);
-        }
+        if (batch.length && failure === undefined) dispatch(batch);
+        await Promise.all(inflight);
+      } finally {
+        progress.stop();
+        await sender.close();
       }
-      if (batch.length) dispatch(batch);
-      await Promise.all(inflight);
-      progress.stop();
-      await sender.close();
+      if (failure !== undefined) throw failure;
 
       process.stdout.write(
         `ingested ${totals.sent} events: ${totals.accepted} accepted, ${totals.duplicate} duplicate, ` +

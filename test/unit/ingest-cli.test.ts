@@ -1,0 +1,36 @@
+/**
+ * `iob ingest` against an engine it cannot reach: a clear one-line error and a non-zero exit, never a Node
+ * stack trace (a batch's failed fetch used to reject with no handler while others were in flight).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { IOB_BIN } from '../helpers/cli-process.ts';
+import { tempDir } from '../helpers/nats.ts';
+
+/** A port nothing listens on: bound once, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('iob ingest: an unreachable engine or a malformed --url is one clear line, exit 2, no stack trace', async (t) => {
+  const dir = tempDir(t, 'iob-ingest-cli-');
+  const events = join(dir, 'events.csv');
+  writeFileSync(events, `id,ts,subject,type,item\n${Array.from({ length: 1200 }, (_, i) => `e${i},${1_700_000_000_000 + i},u${i % 7},view,i${i % 13}`).join('\n')}\n`);
+  const run = (url: string) => spawnSync(process.execPath, [IOB_BIN, 'ingest', '--events', events, '--url', url, '--key', 'k', '--batch', '100'], { encoding: 'utf8' });
+
+  const refused = run(`http://127.0.0.1:${await closedPort()}`);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /cannot reach the engine at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  const malformed = run('not-a-url');
+  assert.equal(malformed.status, 2, malformed.stderr);
+  assert.match(malformed.stderr, /--url is not an http\(s\) address/);
+  for (const r of [refused, malformed]) assert.doesNotMatch(r.stderr, /\n\s+at |Node\.js v\d/, 'no stack trace');
+});
