@@ -62,6 +62,7 @@ export function parseGenerateOptions(raw: Record<string, string | undefined>): G
   const seed = whole('--seed', raw.seed, 0, 0xffffffff);
   const items = whole('--items', raw.items ?? String(DEFAULT_ITEMS), 1, 10_000_000);
   const categories = whole('--categories', raw.categories ?? String(DEFAULT_CATEGORIES), 1, 100_000);
+  if (items < categories) problems.push({ path: '--items', reason: 'too_small', message: `must be at least --categories (${categories}): every category needs an item` });
   const badRowRate = Number(raw.badRows ?? '0');
   if (!(badRowRate >= 0 && badRowRate < 1)) problems.push({ path: '--bad-rows', reason: 'invalid_number', message: 'must be a share from 0 up to (not including) 1' });
   let end: number | undefined;

@@ -71,6 +71,8 @@ export function buildCatalogModel(options: CatalogOptions): CatalogModel {
   const categoryCount = options.categories ?? DEFAULT_CATEGORIES;
   if (!Number.isInteger(itemCount) || itemCount < 1) throw new RangeError('items must be a whole number ≥ 1');
   if (!Number.isInteger(categoryCount) || categoryCount < 1) throw new RangeError('categories must be a whole number ≥ 1');
+  // Shoppers browse by category: an empty one would have nothing to show them.
+  if (itemCount < categoryCount) throw new RangeError(`items (${itemCount}) must be at least categories (${categoryCount}): every category needs an item`);
   const rng = new Rng(options.seed, CATALOG_STREAM);
 
   const categories = makeCategories(rng, categoryCount);

@@ -65,6 +65,15 @@ test('iob generate refuses bad options with every problem listed, and writes not
     return true;
   });
   await assert.rejects(iob('generate', '--subjects', '1', '--days', '1', '--seed', '1', '--out', join(dir, 'log.txt')), /--out|options/);
+  // fewer items than categories would leave a category empty (it crashed the generator)
+  await assert.rejects(iob('generate', '--subjects', '3', '--days', '1', '--seed', '1', '--items', '20', '--out', out), (err: unknown) => {
+    assert.ok(err instanceof IobError);
+    assert.deepEqual(
+      err.problems.map((p) => `${p.path}: ${p.message}`),
+      ['--items: must be at least --categories (40): every category needs an item'],
+    );
+    return true;
+  });
   assert.equal(existsSync(out), false);
 });
 
