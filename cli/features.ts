@@ -79,6 +79,17 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
     for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
     if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
+    // A training set without rows, or whose every feature is zero because no event could be read, is
+    // a mistake in the inputs, not a result: said as one, so a pipeline does not train on it.
+    if (labelFile.rows.length === 0) {
+      const why = labelFile.badRows.length > 0 ? `${allBad(labelFile.badRows.length)} (listed above)` : 'it has no data rows';
+      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}: no label row to build: ${why}`, [{ path: '--labels', reason: 'empty', message: why }]);
+    }
+    if (events.length === 0 && excludedEvents === 0) {
+      const source = opts.fromStream ? `the stream ${EVENTS_STREAM}` : opts.events!;
+      const why = badRows > 0 ? allBad(badRows) : 'it holds no events';
+      throw new IobError('IOB_ERR_VALIDATION', `${source}: no event to build features from: ${why}`, [{ path: opts.fromStream ? '--from-stream' : '--events', reason: 'empty', message: why }]);
+    }
     const early = labelFile.rows.filter((r) => r.ts < LIKELY_SECONDS_BELOW_MS);
     if (early.length > 0) say(likelySecondsWarning(early.length, 'label row', early[0]!.line));
     const kept = labelFile.rows.filter((r) => !erased(pseudonymize('subject', r.subject)));
@@ -134,6 +145,8 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     await scope.close();
   }
 }
+
+const allBad = (n: number) => (n === 1 ? 'its one row is bad' : `all ${n} of its rows are bad`);
 
 /** How many bad label rows are listed one by one before only the count is. */
 const BAD_LABELS_SHOWN = 5;

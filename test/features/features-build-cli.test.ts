@@ -69,6 +69,23 @@ test('--strict refuses a label file with a bad row, naming the file, line and co
   assert.equal(existsSync(out), false);
 });
 
+test('a labels file with no readable row, or an events file with no readable event, is an error, not an empty or all-zero training set', () => {
+  const out = join(dir, 'train-empty.csv');
+  const badLabels = build(labelFile('labels-all-bad.csv', ['subject,ts,label', 'alice,yesterday,1', 'bob,soon,0']), out);
+  assert.equal(badLabels.status, 2, badLabels.stderr);
+  assert.match(badLabels.stderr, /labels-all-bad\.csv: no label row to build: all 2 of its rows are bad/);
+  const headerOnly = build(labelFile('labels-header.csv', ['subject,ts,label']), out);
+  assert.equal(headerOnly.status, 2, headerOnly.stderr);
+  assert.match(headerOnly.stderr, /labels-header\.csv: no label row to build: it has no data rows/);
+  const noEvents = join(dir, 'events-none.csv');
+  writeFileSync(noEvents, 'id,ts,subject,type\nx,never,alice,view\n');
+  const good = labelFile('labels-good.csv', ['subject,ts,label', 'alice,2026-01-05T10:00:00Z,1']);
+  const run = spawnSync(process.execPath, [IOB_BIN, 'features', 'build', '--events', noEvents, '--labels', good, '--out', out], { env: { ...process.env, IOB_DATA_DIR: join(dir, 'data'), NATS_URL: '' }, encoding: 'utf8' });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /events-none\.csv: no event to build features from: its one row is bad/);
+  assert.equal(existsSync(out), false, 'nothing written');
+});
+
 test('labels of subjects without events get zero features, not an error', () => {
   const labels = labelFile('labels-unknown.csv', ['subject,ts,label', 'nobody,2026-01-05T10:00:00Z,1']);
   const out = join(dir, 'train-unknown.csv');
