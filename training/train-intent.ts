@@ -458,7 +458,8 @@ async function evaluate(
   for (const [f, fold] of folds.entries()) {
     const trainY = pick(dataset.labels, fold.train);
     const testY = pick(dataset.labels, fold.test);
-    requireBothClasses(testY, `fold ${f + 1}'s test rows`);
+    // One fold is the time split: its test rows are the newest sessions, which a short log may leave one-sided.
+    requireBothClasses(testY, folds.length === 1 ? 'the test period (the newest sessions, held out by time; a longer log gives it both)' : `fold ${f + 1}'s test rows`);
     const trainX = selectRows(dataset.x, fold.train);
     const testX = selectRows(dataset.x, fold.test);
     // Each fold gets its own seed so folds are independent draws, and the run stays reproducible.
