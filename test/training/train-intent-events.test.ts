@@ -253,7 +253,7 @@ test('an event file without purchases is refused with a clear single-class messa
 test('purchases only in the older sessions: the error names the test period held out by time, not a fold', async () => {
   // 30 one-hour-apart sessions of two views; the first 20 end in a purchase, the newest 10 (the test period) do not.
   const start = 1_795_558_299_136;
-  const lines = ['id,ts,subject,session,type,item,category,price,quantity'];
+  const lines: string[] = [];
   for (let s = 0; s < 30; s++) {
     const at = start + s * 3_600_000;
     lines.push(`v${s},${at},u${s},s${s},view,i1,c1,1,`, `w${s},${at + 1000},u${s},s${s},view,i2,c1,1,`);
