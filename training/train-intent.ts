@@ -335,8 +335,13 @@ async function eventsSource(options: ParsedOptions, file: string, say: (line: st
     await scope.close();
   }
   const { dataset, fold, sessions, testFrom, sample } = rows;
-  const counts = requireBothClasses(dataset.labels, 'train intent');
   const n = dataset.labels.length;
+  // Consent and erasure can leave nothing: say so, rather than that the (empty) data lacks purchases.
+  if (n === 0 && (rows.gated > 0 || read.excludedEvents > 0)) {
+    const why = `${read.excludedEvents} events of erased subjects and ${rows.gated} without personalization consent left out`;
+    throw new IobError('IOB_ERR_VALIDATION', `${file}: no event is left to train on: ${why}`, [{ path: 'events', reason: 'empty', message: why }]);
+  }
+  const counts = requireBothClasses(dataset.labels, 'train intent');
   const sampled =
     sample.rate < 1
       ? `sessions sampled at ${percent(sample.rate, 1)} (seed ${options.seed}): ${n} of ${sample.points} scoring points kept (--max-rows ${maxRows})`

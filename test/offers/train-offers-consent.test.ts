@@ -46,4 +46,11 @@ test('offers training leaves out erased subjects and events without personalizat
   await runTrainOffers({ events, epochs: 1, dim: 8, tuneRounds: 0, dataDir: dir, register: false }, (l) => unchecked.push(l));
   assert.match(unchecked.join('\n'), /neither the erasure list nor the consent registry was consulted/);
   assert.doesNotMatch(unchecked.join('\n'), /events left out/);
+
+  // Everyone withdraws: nothing is left, and the error says why (it used to say the file had no item events).
+  for (let s = 0; s < 40; s++) await consent.record(pseudonymize('subject', `u${s}`), [{ at: Date.now(), purpose: 'personalization', granted: false, source: 'test' }]);
+  await assert.rejects(
+    runTrainOffers({ events, epochs: 1, dim: 8, tuneRounds: 0, dataDir: dir, natsUrl: nats.url, register: false }, () => {}),
+    /no events with an item to learn offers from \(0 without one, 0 bad rows, \d+ left out for erasure or consent\)/,
+  );
 });

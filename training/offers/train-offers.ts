@@ -145,8 +145,9 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   if (log.excluded > 0) say(`${log.excluded} events left out: erased subjects, or no personalization consent at the event's time`);
   reportBadRows(log, say);
   if (log.events === 0) {
-    throw new IobError('IOB_ERR_VALIDATION', `${options.events}: no events with an item (${log.eventsWithoutItem} without one, ${log.badRows.length} bad rows): nothing to learn offers from`, [
-      { path: 'events', reason: 'empty', message: 'the file holds no event with an item' },
+    const left = log.excluded > 0 ? `, ${log.excluded} left out for erasure or consent` : '';
+    throw new IobError('IOB_ERR_VALIDATION', `${options.events}: no events with an item to learn offers from (${log.eventsWithoutItem} without one, ${log.badRows.length} bad rows${left})`, [
+      { path: 'events', reason: 'empty', message: log.excluded > 0 ? 'no event with an item is left after erasure and consent' : 'the file holds no event with an item' },
     ]);
   }
   const split = splitLastDays(log.sessions, options.testDays);
