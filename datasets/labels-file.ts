@@ -6,7 +6,7 @@
  */
 import { IobError } from '../engine/index.ts';
 import { FieldProblem, parseTimestampText } from './canonical-event.ts';
-import { CsvSyntaxError, csvField, separatorHint, splitCsvRecord } from './io/csv.ts';
+import { CsvRecordAssembler, CsvSyntaxError, csvField, separatorHint } from './io/csv.ts';
 import { readLineBlocks } from './io/text-lines.ts';
 
 export interface LabelFileRow {
@@ -52,7 +52,44 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
     }
     badRows.push(problem);
   };
-  let line = 0;
+  // The event and catalog readers' record assembler: a quoted field may hold line breaks (RFC 4180).
+  const records = new CsvRecordAssembler();
+  let lineNumber = 0;
+  const accept = (cells: string[] | CsvSyntaxError, line: number): void => {
+    if (cells instanceof CsvSyntaxError) {
+      if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: ${cells.message}`);
+      bad({ line, column: '(row)', reason: cells.reason, message: cells.message });
+      return;
+    }
+    if (!header) {
+      header = cells.map((c) => c.trim());
+      // Matched as the event file matches its header: trimmed, any case. The output keeps the names as given.
+      const names = header.map((c) => c.toLowerCase());
+      col = { subject: names.indexOf('subject'), ts: names.indexOf('ts'), session: names.indexOf('session'), item: names.indexOf('item') };
+      if (col.subject < 0 || col.ts < 0) {
+        throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: a label file needs a header with the columns subject and ts (optionally session, item)${separatorHint(header)}`);
+      }
+      return;
+    }
+    if (cells.length !== header.length) {
+      bad({ line, column: '(row)', reason: 'field_count', message: `has ${cells.length} fields where the header has ${header.length}` });
+      return;
+    }
+    const subject = cells[col.subject]!;
+    if (subject === '') {
+      bad({ line, column: 'subject', reason: 'required', message: 'is required' });
+      return;
+    }
+    const ts = parseTimestampText(cells[col.ts]!.trim());
+    if (ts instanceof FieldProblem) {
+      bad({ line, column: 'ts', reason: ts.reason, message: ts.message });
+      return;
+    }
+    const row: LabelFileRow = { line, cells, subject, ts };
+    if (col.session >= 0 && cells[col.session] !== '') row.session = cells[col.session]!;
+    if (col.item >= 0 && cells[col.item] !== '') row.item = cells[col.item]!;
+    rows.push(row);
+  };
   for await (const block of readLineBlocks(path)) {
     let start = 0;
     while (start < block.length) {
@@ -60,44 +97,14 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
       if (end === -1) end = block.length;
       const text = block.slice(start, end);
       start = end + 1;
-      line++;
-      if (text.trim() === '') continue;
-      const cells = splitCsvRecord(text);
-      if (cells instanceof CsvSyntaxError) {
-        if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: ${cells.message}`);
-        bad({ line, column: '(row)', reason: cells.reason, message: cells.message });
-        continue;
-      }
-      if (!header) {
-        header = cells.map((c) => c.trim());
-        // Matched as the event file matches its header: trimmed, any case. The output keeps the names as given.
-        const names = header.map((c) => c.toLowerCase());
-        col = { subject: names.indexOf('subject'), ts: names.indexOf('ts'), session: names.indexOf('session'), item: names.indexOf('item') };
-        if (col.subject < 0 || col.ts < 0) {
-          throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: a label file needs a header with the columns subject and ts (optionally session, item)${separatorHint(header)}`);
-        }
-        continue;
-      }
-      if (cells.length !== header.length) {
-        bad({ line, column: '(row)', reason: 'field_count', message: `has ${cells.length} fields where the header has ${header.length}` });
-        continue;
-      }
-      const subject = cells[col.subject]!;
-      if (subject === '') {
-        bad({ line, column: 'subject', reason: 'required', message: 'is required' });
-        continue;
-      }
-      const ts = parseTimestampText(cells[col.ts]!.trim());
-      if (ts instanceof FieldProblem) {
-        bad({ line, column: 'ts', reason: ts.reason, message: ts.message });
-        continue;
-      }
-      const row: LabelFileRow = { line, cells, subject, ts };
-      if (col.session >= 0 && cells[col.session] !== '') row.session = cells[col.session]!;
-      if (col.item >= 0 && cells[col.item] !== '') row.item = cells[col.item]!;
-      rows.push(row);
+      lineNumber++;
+      if (!records.continuing && text.trim() === '') continue;
+      const cells = records.push(text, lineNumber);
+      if (cells !== undefined) accept(cells, records.recordLine);
     }
   }
+  const open = records.finish();
+  if (open !== undefined) accept(open, records.recordLine);
   if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}: empty label file (expected a header with subject and ts)`);
   return { header, rows, badRows };
 }

@@ -86,6 +86,16 @@ test('a labels file with no readable row, or an events file with no readable eve
   assert.equal(existsSync(out), false, 'nothing written');
 });
 
+test('a quoted label cell may hold a line break (RFC 4180, as event files): the row is kept, the cell written back quoted, later lines keep their numbers', () => {
+  const labels = labelFile('labels-multiline.csv', ['subject,ts,label,note', 'alice,2026-01-05T10:00:00Z,1,"first', 'second"', 'bob,yesterday,0,x']);
+  const out = join(dir, 'train-multiline.csv');
+  const run = build(labels, out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout + run.stderr, /skipped label line 4, column ts/);
+  const text = readFileSync(out, 'utf8');
+  assert.ok(text.includes('alice,') && text.includes(',1,"first\nsecond",'), text.slice(0, 400));
+});
+
 test('labels of subjects without events get zero features, not an error', () => {
   const labels = labelFile('labels-unknown.csv', ['subject,ts,label', 'nobody,2026-01-05T10:00:00Z,1']);
   const out = join(dir, 'train-unknown.csv');
