@@ -16,6 +16,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { readCanonicalEvents } from '../datasets/index.ts';
 import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
+import { DuplicateIdWindow } from './duplicate-ids.ts';
 import {
   admittedAt,
   createPseudonymizer,
@@ -39,6 +40,8 @@ export interface EventScope {
   admits?: (sid: string, purpose: Purpose, ts: number) => boolean;
   /** The NATS connection, when NATS_URL (or natsUrl) named one. */
   nc?: NatsConnection;
+  /** The stream's duplicate window (`IOB_DUPLICATE_WINDOW_MS`): a file's events are deduplicated by id as it does. */
+  duplicateWindowMs: number;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function openEventScope(options: { dataDir?: string; natsUrl?: stri
     pseudonymize,
     erased: (sid) => erasures?.has(sid) ?? false,
     erasuresChecked: erasures !== undefined,
+    duplicateWindowMs: config.duplicateWindowMs,
     ...(consent ? { admits: (sid: string, purpose: Purpose, ts: number) => admittedAt(consent.get(sid), purpose, ts, builtAt) } : {}),
     ...(nc ? { nc } : {}),
     async close() {
@@ -72,6 +76,8 @@ export interface FeatureEventsRead {
   events: EventColumns;
   badRows: number;
   excludedEvents: number;
+  /** events whose id repeated an event within the duplicate window (left out, as the stream drops them) */
+  duplicates: number;
 }
 
 /** How many bad rows are reported one by one before only the total is. */
@@ -80,7 +86,7 @@ const BAD_ROWS_SHOWN = 5;
 /** Reads a canonical file into pseudonymous feature events, leaving out erased subjects and bad rows. */
 export async function readFeatureEvents(
   path: string,
-  scope: Pick<EventScope, 'pseudonymize' | 'erased'>,
+  scope: Pick<EventScope, 'pseudonymize' | 'erased' | 'duplicateWindowMs'>,
   options: { strict?: boolean; say: (line: string) => void; onEvent?: () => void },
 ): Promise<FeatureEventsRead> {
   const { pseudonymize, erased } = scope;
@@ -94,6 +100,7 @@ export async function readFeatureEvents(
     if (p === undefined) subjects.set(id, (p = pseudonymize('subject', id)));
     return p;
   };
+  const ids = new DuplicateIdWindow(scope.duplicateWindowMs);
   let badRows = 0;
   let excludedEvents = 0;
   let earlyEvents = 0;
@@ -110,6 +117,7 @@ export async function readFeatureEvents(
       continue;
     }
     const e = row.event;
+    if (ids.repeats(e.id, e.ts)) continue;
     if (e.ts < LIKELY_SECONDS_BELOW_MS && earlyEvents++ === 0) firstEarlyLine = row.line;
     const sid = subjectPseudonym(e.subject);
     if (erased(sid)) {
@@ -121,5 +129,8 @@ export async function readFeatureEvents(
   }
   if (badRows > BAD_ROWS_SHOWN) options.say(`… ${badRows - BAD_ROWS_SHOWN} more bad rows skipped (${badRows} in all)`);
   if (earlyEvents > 0) options.say(likelySecondsWarning(earlyEvents, 'event', firstEarlyLine));
-  return { events, badRows, excludedEvents };
+  if (ids.duplicates > 0) {
+    options.say(`${ids.duplicates} event(s) repeat the id of an event within ${scope.duplicateWindowMs / 1000} s before them: left out, as the stream drops them (IOB_DUPLICATE_WINDOW_MS)`);
+  }
+  return { events, badRows, excludedEvents, duplicates: ids.duplicates };
 }

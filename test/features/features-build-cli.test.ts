@@ -96,6 +96,31 @@ test('a quoted label cell may hold a line break (RFC 4180, as event files): the 
   assert.ok(text.includes('alice,') && text.includes(',1,"first\nsecond",'), text.slice(0, 400));
 });
 
+test('an event id repeated within the duplicate window counts once, as the stream takes it; after the window it is a new event', () => {
+  const events = join(dir, 'events-retried.csv');
+  writeFileSync(
+    events,
+    [
+      'id,ts,subject,session,type,item,category,price,quantity',
+      'p1,2026-01-05T09:00:00Z,carol,s9,purchase,sku-1,shoes,10,1',
+      'p1,2026-01-05T09:00:00Z,carol,s9,purchase,sku-1,shoes,10,1',
+      'p1,2026-01-05T09:00:30Z,carol,s9,purchase,sku-1,shoes,10,1',
+      'p2,2026-01-05T09:05:00Z,carol,s9,purchase,sku-2,shoes,10,1',
+      'p1,2026-01-05T09:10:00Z,carol,s9,purchase,sku-1,shoes,10,1',
+    ].join('\n') + '\n',
+  );
+  const labels = labelFile('labels-retried.csv', ['subject,ts', 'carol,2026-01-05T10:00:00Z']);
+  const out = join(dir, 'train-retried.csv');
+  const env: NodeJS.ProcessEnv = { ...process.env, IOB_DATA_DIR: join(dir, 'data') };
+  delete env.NATS_URL;
+  const run = spawnSync(process.execPath, [IOB_BIN, 'features', 'build', '--events', events, '--labels', labels, '--out', out], { env, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout + run.stderr, /2 event\(s\) repeat the id of an event within 120 s/);
+  const [header, row] = readFileSync(out, 'utf8').trim().split('\n');
+  const value = (name: string) => Number(row!.split(',')[header!.split(',').indexOf(name)]);
+  assert.equal(value('subject.purchase_count_7d'), 3, 'p1, p2, and p1 again ten minutes later');
+});
+
 test('labels of subjects without events get zero features, not an error', () => {
   const labels = labelFile('labels-unknown.csv', ['subject,ts,label', 'nobody,2026-01-05T10:00:00Z,1']);
   const out = join(dir, 'train-unknown.csv');

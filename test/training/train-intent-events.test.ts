@@ -197,7 +197,7 @@ test('real Taobao sample through `iob train intent --events --json`: the JSON li
     assert.equal(forward.inputs, STORE_NAMES.length);
 
     // Recompute the raw columns' means on the training rows and on all rows: the card holds the former.
-    const read = await readFeatureEvents(converted, { pseudonymize: createPseudonymizer('k'.repeat(32)), erased: () => false }, { say: quiet });
+    const read = await readFeatureEvents(converted, { pseudonymize: createPseudonymizer('k'.repeat(32)), erased: () => false, duplicateWindowMs: 120_000 }, { say: quiet });
     const { dataset, fold, testFrom } = eventIntentRows(read.events, 0.2);
     assert.equal(new Date(testFrom).toISOString(), json.split.test_from);
     const onTraining = fitStandardization(selectRows(dataset.x, fold.train));
