@@ -11,6 +11,11 @@
  */
 export class DuplicateIdWindow {
   private readonly seen = new Map<string, number>();
+  // Ids in the order they were remembered, with their times: what to forget first. (Iterating the map
+  // itself from its start would walk over every entry deleted since its last rehash: microseconds an event.)
+  private order: string[] = [];
+  private times: number[] = [];
+  private head = 0;
   private newest = -Infinity;
   duplicates = 0;
 
@@ -27,13 +32,26 @@ export class DuplicateIdWindow {
       return true;
     }
     if (ts > this.newest) this.newest = ts;
-    this.seen.delete(id);
     this.seen.set(id, ts);
+    this.order.push(id);
+    this.times.push(ts);
     const cutoff = this.newest - this.windowMs;
-    for (const [old, at] of this.seen) {
-      if (at >= cutoff && this.seen.size <= this.maxIds) break;
-      this.seen.delete(old);
+    while (this.head < this.order.length && (this.times[this.head]! < cutoff || this.seen.size > this.maxIds)) {
+      const old = this.order[this.head]!;
+      // only if this is still the id's latest entry (an id remembered again later keeps its newer time)
+      if (this.seen.get(old) === this.times[this.head]) this.seen.delete(old);
+      this.head++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
     }
     return false;
+  }
+
+  /** Ids remembered now. */
+  get size(): number {
+    return this.seen.size;
   }
 }
