@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCanonicalWriter, readCanonicalBatches, readCanonicalEvents } from '../datasets/canonical-file.ts';
 import { generateBehavior } from '../datasets/generate.ts';
+import { TSX_CHILD_FLAGS } from './tsx-child.ts';
 
 type Api = 'events' | 'batches';
 
@@ -43,7 +44,7 @@ async function countEvents(path: string, api: Api): Promise<number> {
 
 /** One timed read in a child process: returns events read and rows/s. */
 function timedRead(path: string, api: Api): { events: number; rate: number } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--read', path, api], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [...TSX_CHILD_FLAGS, fileURLToPath(import.meta.url), '--read', path, api], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`read failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as { events: number; rate: number };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import { createLogger, createPseudonymizer, loadConfig, openConsentRegistry, startEngine, startNatsServer } from '../engine/index.ts';
 import type { BenchReport } from './ingest.bench.ts';
+import { TSX_CHILD_FLAGS } from './tsx-child.ts';
 
 export async function benchConsent(options: { subjects: number; rounds: number; erasureEvents: number }, say: (line: string) => void): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'iob-bench-consent-'));
@@ -40,7 +41,7 @@ export async function benchConsent(options: { subjects: number; rounds: number; 
     say(`consent check: ${checkNs.toFixed(1)} ns (bare Map.get: ${mapNs.toFixed(1)} ns) [${sink}]`);
 
     const target = sids[1]!;
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./consent-watcher.ts', import.meta.url)), server.url, target], {
+    const child = spawn(process.execPath, [...TSX_CHILD_FLAGS, fileURLToPath(new URL('./consent-watcher.ts', import.meta.url)), server.url, target], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines: string[] = [];

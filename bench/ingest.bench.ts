@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TSX_CHILD_FLAGS } from './tsx-child.ts';
 
 export interface IngestBenchOptions {
   /** run only these phases (profiling) */
@@ -64,7 +65,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
  */
 async function startPoster(url: string, key: string, bodiesFile: string, concurrency: number) {
   const script = fileURLToPath(new URL('./http-poster.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, key, bodiesFile, String(concurrency)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TSX_CHILD_FLAGS, script, url, key, bodiesFile, String(concurrency)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = once(child, 'exit').then(([code]) => {
