@@ -89,8 +89,16 @@ export function register(program: Command) {
     .option('--concurrency <n>', 'batches in flight', '4')
     .option('--strict', 'stop at the first bad row')
     .action(async (opts) => {
-      const batchSize = Math.max(1, Math.min(Number(opts.batch) || 500, 1000));
-      const concurrency = Math.max(1, Number(opts.concurrency) || 4);
+      const whole = (flag: string, text: string, max: number): number => {
+        const value = Number(text);
+        if (!/^\s*\d+\s*$/.test(text) || value < 1 || value > max) {
+          throw new IobError('IOB_ERR_VALIDATION', `invalid options for iob ingest`, [{ path: flag, reason: 'invalid_number', message: `must be a whole number from 1 to ${max}` }]);
+        }
+        return value;
+      };
+      // a batch is one POST /v1/events, which takes at most 1,000 events
+      const batchSize = whole('--batch', opts.batch, 1000);
+      const concurrency = whole('--concurrency', opts.concurrency, 64);
       let sender: Sender;
       if (opts.nats) sender = await natsSender(opts.nats);
       else {

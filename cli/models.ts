@@ -12,6 +12,14 @@ import type { Command } from 'commander';
 import { listVersions, promote, rollback, RegistryError, type VersionInfo } from '../models/registry.ts';
 
 export const DEFAULT_TASK = 'intent';
+/** The tasks the engine trains and serves (registry folders of these names). */
+const MODEL_TASKS = ['intent', 'offers', 'forecast'] as const;
+
+/** A task named on the command line, checked: an unknown one would only find "no versions" or "no pointer". */
+function knownTask(task: string): string {
+  if (!(MODEL_TASKS as readonly string[]).includes(task)) throw new RegistryError(`unknown task '${task}': one of ${MODEL_TASKS.join(', ')}`);
+  return task;
+}
 
 interface RegistryFlags {
   registry?: string;
@@ -33,7 +41,7 @@ export function register(program: Command, say: (line: string) => void = (line) 
     .action((opts: RegistryFlags) =>
       guarded(async () => {
         const root = registryRoot(opts);
-        const tasks = opts.task ? [opts.task] : await taskNames(root);
+        const tasks = opts.task ? [knownTask(opts.task)] : await taskNames(root);
         const rows: Array<VersionInfo & { task: string }> = [];
         for (const task of tasks) for (const info of await listVersions(root, task)) rows.push({ task, ...info });
         if (opts.json) return say(JSON.stringify(rows.map(({ dir: _dir, ...row }) => row)));
@@ -55,7 +63,7 @@ export function register(program: Command, say: (line: string) => void = (line) 
       guarded(async () => {
         const root = registryRoot(opts);
         const version = second ?? first;
-        const task = second !== undefined ? first : (opts.task ?? (await taskOf(root, version)));
+        const task = second !== undefined ? knownTask(first) : opts.task !== undefined ? knownTask(opts.task) : await taskOf(root, version);
         const pointer = await promote(root, task, version);
         if (opts.json) return say(JSON.stringify({ task, ...pointer }));
         say(`${task}: ${pointer.version} now serves${pointer.previous[0] ? ` (was ${pointer.previous[0]}; undo with: iob models rollback --task ${task})` : ''}`);
@@ -67,7 +75,7 @@ export function register(program: Command, say: (line: string) => void = (line) 
     .action((taskArg: string | undefined, opts: RegistryFlags) =>
       guarded(async () => {
         const root = registryRoot(opts);
-        const task = taskArg ?? opts.task ?? DEFAULT_TASK;
+        const task = knownTask(taskArg ?? opts.task ?? DEFAULT_TASK);
         const pointer = await rollback(root, task);
         if (opts.json) return say(JSON.stringify({ task, ...pointer }));
         say(`${task}: rolled back; ${pointer.version} now serves`);

@@ -94,7 +94,12 @@ export async function readPointer(root: string, task: string): Promise<ServingPo
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const value = JSON.parse(text) as Partial<ServingPointer>;
+  let value: Partial<ServingPointer>;
+  try {
+    value = JSON.parse(text) as Partial<ServingPointer>;
+  } catch (err) {
+    throw new RegistryError(`${pointerPath(root, task)} is not valid JSON (${(err as Error).message}): promote a version again to rewrite it`);
+  }
   if (typeof value.version !== 'string' || !Array.isArray(value.previous)) throw new RegistryError(`${POINTER_FILE} of ${task} is malformed`);
   return { version: value.version, previous: value.previous.filter((v): v is string => typeof v === 'string'), updatedAt: String(value.updatedAt ?? '') };
 }

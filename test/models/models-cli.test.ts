@@ -65,6 +65,11 @@ test('list shows versions with created-at, metrics beside baselines, and which o
 });
 
 test('registry errors are one clear line on stderr and a non-zero exit', () => {
+  for (const args of [['list', '--task', 'bogus'], ['promote', 'bogus', 'v1'], ['rollback', 'bogus']]) {
+    const unknown = iob(...args);
+    assert.equal(unknown.code, 2, args.join(' '));
+    assert.match(unknown.stderr, /^iob models: unknown task 'bogus': one of intent, offers, forecast\n$/);
+  }
   let r = iob('promote', 'v9');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^iob models: no version v9 in .* \(see: iob models list\)\n$/);

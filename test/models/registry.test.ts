@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { listVersions, pointerPath, promote, readPointer, registerVersion, rollback, servingVersion, versionName } from '../../models/registry.ts';
+import { listVersions, pointerPath, promote, readPointer, RegistryError, registerVersion, rollback, servingVersion, versionName } from '../../models/registry.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'iob-registry-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -68,4 +68,8 @@ test('a malformed pointer file is reported, not guessed at', async () => {
   mkdirSync(join(root, 'broken'));
   writeFileSync(pointerPath(root, 'broken'), '{"nope":1}');
   await assert.rejects(readPointer(root, 'broken'), /malformed/);
+  // not JSON at all: the error names the file (it was JSON.parse's message alone)
+  mkdirSync(join(root, 'garbled'));
+  writeFileSync(pointerPath(root, 'garbled'), '{bad');
+  await assert.rejects(readPointer(root, 'garbled'), (err: unknown) => err instanceof RegistryError && err.message.startsWith(`${pointerPath(root, 'garbled')} is not valid JSON`));
 });

@@ -34,3 +34,14 @@ test('iob ingest: an unreachable engine or a malformed --url is one clear line, 
   assert.match(malformed.stderr, /--url is not an http\(s\) address/);
   for (const r of [refused, malformed]) assert.doesNotMatch(r.stderr, /\n\s+at |Node\.js v\d/, 'no stack trace');
 });
+
+test('iob ingest: a --batch or --concurrency that is not a whole number in range is refused naming it (they fell back to defaults)', async (t) => {
+  const dir = tempDir(t, 'iob-ingest-cli-');
+  const events = join(dir, 'events.csv');
+  writeFileSync(events, 'id,ts,subject,type\ne1,1700000000000,u1,view\n');
+  for (const [flag, value, max] of [['--batch', 'abc', 1000], ['--batch', '5000', 1000], ['--concurrency', '-5', 64]] as const) {
+    const run = spawnSync(process.execPath, [IOB_BIN, 'ingest', '--events', events, '--key', 'k', flag, value], { encoding: 'utf8' });
+    assert.equal(run.status, 2, `${flag} ${value}: ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`${flag}: must be a whole number from 1 to ${max}`));
+  }
+});
