@@ -2,12 +2,14 @@
  * `iob generate` — write a seeded synthetic behavior log as a canonical event file (and optionally the
  * catalog it was drawn from). Same options, same file: `--end` pins the period for byte-identical reruns.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { withBadRows } from '../datasets/bad-rows.ts';
 import { parseTimestampText } from '../datasets/canonical-event.ts';
 import { canonicalFormatOf, createCanonicalWriter } from '../datasets/canonical-file.ts';
 import { DEFAULT_CATEGORIES, DEFAULT_ITEMS, generateCatalog } from '../datasets/catalog.ts';
 import { writeCatalogFile } from '../datasets/catalog-file.ts';
+import { catalogFormatOf } from '../datasets/catalog-load.ts';
 import { generateBehavior, generationWindow, type GenerateOptions } from '../datasets/generate.ts';
 import { IobError, type Problem } from '../engine/index.ts';
 import { openOutput, outputFileError } from './output-error.ts';
@@ -40,7 +42,7 @@ export function register(program: Command, say: (line: string) => void = printLi
     .option('--items <n>', 'catalog size', String(DEFAULT_ITEMS))
     .option('--categories <n>', 'number of categories', String(DEFAULT_CATEGORIES))
     .option('--bad-rows <rate>', 'share of deliberately invalid rows, e.g. 0.01', '0')
-    .option('--catalog <file>', 'also write the catalog (id,category,price): .csv, .jsonl or .json')
+    .option('--catalog <file>', 'also write the catalog (id,category,price) for `iob catalog load`: .csv or .jsonl (optionally .gz)')
     .option('--end <time>', 'end of the period, ISO-8601 or epoch ms (default: now, to the minute)')
     .action(async (raw: Record<string, string | undefined>) => {
       await runGenerate(parseGenerateOptions(raw), say);
@@ -73,6 +75,15 @@ export function parseGenerateOptions(raw: Record<string, string | undefined>): G
   }
   if (!raw.out) problems.push({ path: '--out', reason: 'required', message: 'is required' });
   else if (!isCanonicalFileName(raw.out)) problems.push({ path: '--out', reason: 'unsupported_format', message: 'must end in .csv, .jsonl or .ndjson (optionally .gz)' });
+  if (raw.catalog !== undefined) {
+    try {
+      catalogFormatOf(raw.catalog, '--catalog');
+    } catch (err) {
+      if (!(err instanceof IobError)) throw err;
+      problems.push(...err.problems);
+    }
+    if (raw.out !== undefined && resolve(raw.catalog) === resolve(raw.out)) problems.push({ path: '--catalog', reason: 'same_as_output', message: 'must differ from --out' });
+  }
   if (problems.length > 0) throw new IobError('IOB_ERR_VALIDATION', 'invalid options for iob generate', problems);
   return { subjects, days, seed, items, categories, badRowRate, end, out: raw.out as string, catalog: raw.catalog };
 }

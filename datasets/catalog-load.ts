@@ -27,17 +27,18 @@ export interface CatalogFile {
   problems: CatalogProblem[];
 }
 
-function formatOf(path: string): 'csv' | 'jsonl' {
+/** A catalog file's format from its name (what `catalog load` reads, and so what `generate --catalog` writes). */
+export function catalogFormatOf(path: string, flag = 'file'): 'csv' | 'jsonl' {
   const name = path.toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'jsonl';
   throw new IobError('IOB_ERR_VALIDATION', `${path}: unsupported catalog file name; use .csv, .jsonl or .ndjson (optionally .gz)`, [
-    { path: 'file', reason: 'unsupported_format', message: 'the file name must end in .csv, .jsonl or .ndjson (optionally .gz)' },
+    { path: flag, reason: 'unsupported_format', message: 'the file name must end in .csv, .jsonl or .ndjson (optionally .gz)' },
   ]);
 }
 
 export async function readCatalogFile(path: string): Promise<CatalogFile> {
-  const format = formatOf(path);
+  const format = catalogFormatOf(path);
   const entries: CatalogEntry[] = [];
   const problems: CatalogProblem[] = [];
   const seen = new Map<string, number>();
