@@ -36,6 +36,12 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`iob: cannot connect to NATS (${err.code === 'CONNECTION_REFUSED' ? 'connection refused' : err.code}): is the server named by --nats-url, --nats or NATS_URL running?\n`);
       process.exit(1);
     }
+    const dns = err as { code?: unknown; syscall?: unknown; hostname?: unknown } | undefined;
+    if (dns?.syscall === 'getaddrinfo') {
+      // a server address whose host does not resolve (a typo in --nats-url, --nats or NATS_URL)
+      process.stderr.write(`iob: cannot resolve the host '${String(dns.hostname)}' (${String(dns.code)}): check the server address given by --nats-url, --nats or NATS_URL\n`);
+      process.exit(1);
+    }
     process.stderr.write(`iob: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(1);
   }

@@ -66,7 +66,11 @@ test('iob generate refuses bad options with every problem listed, and writes not
   });
   await assert.rejects(iob('generate', '--subjects', '1', '--days', '1', '--seed', '1', '--out', join(dir, 'log.txt')), /--out|options/);
   // a catalog `iob catalog load` could not read, or one written over the log itself
-  for (const [catalog, message] of [[join(dir, 'items.json'), '--catalog: the file name must end in .csv, .jsonl or .ndjson (optionally .gz)'], [out, '--catalog: must differ from --out']]) {
+  const catalogCases: Array<[catalog: string, message: string]> = [
+    [join(dir, 'items.json'), '--catalog: the file name must end in .csv, .jsonl or .ndjson (optionally .gz)'],
+    [out, '--catalog: must differ from --out'],
+  ];
+  for (const [catalog, message] of catalogCases) {
     await assert.rejects(iob('generate', '--subjects', '3', '--days', '1', '--seed', '1', '--out', out, '--catalog', catalog), (err: unknown) => {
       assert.ok(err instanceof IobError);
       assert.deepEqual(err.problems.map((p) => `${p.path}: ${p.message}`), [message]);

@@ -1,5 +1,5 @@
 /**
- * `iob ingest` against an engine it cannot reach: a clear one-line error and a non-zero exit, never a Node
+ * The CLI against servers it cannot reach. `iob ingest` against an engine it cannot reach: a clear one-line error and a non-zero exit, never a Node
  * stack trace (a batch's failed fetch used to reject with no handler while others were in flight).
  */
 import assert from 'node:assert/strict';
@@ -44,4 +44,13 @@ test('iob ingest: a --batch or --concurrency that is not a whole number in range
     assert.equal(run.status, 2, `${flag} ${value}: ${run.stderr}`);
     assert.match(run.stderr, new RegExp(`${flag}: must be a whole number from 1 to ${max}`));
   }
+});
+
+test('a server address whose host does not resolve is one clear line naming the host and the flags, no stack trace', (t) => {
+  const dir = tempDir(t, 'iob-dns-cli-');
+  const catalog = join(dir, 'items.csv');
+  writeFileSync(catalog, 'id,category,price\na,c,1\n');
+  const run = spawnSync(process.execPath, [IOB_BIN, 'catalog', 'load', '--file', catalog, '--nats-url', 'garbage'], { encoding: 'utf8' });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /^iob: cannot resolve the host 'garbage' \((ENOTFOUND|EAI_AGAIN)\): check the server address given by --nats-url, --nats or NATS_URL\n$/);
 });
