@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createCanonicalWriter } from '../datasets/canonical-file.ts';
 import { generateBehavior } from '../datasets/index.ts';
-import { createLogger, ensureDemoApiKey, EVENTS_STREAM, loadConfig, startEngine, type Engine, type Logger } from '../engine/index.ts';
+import { createLogger, ensureDemoApiKey, EVENTS_STREAM, IobError, loadConfig, startEngine, type Engine, type Logger, type Problem } from '../engine/index.ts';
 import { servingVersion } from '../models/registry.ts';
 import { buildApp } from '../serving/app.ts';
 import { scheduleForecastRefresh } from '../training/forecast/refresh.ts';
@@ -28,6 +28,13 @@ export function register(program: Command) {
       .option('--demo-days <n>', 'days of demo history', '14')
       .option('--registry <dir>', 'model registry POST /v1/intent serves from (default: <data dir>/models)'),
   ).action(async (opts) => {
+    // Checked before anything starts: a bad demo size used to surface only after the engine was up.
+    const problems: Problem[] = [];
+    for (const [flag, text, max] of [['--demo-subjects', opts.demoSubjects, 1_000_000], ['--demo-days', opts.demoDays, 3660]] as const) {
+      const n = Number(text);
+      if (!/^\s*\d+\s*$/.test(String(text)) || n < 1 || n > max) problems.push({ path: flag, reason: 'invalid_number', message: `must be a whole number from 1 to ${max}` });
+    }
+    if (problems.length > 0) throw new IobError('IOB_ERR_VALIDATION', 'invalid options for iob start', problems);
     const config = loadConfig(process.env, flagOverrides(opts));
     const log = createLogger(config.logLevel);
     const demoKey = config.apiKeys ? undefined : ensureDemoApiKey(config.dataDir);

@@ -1,6 +1,7 @@
 /**
- * The CLI against servers it cannot reach. `iob ingest` against an engine it cannot reach: a clear one-line error and a non-zero exit, never a Node
- * stack trace (a batch's failed fetch used to reject with no handler while others were in flight).
+ * CLI errors a user meets before any data is touched: a server that cannot be reached or resolved, option
+ * values out of range. Each is one clear line (or one line per problem) and a non-zero exit, never a Node
+ * stack trace (`iob ingest` used to leave a failed batch's rejection unhandled while others were in flight).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -53,4 +54,12 @@ test('a server address whose host does not resolve is one clear line naming the 
   const run = spawnSync(process.execPath, [IOB_BIN, 'catalog', 'load', '--file', catalog, '--nats-url', 'garbage'], { encoding: 'utf8' });
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /^iob: cannot resolve the host 'garbage' \((ENOTFOUND|EAI_AGAIN)\): check the server address given by --nats-url, --nats or NATS_URL\n$/);
+});
+
+test('iob start refuses bad demo sizes before starting anything', (t) => {
+  const dir = tempDir(t, 'iob-start-cli-');
+  const run = spawnSync(process.execPath, [IOB_BIN, 'start', '--demo', '--demo-subjects', 'abc', '--demo-days', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /--demo-subjects: must be a whole number from 1 to 1000000\n {2}--demo-days: must be a whole number from 1 to 3660/);
+  assert.doesNotMatch(run.stdout, /listening/);
 });
