@@ -6,7 +6,7 @@
  * left empty and the engine sessionizes by its 30-minute inactivity gap. Event ids are `tb-<line>`.
  */
 import type { EventType } from '../../engine/index.ts';
-import type { CanonicalEvent } from '../canonical-event.ts';
+import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
 import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_BEHAVIOR: Readonly<Record<string, EventType>> = { pv: 'view', cart: 'cart_add', fav: 'favorite', buy: 'purchase' };
@@ -40,7 +40,10 @@ function taobaoLines(path: string, stats: ConversionStats): LineConverter {
         if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
         return countSkip(stats, 'unknown_behavior', lineNumber);
       }
-      const event: CanonicalEvent = { id: `tb-${lineNumber}`, ts: Number(seconds) * 1000, subject: user, type, item };
+      const ts = Number(seconds) * 1000;
+      // digits, but past the dates an event file may hold: the canonical reader would refuse the row
+      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber);
+      const event: CanonicalEvent = { id: `tb-${lineNumber}`, ts, subject: user, type, item };
       if (category !== '') event.category = category;
       out.push(event);
     },
