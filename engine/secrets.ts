@@ -6,9 +6,21 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApiKeySchema, type ApiKey } from './config.ts';
+import { IobError } from './errors.ts';
 
 export function ensureDataDir(dataDir: string): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // a file where the folder (or one above it) should be: name the setting, not mkdir's errno
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new IobError('IOB_ERR_CONFIG', `the data dir ${dataDir} is a file, not a folder: set IOB_DATA_DIR or --data-dir to a folder`, [
+        { path: 'IOB_DATA_DIR', reason: 'not_a_directory', message: `${dataDir} is a file` },
+      ]);
+    }
+    throw err;
+  }
 }
 
 function readOrCreate(path: string, create: () => string): { value: string; created: boolean } {

@@ -63,3 +63,18 @@ test('iob start refuses bad demo sizes before starting anything', (t) => {
   assert.match(run.stderr, /--demo-subjects: must be a whole number from 1 to 1000000\n {2}--demo-days: must be a whole number from 1 to 3660/);
   assert.doesNotMatch(run.stdout, /listening/);
 });
+
+test('a data dir that is a file is named as such (it was mkdir EEXIST)', (t) => {
+  const dir = tempDir(t, 'iob-datadir-cli-');
+  const file = join(dir, 'not-a-folder');
+  writeFileSync(file, 'x');
+  const events = join(dir, 'events.csv');
+  writeFileSync(events, 'id,ts,subject,type\ne1,1700000000000,u1,view\n');
+  const labels = join(dir, 'labels.csv');
+  writeFileSync(labels, 'subject,ts\nu1,1700000001000\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, IOB_DATA_DIR: file };
+  delete env.NATS_URL;
+  const run = spawnSync(process.execPath, [IOB_BIN, 'features', 'build', '--events', events, '--labels', labels, '--out', join(dir, 'out.csv')], { env, encoding: 'utf8' });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /the data dir .*not-a-folder is a file, not a folder: set IOB_DATA_DIR or --data-dir to a folder/);
+});
