@@ -133,6 +133,13 @@ test('bad input: no test sessions, bad rows (listed or refused), invalid options
     assert.match(err.message, /no test sessions: the last 1 day\(s\) start 1 session\(s\).*none is left/);
     return true;
   });
+  // A test session that views one item twice is one step long: the message says repeats count once.
+  const repeated = join(dir, 'repeated.csv');
+  await writeFile(
+    repeated,
+    [CANONICAL_HEADER, `e1,${SYNTHETIC_START},u1,,view,a,,,`, `e2,${SYNTHETIC_START + 60_000},u1,,view,b,,,`, `e3,${SYNTHETIC_START + 3 * DAY},u2,,view,a,,,`, `e4,${SYNTHETIC_START + 3 * DAY + 60_000},u2,,view,a,,,`].join('\n') + '\n',
+  );
+  await assert.rejects(runTrainOffers({ events: repeated, dataDir: dir, epochs: 1 }, quiet), (err: unknown) => isIobError(err) && /sessions shorter than 2 items \(1; an item viewed again right after itself counts once\)/.test(err.message));
 
   const bad = join(dir, 'bad.csv');
   const good = (await readFile(join(dir, 'events.csv'), 'utf8')).trim().split('\n');

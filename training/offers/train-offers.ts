@@ -334,7 +334,7 @@ function requireSessions(split: SessionSplit, days: number, what: string): void 
     throw new IobError(
       'IOB_ERR_VALIDATION',
       `no ${what} sessions: the last ${days} day(s) start ${c.testSessionsBeforeFiltering} session(s); after removing items unseen in training ` +
-        `(${c.testStepsRemovedUnseen} steps) and sessions shorter than 2 (${c.testSessionsDroppedShort}), none is left to evaluate`,
+        `(${c.testStepsRemovedUnseen} steps) and sessions shorter than 2 items (${c.testSessionsDroppedShort}; an item viewed again right after itself counts once), none is left to evaluate`,
       [{ path: '--test-days', reason: 'no_test_sessions', message: 'the test period holds no session of 2 or more known items' }],
     );
   }
