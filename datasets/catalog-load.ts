@@ -52,7 +52,9 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
       for (const issue of parsed.error.issues) {
         const field = issue.path.length ? String(issue.path[0]) : '';
         const unknown = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : undefined;
-        problems.push({ line, column: field ? columnOf(field) : '(row)', reason: issue.code, message: unknown ?? issue.message });
+        // an empty cell or absent key: say it is required, not which type undefined is not
+        const missing = issue.code === 'invalid_type' && field !== '' && raw[field] === undefined ? 'is required' : undefined;
+        problems.push({ line, column: field ? columnOf(field) : '(row)', reason: missing ? 'required' : issue.code, message: unknown ?? missing ?? issue.message });
       }
       return;
     }
@@ -78,6 +80,8 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
       if (!header.includes('id')) problems.push({ line, column: '(header)', reason: 'required', message: 'has no id column' });
       return;
     }
+    // without an id column every row would repeat the header's problem
+    if (!header.includes('id')) return;
     const columnOf = (field: string): string => `${header!.indexOf(field) + 1} (${field})`;
     if (fields.length !== header.length) {
       problems.push({ line, column: '(row)', reason: 'field_count', message: `has ${fields.length} fields, the header ${header.length}` });

@@ -65,6 +65,13 @@ test('CSV problems name line and column and never repeat the value', async (t) =
   );
 });
 
+test('an empty id is "required"; a header without id is one problem, not one per row', async (t) => {
+  const empty = await readCatalogFile(await file(t, 'empty-id.csv', ['id,category,price', ',c,1', 'b,c,2']));
+  assert.deepEqual(empty.problems.map((p) => `${p.line}:${p.column}:${p.reason}:${p.message}`), ['2:1 (id):required:is required']);
+  const noId = await readCatalogFile(await file(t, 'no-id.csv', ['sku,category,price', 'a,c,1', 'b,c,2']));
+  assert.deepEqual(noId.problems.map((p) => `${p.line}:${p.column}:${p.reason}`), ['1:1:unknown_column', '1:(header):required']);
+});
+
 test('JSONL problems: invalid JSON, unknown fields, eligibility the wrong way round; an empty catalog is refused', async (t) => {
   const path = await file(t, 'bad.jsonl', [
     '{"id":"a","price":1}',
