@@ -78,3 +78,10 @@ test('a data dir that is a file is named as such (it was mkdir EEXIST)', (t) => 
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /the data dir .*not-a-folder is a file, not a folder: set IOB_DATA_DIR or --data-dir to a folder/);
 });
+
+test('a bench setting that is not a number stops the run naming it (it went on with NaN)', () => {
+  const run = spawnSync(process.execPath, [IOB_BIN, 'bench', 'ingest', 'events=abc'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /bench setting events=abc is not a number/);
+  assert.doesNotMatch(run.stdout, /generating/);
+});
