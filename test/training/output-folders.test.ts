@@ -56,5 +56,5 @@ test('train intent: a --reports folder that cannot be made is refused before tra
 
 test('train forecast: a --data-dir whose registry folder cannot be made is refused before training', () => {
   const run = iob('train', 'forecast', '--series', series, '--horizon', '7', '--data-dir', UNDER_FILE);
-  assertRefusedBeforeTraining(run, 'registryDir', join(UNDER_FILE, 'models', 'forecast'));
+  assertRefusedBeforeTraining(run, '--data-dir', join(UNDER_FILE, 'models', 'forecast'));
 });

@@ -122,9 +122,10 @@ export async function runTrainForecast(input: TrainForecastOptions, say: Say = (
     throw new IobError('IOB_ERR_VALIDATION', `train forecast: ${problems.map((p) => `${p.path || '(options)'} ${p.message}`).join('; ')}`, problems);
   }
   const options = parsed.data;
+  // Both folders live in the data dir (`iob train forecast --data-dir`): the flag a user can change.
   await prepareOutputFolders([
-    { flag: 'registryDir', path: resolve(options.registryDir) },
-    { flag: 'reportsDir', path: resolve(options.reportsDir) },
+    { flag: '--data-dir', path: resolve(options.registryDir) },
+    { flag: '--data-dir', path: resolve(options.reportsDir) },
   ]);
   const hyper = hyperparametersSchema.parse(options.hyperparameters);
   const started = Date.now();
