@@ -6,7 +6,7 @@
  * and never repeats the value.
  */
 import { CatalogEntrySchema, IobError, type CatalogEntry, type Problem } from '../engine/index.ts';
-import { CsvRecordAssembler, CsvSyntaxError } from './io/csv.ts';
+import { CsvRecordAssembler, CsvSyntaxError, separatorHint } from './io/csv.ts';
 import { readLineBlocks } from './io/text-lines.ts';
 
 export const CATALOG_COLUMNS = ['id', 'category', 'price', 'margin', 'in_stock', 'eligible_from', 'eligible_until', 'tags'] as const;
@@ -77,7 +77,7 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
       header.forEach((name, i) => {
         if (!(CATALOG_COLUMNS as readonly string[]).includes(name)) problems.push({ line, column: `${i + 1}`, reason: 'unknown_column', message: `is not one of ${CATALOG_COLUMNS.join(', ')}` });
       });
-      if (!header.includes('id')) problems.push({ line, column: '(header)', reason: 'required', message: 'has no id column' });
+      if (!header.includes('id')) problems.push({ line, column: '(header)', reason: 'required', message: `has no id column${separatorHint(header)}` });
       return;
     }
     // without an id column every row would repeat the header's problem

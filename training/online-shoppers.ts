@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { splitCsvRecord, CsvSyntaxError } from '../datasets/io/csv.ts';
+import { splitCsvRecord, CsvSyntaxError, separatorHint } from '../datasets/io/csv.ts';
 import { IobError } from '../engine/index.ts';
 import { matrix, type Matrix } from '../models/matrix.ts';
 
@@ -104,7 +104,7 @@ export function parseOnlineShoppers(text: string, options: ParseOptions = {}): O
     const message =
       text.trim() === ''
         ? 'the file is empty: an Online Shoppers CSV starts with the UCI header'
-        : `not an Online Shoppers CSV: the header lacks the column(s) ${missing.join(', ')}`;
+        : `not an Online Shoppers CSV: the header lacks the column(s) ${missing.join(', ')}${separatorHint(names)}`;
     throw new IobError('IOB_ERR_VALIDATION', `${file}, line 1: ${message}`, [{ path: 'line 1', reason: 'unexpected_header', message: `expected the columns ${HEADER.join(',')}` }]);
   }
   const sessions: OnlineShoppersSession[] = [];

@@ -70,6 +70,8 @@ test('an empty id is "required"; a header without id is one problem, not one per
   assert.deepEqual(empty.problems.map((p) => `${p.line}:${p.column}:${p.reason}:${p.message}`), ['2:1 (id):required:is required']);
   const noId = await readCatalogFile(await file(t, 'no-id.csv', ['sku,category,price', 'a,c,1', 'b,c,2']));
   assert.deepEqual(noId.problems.map((p) => `${p.line}:${p.column}:${p.reason}`), ['1:1:unknown_column', '1:(header):required']);
+  const semicolons = await readCatalogFile(await file(t, 'semicolons.csv', ['id;category;price', 'a;c;1']));
+  assert.match(semicolons.problems.at(-1)!.message, /^has no id column \(the header reads as one column: the file is separated by ';'/);
 });
 
 test('JSONL problems: invalid JSON, unknown fields, eligibility the wrong way round; an empty catalog is refused', async (t) => {

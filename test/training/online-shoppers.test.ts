@@ -69,6 +69,11 @@ test('the header is read by name: any column order, extra columns ignored; a mis
     (err: unknown) => err instanceof IobError && /^shoppers\.csv, line 1: .*lacks the column\(s\) PageValues, Revenue/.test(err.message),
   );
   assert.throws(() => parseOnlineShoppers('', { path: 'empty.csv' }), (err: unknown) => err instanceof IobError && /^empty\.csv, line 1: the file is empty/.test(err.message));
+  // Excel's semicolon CSV: the hint names the separator
+  assert.throws(
+    () => parseOnlineShoppers(`${HEADER.replaceAll(',', ';')}\n${GOOD.replaceAll(',', ';')}\n`, { path: 'excel.csv' }),
+    (err: unknown) => err instanceof IobError && /the file is separated by ';'/.test(err.message),
+  );
 });
 
 test('months spelled as other copies spell them (Jun, June, September, MAR) are one month; an unknown month is a bad row', () => {
