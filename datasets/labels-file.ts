@@ -55,7 +55,10 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
   // The event and catalog readers' record assembler: a quoted field may hold line breaks (RFC 4180).
   const records = new CsvRecordAssembler();
   let lineNumber = 0;
+  /** the first record opens with `{` or `[`: a JSON file passed as labels */
+  let looksLikeJson = false;
   const accept = (cells: string[] | CsvSyntaxError, line: number): void => {
+    if (!header && looksLikeJson) throw new IobError('IOB_ERR_VALIDATION', `${path}, line 1: this is JSON; a label file is CSV with a header naming subject and ts (optionally session, item)`);
     if (cells instanceof CsvSyntaxError) {
       if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}, line ${line}: ${cells.message}`);
       bad({ line, column: '(row)', reason: cells.reason, message: cells.message });
@@ -99,6 +102,7 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
       start = end + 1;
       lineNumber++;
       if (!records.continuing && text.trim() === '') continue;
+      if (header === undefined && !records.continuing) looksLikeJson = /^\s*[[{]/.test(text);
       const cells = records.push(text, lineNumber);
       if (cells !== undefined) accept(cells, records.recordLine);
     }

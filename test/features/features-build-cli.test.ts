@@ -121,6 +121,14 @@ test('an event id repeated within the duplicate window counts once, as the strea
   assert.equal(value('subject.purchase_count_7d'), 3, 'p1, p2, and p1 again ten minutes later');
 });
 
+test('a JSON file passed as labels is named as JSON (it was a quoting error)', () => {
+  for (const json of ['[{"subject":"alice","ts":"2026-01-05T10:00:00Z"}]', '{"subject":"alice","ts":"2026-01-05T10:00:00Z"}']) {
+    const run = build(labelFile('labels.json', [json]), join(dir, 'train-json.csv'));
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /labels\.json, line 1: this is JSON; a label file is CSV with a header naming subject and ts/);
+  }
+});
+
 test('labels of subjects without events get zero features, not an error', () => {
   const labels = labelFile('labels-unknown.csv', ['subject,ts,label', 'nobody,2026-01-05T10:00:00Z,1']);
   const out = join(dir, 'train-unknown.csv');
