@@ -304,7 +304,7 @@ export class OfferRanker {
     for (let slot = 0; slot < this.count; slot++) this.scoreSlot(slot);
     // The most popular items, embedding neighbours and category items add no co-occurrence, session or
     // history term: one that is not a candidate yet joins only if popularity, category, value and the largest
-    // similarity could lift it to the threshold (bounded as a category item, which it may turn out to be).
+    // similarity could lift it to the threshold (the category term counted for the request's category items).
     // Without context (or too few candidates) the threshold is −∞ and every one of them joins.
     this.simBound = simBound;
     // What no item of popularity p can exceed without co-occurrence, session or history: a list ordered by
@@ -391,9 +391,12 @@ export class OfferRanker {
     return pop + (value === undefined ? 0 : w[7]! * value[j]!) + this.simBound >= this.threshold();
   }
 
-  /** Whether no item of normalized popularity `pop` or less (and value ≤ 1) can reach the threshold. */
+  /**
+   * Whether no item of normalized popularity `pop` or less (and value ≤ 1) can reach the threshold. Only with
+   * a non-negative popularity weight is the bound monotone in popularity (a tuned card's weights are ≥ 0).
+   */
   private beyondReach(pop: number): boolean {
-    return this.reachPop * pop + this.reachBase < this.threshold();
+    return this.reachPop >= 0 && this.reachPop * pop + this.reachBase < this.threshold();
   }
 
   /** Whether item j is in one of this request's category lists (a probe of the small table). */
