@@ -27,3 +27,20 @@ test('memory follows the window in a time-ordered file, and a cap bounds it othe
   assert.equal(capped.size, 500);
   assert.equal(capped.repeats('e9999', 0), true, 'the newest ids are still known');
 });
+
+test('out of time order (newest first, or sorted by user): retries are still caught, before and after the cap', () => {
+  const w = new DuplicateIdWindow(120_000, 500);
+  let caught = 0;
+  for (let i = 0; i < 1_000; i++) {
+    const ts = 1_000_000_000 - i * 1_000_000; // each event far older than the one before
+    w.repeats(`e${i}`, ts);
+    if (w.repeats(`e${i}`, ts + 1_000)) caught++; // the client's retry a second later
+  }
+  assert.equal(caught, 1_000, 'the cap forgets the oldest ids, never the one just remembered');
+  assert.equal(w.size, 500);
+  // an id reused long before its remembered time is a new event, and the later time stays what a resend repeats
+  const reuse = new DuplicateIdWindow(120_000);
+  assert.equal(reuse.repeats('a', 10_000_000), false);
+  assert.equal(reuse.repeats('a', 9_500_000), false);
+  assert.equal(reuse.repeats('a', 10_000_000), true);
+});
