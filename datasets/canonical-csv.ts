@@ -59,16 +59,14 @@ export class CanonicalCsvDecoder {
         const event = eventFromSpans(this.row, layout);
         out.push('id' in event ? { line, event } : { line, error: event });
       } else {
-        const fields = this.records.push(block.slice(start, end), line);
-        if (fields !== undefined) this.accept(fields, out);
+        this.records.push(block.slice(start, end), line, (fields) => this.accept(fields, out));
       }
       start = end + 1;
     }
   }
 
   finish(out: CanonicalRecord[]): void {
-    const error = this.records.finish();
-    if (error !== undefined) this.accept(error, out);
+    this.records.finish((fields) => this.accept(fields, out));
     if (this.layout === undefined) {
       throw formatError(this.path, 1, 'empty_file', 'the file is empty: a canonical CSV file starts with a header line');
     }

@@ -106,8 +106,7 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
     for (const text of lines) {
       lineNumber++;
       if (format === 'csv') {
-        const fields = csv.push(text, lineNumber);
-        if (fields !== undefined) csvRow(fields, csv.recordLine);
+        csv.push(text, lineNumber, csvRow);
         continue;
       }
       if (text.trim() === '') continue;
@@ -125,8 +124,7 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
       accept(value as Record<string, unknown>, lineNumber, (field) => field);
     }
   }
-  const open = csv.finish();
-  if (open) problems.push({ line: csv.recordLine, column: '(row)', reason: open.reason, message: open.message });
+  csv.finish(csvRow);
   return { entries, problems };
 }
 

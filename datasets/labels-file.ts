@@ -103,12 +103,10 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
       lineNumber++;
       if (!records.continuing && text.trim() === '') continue;
       if (header === undefined && !records.continuing) looksLikeJson = /^\s*[[{]/.test(text);
-      const cells = records.push(text, lineNumber);
-      if (cells !== undefined) accept(cells, records.recordLine);
+      records.push(text, lineNumber, accept);
     }
   }
-  const open = records.finish();
-  if (open !== undefined) accept(open, records.recordLine);
+  records.finish(accept);
   if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}: empty label file (expected a header with subject and ts)`);
   return { header, rows, badRows };
 }

@@ -14,7 +14,7 @@
  * Event ids are `or-<line>` (line of the input file, header = 1).
  */
 import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
-import { MAX_QUANTITY } from '../canonical-event.ts';
+import { MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
 import { convertLines, countSkip, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
@@ -76,54 +76,55 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
     width = fields.length;
   }
 
+  /** One CSV record (its first line `line`): the header, or an invoice line. */
+  function record(fields: string[] | CsvSyntaxError, line: number, out: CanonicalEvent[]): void {
+    if (columns === undefined) return header(fields, line);
+    stats.rowsRead++;
+    if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', line);
+    const invoice = fields[columns.InvoiceNo] as string;
+    const stockCode = fields[columns.StockCode] as string;
+    const quantityText = fields[columns.Quantity] as string;
+    const priceText = fields[columns.UnitPrice] as string;
+    const dateText = fields[columns.InvoiceDate] as string;
+    if (dateText !== lastDateText) {
+      lastDateText = dateText;
+      lastDate = parseInvoiceDate(dateText);
+    }
+    const ts = lastDate;
+    const quantity = Number(quantityText);
+    const price = Number(priceText);
+    if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
+      return countSkip(stats, 'malformed_row', line);
+    }
+    if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', line);
+    if (!(price > 0)) return countSkip(stats, 'price_not_positive', line);
+
+    const cancelled = invoice.startsWith('C');
+    if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', line);
+    const units = Math.abs(quantity);
+    if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', line);
+
+    // Some copies store CustomerID as a float (17850.0): the id is the integer.
+    const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
+    out.push({
+      id: `or-${line}`,
+      ts,
+      subject: customer === '' ? `guest-${invoice}` : customer,
+      session: invoice,
+      type: cancelled ? 'refund' : 'purchase',
+      item: stockCode,
+      price,
+      quantity: units,
+    });
+  }
+
   return {
     line(raw, lineNumber, out) {
-      const fields = records.push(raw, lineNumber);
-      if (fields === undefined) return;
-      if (columns === undefined) return header(fields, records.recordLine);
-      stats.rowsRead++;
-      if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', records.recordLine);
-      const invoice = fields[columns.InvoiceNo] as string;
-      const stockCode = fields[columns.StockCode] as string;
-      const quantityText = fields[columns.Quantity] as string;
-      const priceText = fields[columns.UnitPrice] as string;
-      const dateText = fields[columns.InvoiceDate] as string;
-      if (dateText !== lastDateText) {
-        lastDateText = dateText;
-        lastDate = parseInvoiceDate(dateText);
-      }
-      const ts = lastDate;
-      const quantity = Number(quantityText);
-      const price = Number(priceText);
-      if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
-        return countSkip(stats, 'malformed_row', records.recordLine);
-      }
-      if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', records.recordLine);
-      if (!(price > 0)) return countSkip(stats, 'price_not_positive', records.recordLine);
-
-      const cancelled = invoice.startsWith('C');
-      if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', records.recordLine);
-      const units = Math.abs(quantity);
-      if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', records.recordLine);
-
-      // Some copies store CustomerID as a float (17850.0): the id is the integer.
-      const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
-      out.push({
-        id: `or-${records.recordLine}`,
-        ts,
-        subject: customer === '' ? `guest-${invoice}` : customer,
-        session: invoice,
-        type: cancelled ? 'refund' : 'purchase',
-        item: stockCode,
-        price,
-        quantity: units,
-      });
+      records.push(raw, lineNumber, (fields, line) => record(fields, line, out));
     },
-    end() {
-      if (records.finish() !== undefined) {
-        stats.rowsRead++;
-        countSkip(stats, 'malformed_row', records.recordLine);
-      }
+    end(out) {
+      // a quote never closed: its row is skipped, the rows it took in are read again
+      records.finish((fields, line) => record(fields, line, out));
       if (columns === undefined) throw wrongFormat('online-retail', path, 1, 'is missing: the file is empty, without a header');
     },
   };

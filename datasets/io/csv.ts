@@ -23,7 +23,6 @@ export class CsvSyntaxError {
 export const CSV_ERRORS = {
   unterminatedQuote: new CsvSyntaxError('unterminated_quote', 'a quoted field is never closed'),
   textAfterQuote: new CsvSyntaxError('text_after_quote', 'a quoted field is followed by text other than a comma'),
-  recordTooLong: new CsvSyntaxError('record_too_long', 'a quoted field runs on for too many lines (missing closing quote?)'),
 } as const;
 
 /** Signals that the text ended inside a quoted field: the record continues on the next line. */
@@ -80,14 +79,24 @@ function splitRecord(text: string): string[] | CsvSyntaxError | typeof CONTINUES
   }
 }
 
+/** Receives each record: its fields or why it could not be split, and the line it started on. */
+export type CsvRecordSink = (fields: string[] | CsvSyntaxError, recordLine: number) => void;
+
 /**
- * Assembles records from consecutive lines. `push` returns the record's fields, a syntax error, or
- * `undefined` when there is no record yet (a blank line, or a quoted field that continues on the next line).
- * `recordLine` is the line the returned record started on.
+ * Assembles records from consecutive lines and hands each to a sink (a blank line is no record; a quoted
+ * field that continues on the next line holds its record back). `recordLine` is the line the record being
+ * emitted started on.
+ *
+ * A stray quote must cost one row, not the rows after it. A record spanning lines that turns out malformed
+ * (its quote "closed" by another row's quote, with text after it), that grows past MAX_RECORD_CHARS, or that
+ * is still open at the end of input, is taken for a stray quote on its first line: that line is the bad
+ * record (`unterminated_quote`) and the lines it had taken in are read again as rows of their own.
  */
 export class CsvRecordAssembler {
   private pending: string | undefined;
   private pendingSince = 0;
+  /** the lines of the open record, as they came (to read again if its first line's quote was stray) */
+  private pendingLines: string[] = [];
   recordLine = 0;
 
   /** True while a quoted field is open: the next line continues the record. */
@@ -95,39 +104,52 @@ export class CsvRecordAssembler {
     return this.pending !== undefined;
   }
 
-  push(line: string, lineNumber: number): string[] | CsvSyntaxError | undefined {
+  push(line: string, lineNumber: number, emit: CsvRecordSink): void {
     if (this.pending === undefined) {
-      if (line.length === 0 || (line.length === 1 && line.charCodeAt(0) === CR)) return undefined;
-      this.recordLine = lineNumber;
+      if (line.length === 0 || (line.length === 1 && line.charCodeAt(0) === CR)) return;
       const fields = splitRecord(line);
-      if (fields !== CONTINUES) return fields;
+      if (fields !== CONTINUES) {
+        this.recordLine = lineNumber;
+        emit(fields, lineNumber);
+        return;
+      }
       this.pending = line;
       this.pendingSince = lineNumber;
-      return undefined;
+      this.pendingLines = [line];
+      return;
     }
     const text = `${this.pending}\n${line}`;
     const fields = splitRecord(text);
-    if (fields !== CONTINUES) {
-      this.pending = undefined;
-      this.recordLine = this.pendingSince;
-      return fields;
+    if (fields === CONTINUES && text.length <= MAX_RECORD_CHARS) {
+      this.pending = text;
+      this.pendingLines.push(line);
+      return;
     }
-    if (text.length > MAX_RECORD_CHARS) {
-      // Give up on this record and resynchronize on the next line.
+    if (fields !== CONTINUES && !(fields instanceof CsvSyntaxError)) {
       this.pending = undefined;
+      this.pendingLines = [];
       this.recordLine = this.pendingSince;
-      return CSV_ERRORS.recordTooLong;
+      emit(fields, this.pendingSince);
+      return;
     }
-    this.pending = text;
-    return undefined;
+    this.pendingLines.push(line);
+    this.strayQuote(emit);
   }
 
-  /** At end of input: an error if a quoted field was left open, else `undefined`. */
-  finish(): CsvSyntaxError | undefined {
-    if (this.pending === undefined) return undefined;
+  /** At end of input: a quoted field still open never closes (see the class comment). */
+  finish(emit: CsvRecordSink): void {
+    while (this.pending !== undefined) this.strayQuote(emit);
+  }
+
+  /** The open record's first line is bad; its other lines are read again. */
+  private strayQuote(emit: CsvRecordSink): void {
+    const lines = this.pendingLines;
+    const since = this.pendingSince;
     this.pending = undefined;
-    this.recordLine = this.pendingSince;
-    return CSV_ERRORS.unterminatedQuote;
+    this.pendingLines = [];
+    this.recordLine = since;
+    emit(CSV_ERRORS.unterminatedQuote, since);
+    for (let i = 1; i < lines.length; i++) this.push(lines[i]!, since + i, emit);
   }
 }
 

@@ -200,13 +200,11 @@ export async function forEachCsvRecord(path: string, onRecord: (fields: string[]
     while (from < block.length) {
       let to = block.indexOf('\n', from);
       if (to === -1) to = block.length;
-      const fields = assembler.push(block.slice(from, to), ++lineNumber);
+      assembler.push(block.slice(from, to), ++lineNumber, onRecord);
       from = to + 1;
-      if (fields !== undefined) onRecord(fields, assembler.recordLine);
     }
   }
-  const rest = assembler.finish();
-  if (rest !== undefined) onRecord(rest, assembler.recordLine);
+  assembler.finish(onRecord);
 }
 
 // ---------------------------------------------------------------------------------------------------------
