@@ -108,6 +108,7 @@ export interface RankingContext {
    * list most popular first: the ranker stops reading a list at the first item too unpopular to reach the top k.
    */
   categoryItems?: ReadonlyArray<ArrayLike<number>>;
+  /** ≥ 0 (serving derives it from the card's popularity weight): the pruning bounds assume it. */
   categoryWeight?: number;
   /** Serving: business value per item (table index) in [0, 1] (the pruning bounds rely on it), added with valueWeight. */
   value?: ArrayLike<number>;
