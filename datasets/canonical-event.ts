@@ -170,8 +170,11 @@ export function parsePriceText(text: string): number | FieldProblem {
 }
 
 export function parseQuantityText(text: string): number | FieldProblem {
-  if (!isAsciiDigits(text)) return text.charCodeAt(0) === 45 /* - */ && isAsciiDigits(text.slice(1)) ? PROBLEMS.quantityRange : PROBLEMS.notInteger;
-  return checkQuantity(Number(text));
+  if (isAsciiDigits(text)) return checkQuantity(Number(text));
+  if (text.charCodeAt(0) === 45 /* - */ && isAsciiDigits(text.slice(1))) return PROBLEMS.quantityRange;
+  // a number written another way (1e308, 3.0): out of range says more than "not a whole number" when it is
+  const value = DECIMAL.test(text) ? Number(text) : Number.NaN;
+  return Number.isInteger(value) && (value < 1 || value > MAX_QUANTITY) ? PROBLEMS.quantityRange : PROBLEMS.notInteger;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -165,6 +165,7 @@ const BAD_CSV_ROWS: { row: string; column: string; secret: string }[] = [
   { row: 'a,1700000000000,u,view,i,c,,7.25', column: 'quantity', secret: '7.25' },
   { row: 'a,1700000000000,u,view,i,c,,-3', column: 'quantity', secret: '-3' },
   { row: 'a,1700000000000,u,view,i,c,,2000000', column: 'quantity', secret: '2000000' },
+  { row: 'a,1700000000000,u,view,i,c,,1e308', column: 'quantity', secret: '1e308' },
   { row: 'a,1700000000000,u,view,i,SECRET_EXTRA,1,1,surplus', column: '(row)', secret: 'SECRET_EXTRA' },
   { row: 'a,1700000000000,u,view', column: '(row)', secret: '1700000000000' },
   { row: 'a,1700000000000,u,view,"SECRET"x,,,', column: '(row)', secret: 'SECRET' },
@@ -327,4 +328,13 @@ test('a binary file handed to a text reader is named for what it is: Parquet, ZI
     writeFileSync(path, bytes);
     await assert.rejects(readAll(path), (err: unknown) => err instanceof IobError && err.message.startsWith(`${path}: `) && why.test(err.message), name);
   }
+});
+
+test('a quantity out of range says so however it is written; a fraction is not a whole number', async () => {
+  const { parseQuantityText } = await import('../../datasets/canonical-event.ts');
+  const reason = (text: string) => {
+    const q = parseQuantityText(text);
+    return typeof q === 'number' ? q : q.reason;
+  };
+  assert.deepEqual(['3', '2000000', '-3', '1e308', '0.0', '2.5', 'lots'].map(reason), [3, 'out_of_range', 'out_of_range', 'out_of_range', 'out_of_range', 'invalid_number', 'invalid_number']);
 });
