@@ -14,39 +14,86 @@ import { benchRecovery } from './recovery.bench.ts';
 
 export type { BenchReport };
 
-/** A numeric `key=value` setting: a number, or the run stops naming the setting (it went on with NaN). */
-function num(args: Record<string, string>, key: string, fallback: number): number {
-  const text = args[key];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new IobError('IOB_ERR_VALIDATION', `bench setting ${key}=${text} is not a number (0 or more)`, [{ path: key, reason: 'invalid_number', message: 'must be a number, 0 or more' }]);
-  return value;
+type Say = (line: string) => void;
+
+/**
+ * The `key=value` settings of a run, read by the benchmarks' option builders before anything runs: a value
+ * that is not a number, or a key no selected benchmark reads (a typo would otherwise run with the default),
+ * stops the run naming it.
+ */
+class Settings {
+  private readonly read = new Set<string>();
+  constructor(private readonly args: Record<string, string>) {}
+
+  num(key: string, fallback: number): number {
+    this.read.add(key);
+    const text = this.args[key];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
+      throw new IobError('IOB_ERR_VALIDATION', `bench setting ${key}=${text} is not a number (0 or more)`, [{ path: key, reason: 'invalid_number', message: 'must be a number, 0 or more' }]);
+    }
+    return value;
+  }
+
+  list(key: string): string[] | undefined {
+    this.read.add(key);
+    return this.args[key]?.split(',');
+  }
+
+  requireAllRead(selected: readonly string[]): void {
+    const unknown = Object.keys(this.args).filter((k) => !this.read.has(k));
+    if (unknown.length > 0) {
+      throw new IobError('IOB_ERR_VALIDATION', `bench setting(s) ${unknown.join(', ')} not read by ${selected.join(', ')}; they read ${[...this.read].sort().join(', ')}`, unknown.map((k) => ({ path: k, reason: 'unknown_setting', message: 'no selected benchmark reads it' })));
+    }
+  }
 }
 
-export const BENCHMARKS: Record<string, (say: (line: string) => void, args: Record<string, string>) => Promise<BenchReport>> = {
-  ingest: (say, args) =>
-    benchIngest({ events: num(args, 'events', 200_000), batch: num(args, 'batch', 1000), concurrency: num(args, 'concurrency', 4), rounds: num(args, 'rounds', 1), ...(args.only ? { only: args.only.split(',') as ('raw' | 'http' | 'nats')[] } : {}) }, say),
-  features: (say, a) =>
-    benchFeatures({ subjects: num(a, 'subjects', 1e6), streamSubjects: num(a, 'streamSubjects', 60_000), labels: num(a, 'labels', 1e5), reads: num(a, 'reads', 1e6) }, say),
-  intent: (say, a) => benchIntent({ seconds: num(a, 'seconds', 3), connections: num(a, 'connections', 10), iterations: num(a, 'iterations', 150_000), rounds: num(a, 'rounds', 4) }, say),
-  offers: (say, a) =>
-    benchOffers({ items: num(a, 'items', 100_000), subjects: num(a, 'subjects', 1e6), seconds: num(a, 'seconds', 3), connections: num(a, 'connections', 10), rounds: num(a, 'rounds', 4), iterations: num(a, 'iterations', 20_000) }, say),
-  forecast: (say, a) =>
-    benchForecast({ series: num(a, 'series', 10_000), days: num(a, 'days', 730), horizon: num(a, 'horizon', 28), maxEpochs: num(a, 'maxEpochs', 30), seconds: num(a, 'seconds', 5), connections: num(a, 'connections', 10) }, say),
-  recovery: (say, a) => benchRecovery({ events: num(a, 'events', 1e6), kills: num(a, 'kills', 10), seed: num(a, 'seed', 11), publishRate: num(a, 'rate', 10_000) }, say),
-  outage: (say, a) => benchOutage({ outageMs: num(a, 'seconds', 10) * 1000, batch: num(a, 'batch', 50), postsPerSecond: num(a, 'posts', 50) }, say),
-  consent: (say, args) => benchConsent({ subjects: num(args, 'subjects', 100_000), rounds: num(args, 'rounds', 20), erasureEvents: num(args, 'erasure_events', 10_000) }, say),
+interface Benchmark {
+  /** Reads its settings into its options (nothing runs yet); returns the run. */
+  prepare(settings: Settings, say: Say): () => Promise<BenchReport>;
+}
+
+const benchmark = <O>(options: (s: Settings) => O, run: (options: O, say: Say) => Promise<BenchReport>): Benchmark => ({
+  prepare(settings, say) {
+    const built = options(settings);
+    return () => run(built, say);
+  },
+});
+
+export const BENCHMARKS: Record<string, Benchmark> = {
+  ingest: benchmark((s) => {
+    const only = s.list('only') as ('raw' | 'http' | 'nats')[] | undefined;
+    return { events: s.num('events', 200_000), batch: s.num('batch', 1000), concurrency: s.num('concurrency', 4), rounds: s.num('rounds', 1), ...(only ? { only } : {}) };
+  }, benchIngest),
+  features: benchmark((s) => ({ subjects: s.num('subjects', 1e6), streamSubjects: s.num('streamSubjects', 60_000), labels: s.num('labels', 1e5), reads: s.num('reads', 1e6) }), benchFeatures),
+  intent: benchmark((s) => ({ seconds: s.num('seconds', 3), connections: s.num('connections', 10), iterations: s.num('iterations', 150_000), rounds: s.num('rounds', 4) }), benchIntent),
+  offers: benchmark(
+    (s) => ({ items: s.num('items', 100_000), subjects: s.num('subjects', 1e6), seconds: s.num('seconds', 3), connections: s.num('connections', 10), rounds: s.num('rounds', 4), iterations: s.num('iterations', 20_000) }),
+    benchOffers,
+  ),
+  forecast: benchmark(
+    (s) => ({ series: s.num('series', 10_000), days: s.num('days', 730), horizon: s.num('horizon', 28), maxEpochs: s.num('maxEpochs', 30), seconds: s.num('seconds', 5), connections: s.num('connections', 10) }),
+    benchForecast,
+  ),
+  recovery: benchmark((s) => ({ events: s.num('events', 1e6), kills: s.num('kills', 10), seed: s.num('seed', 11), publishRate: s.num('rate', 10_000) }), benchRecovery),
+  outage: benchmark((s) => ({ outageMs: s.num('seconds', 10) * 1000, batch: s.num('batch', 50), postsPerSecond: s.num('posts', 50) }), benchOutage),
+  consent: benchmark((s) => ({ subjects: s.num('subjects', 100_000), rounds: s.num('rounds', 20), erasureEvents: s.num('erasure_events', 10_000) }), benchConsent),
 };
 
 export async function runBenchmarks(names: string[], args: Record<string, string>, json: boolean): Promise<void> {
   const selected = names.length ? names : Object.keys(BENCHMARKS);
   const unknown = selected.filter((n) => !BENCHMARKS[n]);
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say: Say = (line) => process.stdout.write(line + '\n');
+  // Every selected benchmark's settings are read and checked before the first one runs.
+  const settings = new Settings(args);
+  const runs = selected.map((name) => [name, BENCHMARKS[name]!.prepare(settings, say)] as const);
+  settings.requireAllRead(selected);
   const all: Record<string, Record<string, number>> = {};
-  for (const name of selected) {
+  for (const [name, run] of runs) {
     say(`\n== bench ${name}`);
-    const report = await BENCHMARKS[name]!(say, args);
+    const report = await run();
     for (const row of report.rows) say(`  ${row.label.padEnd(48)} ${String(row.value).padStart(12)} ${row.unit}`);
     for (const [k, v] of Object.entries(report.ratios)) say(`  ratio ${k.padEnd(42)} ${String(v).padStart(12)}`);
     all[name] = report.ratios;

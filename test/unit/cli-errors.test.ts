@@ -79,9 +79,14 @@ test('a data dir that is a file is named as such (it was mkdir EEXIST)', (t) => 
   assert.match(run.stderr, /the data dir .*not-a-folder is a file, not a folder: set IOB_DATA_DIR or --data-dir to a folder/);
 });
 
-test('a bench setting that is not a number stops the run naming it (it went on with NaN)', () => {
+test('a bench setting that is not a number, or that no selected benchmark reads, stops the run naming it', () => {
   const run = spawnSync(process.execPath, [IOB_BIN, 'bench', 'ingest', 'events=abc'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /bench setting events=abc is not a number/);
   assert.doesNotMatch(run.stdout, /generating/);
+  // a setting no selected benchmark reads (a typo) stops the run before anything runs
+  const typo = spawnSync(process.execPath, [IOB_BIN, 'bench', 'ingest', 'evnts=5000'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(typo.status, 2, typo.stderr);
+  assert.match(typo.stderr, /bench setting\(s\) evnts not read by ingest; they read batch, concurrency, events, only, rounds/);
+  assert.doesNotMatch(typo.stdout, /== bench ingest/);
 });
