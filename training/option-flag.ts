@@ -1,4 +1,13 @@
+import { z } from 'zod';
+
 /** The command-line flag of a training option: its name in kebab case (`maxRows` → `--max-rows`). */
 export function optionFlag(option: string): string {
   return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
+
+/**
+ * A number given on the command line: decimal notation only, constrained by `schema`. (`z.coerce.number`
+ * read an empty value as 0 and `0x10` as 16.)
+ */
+export const cliNumber = <S extends z.ZodType<number>>(schema: S) =>
+  z.preprocess((v) => (typeof v === 'string' ? (/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : Number.NaN) : v), schema);

@@ -29,7 +29,7 @@ import { meanOf, renderIntentReport, type Evaluation } from './intent-report.ts'
 import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
 import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
 import { requireBothClasses } from './single-class.ts';
-import { optionFlag } from './option-flag.ts';
+import { cliNumber, optionFlag } from './option-flag.ts';
 import { heapLimitLine } from './heap-limit.ts';
 import { splitByTime, stratifiedKFold, type Fold } from './splits.ts';
 
@@ -45,7 +45,7 @@ export const trainIntentOptionsSchema = z
     /** A canonical event file: the event-level task (scoring points, point-in-time store features, time split). */
     events: z.string().min(1).optional(),
     /** With --events: at most about this many scoring points (whole sessions sampled above it, seeded). */
-    maxRows: z.coerce.number().int().min(1000).optional(),
+    maxRows: cliNumber(z.number().int().min(1000)).optional(),
     /** Refuse an event file with bad rows instead of reporting and skipping them. */
     strict: z.boolean().default(false),
     /** NATS, for the erasure list (NATS_URL); without it the erasure list is not consulted, and said so. */
@@ -54,10 +54,10 @@ export const trainIntentOptionsSchema = z
     format: z.literal('online-shoppers').optional(),
     data: z.string().min(1).optional(),
     /** k for stratified k-fold cross-validation; absent = one time split. */
-    cv: z.coerce.number().int().min(2).max(20).optional(),
-    seed: z.coerce.number().int().min(0).default(0),
+    cv: cliNumber(z.number().int().min(2).max(20)).optional(),
+    seed: cliNumber(z.number().int().min(0)).default(0),
     /** Upper bound on each member's epochs (early stopping usually ends sooner); default: the recipe's. */
-    epochs: z.coerce.number().int().min(1).max(10_000).optional(),
+    epochs: cliNumber(z.number().int().min(1).max(10_000)).optional(),
     /** Where versions land; default `<dataDir>/models`. */
     registry: z.string().min(1).optional(),
     /** Where the HTML report goes; default `<dataDir>/reports`. */

@@ -151,6 +151,10 @@ test('bad input: no test sessions, bad rows (listed or refused), invalid options
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, strict: true }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === 'line 6, column ts');
 
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days');
+  // what the CLI passes: text, read as a decimal number only ('' was read as 0 and '0x10' as 16)
+  for (const text of ['', '0x10', '1e1x']) {
+    await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: text as unknown as number }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days', JSON.stringify(text));
+  }
   // The flag is --session-gap (its value in minutes), not the option's name in code.
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, sessionGapMinutes: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--session-gap');
 

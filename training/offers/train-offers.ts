@@ -34,7 +34,7 @@ import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
 import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
-import { optionFlag } from '../option-flag.ts';
+import { cliNumber, optionFlag } from '../option-flag.ts';
 import { heapLimitLine } from '../heap-limit.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
@@ -54,15 +54,15 @@ const MAX_TUNING_PREDICTIONS = 10_000;
 export const trainOffersOptionsSchema = z.object({
   events: z.string().min(1),
   /** The test period: sessions whose first event lies in the last D days. */
-  testDays: z.coerce.number().positive().max(3650).default(1),
-  seed: z.coerce.number().int().min(0).default(0),
+  testDays: cliNumber(z.number().positive().max(3650)).default(1),
+  seed: cliNumber(z.number().int().min(0)).default(0),
   /** item2vec epochs (each fit). */
-  epochs: z.coerce.number().int().min(0).max(1000).default(DEFAULT_ITEM2VEC.epochs),
-  dim: z.coerce.number().int().min(2).max(512).default(DEFAULT_ITEM2VEC.dim),
+  epochs: cliNumber(z.number().int().min(0).max(1000)).default(DEFAULT_ITEM2VEC.epochs),
+  dim: cliNumber(z.number().int().min(2).max(512)).default(DEFAULT_ITEM2VEC.dim),
   /** Coordinate-ascent rounds on the validation slice; 0 keeps the default ranking parameters. */
-  tuneRounds: z.coerce.number().int().min(0).max(10).default(2),
+  tuneRounds: cliNumber(z.number().int().min(0).max(10)).default(2),
   /** Inactivity gap that splits sessions (minutes); default the engine's. */
-  sessionGapMinutes: z.coerce.number().positive().max(1440).optional(),
+  sessionGapMinutes: cliNumber(z.number().positive().max(1440)).optional(),
   /** Refuse bad rows instead of skipping and listing them. */
   strict: z.boolean().default(false),
   registry: z.string().min(1).optional(),
