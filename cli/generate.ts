@@ -12,6 +12,7 @@ import { writeCatalogFile } from '../datasets/catalog-file.ts';
 import { catalogFormatOf } from '../datasets/catalog-load.ts';
 import { generateBehavior, generationWindow, type GenerateOptions } from '../datasets/generate.ts';
 import { IobError, type Problem } from '../engine/index.ts';
+import { wholeNumberFlag } from './flags.ts';
 import { openOutput, outputFileError } from './output-error.ts';
 import { createProgress } from './progress.ts';
 
@@ -52,13 +53,7 @@ export function register(program: Command, say: (line: string) => void = printLi
 /** Command-line strings to options; every problem at once, as one validation error. */
 export function parseGenerateOptions(raw: Record<string, string | undefined>): GenerateCommandOptions {
   const problems: Problem[] = [];
-  const whole = (flag: string, text: string | undefined, min: number, max: number): number => {
-    const value = Number(text);
-    if (text === undefined || !/^\d+$/.test(text.trim()) || value < min || value > max) {
-      problems.push({ path: flag, reason: 'invalid_number', message: `must be a whole number from ${min} to ${max}` });
-    }
-    return value;
-  };
+  const whole = (flag: string, text: string | undefined, min: number, max: number) => wholeNumberFlag(problems, flag, text, min, max);
   const subjects = whole('--subjects', raw.subjects, 1, 10_000_000);
   const days = whole('--days', raw.days, 1, 3660);
   const seed = whole('--seed', raw.seed, 0, 0xffffffff);

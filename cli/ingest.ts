@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { connect, type NatsConnection } from 'nats';
 import { readCanonicalEvents } from '../datasets/index.ts';
-import { IobError, type IngestReport } from '../engine/index.ts';
+import { IobError, type IngestReport, type Problem } from '../engine/index.ts';
+import { wholeNumberFlag } from './flags.ts';
 import { createProgress } from './progress.ts';
 
 interface Sender {
@@ -89,16 +90,11 @@ export function register(program: Command) {
     .option('--concurrency <n>', 'batches in flight', '4')
     .option('--strict', 'stop at the first bad row')
     .action(async (opts) => {
-      const whole = (flag: string, text: string, max: number): number => {
-        const value = Number(text);
-        if (!/^\s*\d+\s*$/.test(text) || value < 1 || value > max) {
-          throw new IobError('IOB_ERR_VALIDATION', `invalid options for iob ingest`, [{ path: flag, reason: 'invalid_number', message: `must be a whole number from 1 to ${max}` }]);
-        }
-        return value;
-      };
+      const problems: Problem[] = [];
       // a batch is one POST /v1/events, which takes at most 1,000 events
-      const batchSize = whole('--batch', opts.batch, 1000);
-      const concurrency = whole('--concurrency', opts.concurrency, 64);
+      const batchSize = wholeNumberFlag(problems, '--batch', opts.batch, 1, 1000);
+      const concurrency = wholeNumberFlag(problems, '--concurrency', opts.concurrency, 1, 64);
+      if (problems.length > 0) throw new IobError('IOB_ERR_VALIDATION', 'invalid options for iob ingest', problems);
       let sender: Sender;
       if (opts.nats) sender = await natsSender(opts.nats);
       else {

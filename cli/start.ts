@@ -16,7 +16,7 @@ import { createLogger, ensureDemoApiKey, EVENTS_STREAM, IobError, loadConfig, st
 import { servingVersion } from '../models/registry.ts';
 import { buildApp } from '../serving/app.ts';
 import { scheduleForecastRefresh } from '../training/forecast/refresh.ts';
-import { configFlags, flagOverrides } from './flags.ts';
+import { configFlags, flagOverrides, wholeNumberFlag } from './flags.ts';
 
 export function register(program: Command) {
   configFlags(
@@ -30,10 +30,8 @@ export function register(program: Command) {
   ).action(async (opts) => {
     // Checked before anything starts: a bad demo size used to surface only after the engine was up.
     const problems: Problem[] = [];
-    for (const [flag, text, max] of [['--demo-subjects', opts.demoSubjects, 1_000_000], ['--demo-days', opts.demoDays, 3660]] as const) {
-      const n = Number(text);
-      if (!/^\s*\d+\s*$/.test(String(text)) || n < 1 || n > max) problems.push({ path: flag, reason: 'invalid_number', message: `must be a whole number from 1 to ${max}` });
-    }
+    wholeNumberFlag(problems, '--demo-subjects', opts.demoSubjects, 1, 1_000_000);
+    wholeNumberFlag(problems, '--demo-days', opts.demoDays, 1, 3660);
     if (problems.length > 0) throw new IobError('IOB_ERR_VALIDATION', 'invalid options for iob start', problems);
     const config = loadConfig(process.env, flagOverrides(opts));
     const log = createLogger(config.logLevel);

@@ -162,7 +162,8 @@ export function parseTypeText(text: string): EventType | FieldProblem {
 }
 
 // Plain decimal notation with an optional exponent; rejects what `Number()` would also accept (hex, Infinity, spaces).
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A number written in decimal (optionally with an exponent): what readers of text take for one. */
+export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export function parsePriceText(text: string): number | FieldProblem {
   if (!DECIMAL.test(text)) return PROBLEMS.notNumber;

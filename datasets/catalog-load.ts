@@ -6,6 +6,7 @@
  * and never repeats the value.
  */
 import { CatalogEntrySchema, IobError, type CatalogEntry, type Problem } from '../engine/index.ts';
+import { DECIMAL } from './canonical-event.ts';
 import { CsvRecordAssembler, CsvSyntaxError, separatorHint } from './io/csv.ts';
 import { readLineBlocks } from './io/text-lines.ts';
 
@@ -92,7 +93,7 @@ export async function readCatalogFile(path: string): Promise<CatalogFile> {
       const name = header[i] as Column;
       const text = fields[i]!.trim();
       if (text === '' || !(CATALOG_COLUMNS as readonly string[]).includes(name)) continue;
-      if (NUMBER_COLUMNS.has(name)) raw[name] = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : text;
+      if (NUMBER_COLUMNS.has(name)) raw[name] = DECIMAL.test(text) ? Number(text) : text;
       else if (name === 'in_stock') raw[name] = BOOLEANS[text.toLowerCase()] ?? text;
       else if (name === 'tags') raw[name] = text.split(';').map((t) => t.trim()).filter((t) => t !== '');
       else raw[name] = text;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECIMAL } from '../datasets/canonical-event.ts';
 
 /** The command-line flag of a training option: its name in kebab case (`maxRows` → `--max-rows`). */
 export function optionFlag(option: string): string {
@@ -10,4 +11,4 @@ export function optionFlag(option: string): string {
  * read an empty value as 0 and `0x10` as 16.)
  */
 export const cliNumber = <S extends z.ZodType<number>>(schema: S) =>
-  z.preprocess((v) => (typeof v === 'string' ? (/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : Number.NaN) : v), schema);
+  z.preprocess((v) => (typeof v === 'string' ? (DECIMAL.test(v.trim()) ? Number(v) : Number.NaN) : v), schema);
