@@ -185,10 +185,6 @@ function autocannon(url: string, body: string, headers: Record<string, string>, 
 export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number; serverCpuUs: number };
 
 /**
- * Loads each path in turn (1 s warm-up each, then `rounds` alternating rounds of `seconds`), with the
- * server-side times an onResponse hook collects into `serverMs[path]`; each path's best round by req/s.
- */
-/**
  * The served app plus `POST /bench/bare` answering `bareAnswer` (the baseline of every route bench), with
  * each request's server-side time recorded per route.
  */
@@ -215,6 +211,12 @@ export async function appWithBareRoute(
   return { app, serverMs };
 }
 
+/**
+ * Loads each path in turn (1 s warm-up each, then `rounds` rounds of `seconds` per path, the order alternating
+ * between rounds), with the server-side times an onResponse hook collects into `serverMs[path]`; each path's
+ * best round by req/s. The host's speed varies by up to 2× over fractions of a second (a plain multiply
+ * loop shows it), and only ever downwards: many short rounds give each side its undisturbed best.
+ */
 export async function alternateRoutes(
   base: string,
   paths: readonly string[],
@@ -231,7 +233,9 @@ export async function alternateRoutes(
   for (const path of paths) await autocannon(`${base}${path}`, body, auth, 1, options.connections);
   for (let r = 0; r < options.rounds; r++) {
     perRound.push({});
-    for (const path of paths) {
+    // A slow stretch of the host (other tenants) lasts about as long as a round: alternating which path goes
+    // first (ABBA) keeps a drift within a pair from always favouring the same side.
+    for (const path of r % 2 === 0 ? paths : [...paths].reverse()) {
       serverMs[path]!.length = 0;
       const cpu0 = process.cpuUsage();
       const load = await autocannon(`${base}${path}`, body, auth, options.seconds, options.connections);
@@ -319,7 +323,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       forward_vs_predict: round(one.predictUs / one.forwardUs, 1),
       forward_with_reasons_vs_predict: round(one.predictUs / one.reasonsUs, 1),
       intent_vs_bare_rps: round(http.intent.rps / http.bare.rps, 3),
-      // the same per round (intent's round over the bare round before it), median of the rounds
+      // the same per round (intent's round over the bare round beside it), median of the rounds
       intent_vs_bare_rps_paired_median: round(http.pairedRps, 3),
       // the same comparison in server CPU per request (bare / intent), which other jobs on the machine move less
       intent_vs_bare_server_cpu: round(http.bare.serverCpuUs / http.intent.serverCpuUs, 3),

@@ -67,9 +67,9 @@ export const BENCHMARKS: Record<string, Benchmark> = {
     return { events: s.num('events', 200_000), batch: s.num('batch', 1000), concurrency: s.num('concurrency', 4), rounds: s.num('rounds', 1), ...(only ? { only } : {}) };
   }, benchIngest),
   features: benchmark((s) => ({ subjects: s.num('subjects', 1e6), streamSubjects: s.num('streamSubjects', 60_000), labels: s.num('labels', 1e5), reads: s.num('reads', 1e6) }), benchFeatures),
-  intent: benchmark((s) => ({ seconds: s.num('seconds', 3), connections: s.num('connections', 10), iterations: s.num('iterations', 150_000), rounds: s.num('rounds', 4) }), benchIntent),
+  intent: benchmark((s) => ({ seconds: s.num('seconds', 2), connections: s.num('connections', 10), iterations: s.num('iterations', 150_000), rounds: s.num('rounds', 10) }), benchIntent),
   offers: benchmark(
-    (s) => ({ items: s.num('items', 100_000), subjects: s.num('subjects', 1e6), seconds: s.num('seconds', 3), connections: s.num('connections', 10), rounds: s.num('rounds', 4), iterations: s.num('iterations', 20_000) }),
+    (s) => ({ items: s.num('items', 100_000), subjects: s.num('subjects', 1e6), seconds: s.num('seconds', 2), connections: s.num('connections', 10), rounds: s.num('rounds', 10), iterations: s.num('iterations', 20_000) }),
     benchOffers,
   ),
   forecast: benchmark(
