@@ -83,7 +83,7 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
     while (next < total) {
       const at = eventOrder === null ? next : eventOrder[next]!;
       if (eventTimes[at]! > t) break;
-      store.apply(events.eventAt(at), ++next);
+      store.applyRow(events, at, ++next);
       if ((next & 0xffff) === 0) onProgress?.(next, total);
     }
     let offset = index * width;
