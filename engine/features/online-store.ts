@@ -145,16 +145,25 @@ const present = (s: string | undefined): s is string => s !== undefined && s !==
 /** A row cache entry not looked up yet (slots and ids are ≥ 0; -1 is "none": an unkept subject). */
 const UNKNOWN = -2;
 
-/** Per interned id of one EventColumns: the slot (or dictionary id) its item, category and subject found. */
+/** Per interned id of one EventColumns: the slot (or dictionary id) its item, category, subject and session key found. */
 class RowSlots {
   readonly item: Int32Array;
   readonly category: Int32Array;
   readonly subject: Int32Array;
+  /** session key slots (by session id, and by subject for its lane) with their stamps: see SessionState.stampOf */
+  readonly session: Int32Array;
+  readonly sessionStamp: Int32Array;
+  readonly lane: Int32Array;
+  readonly laneStamp: Int32Array;
 
   constructor(readonly columns: EventColumns) {
     this.item = new Int32Array(columns.items.size).fill(UNKNOWN);
     this.category = new Int32Array(columns.categories.size).fill(UNKNOWN);
     this.subject = new Int32Array(columns.subjects.size).fill(UNKNOWN);
+    this.session = new Int32Array(columns.sessions.size).fill(UNKNOWN);
+    this.sessionStamp = new Int32Array(columns.sessions.size);
+    this.lane = new Int32Array(columns.subjects.size).fill(UNKNOWN);
+    this.laneStamp = new Int32Array(columns.subjects.size);
   }
 
   /** Whether this cache has an entry for every id of `columns` (columns may grow between rows). */
@@ -163,7 +172,8 @@ class RowSlots {
       columns === this.columns &&
       columns.items.size <= this.item.length &&
       columns.categories.size <= this.category.length &&
-      columns.subjects.size <= this.subject.length
+      columns.subjects.size <= this.subject.length &&
+      columns.sessions.size <= this.session.length
     );
   }
 }
@@ -370,7 +380,21 @@ export class FeatureStore implements EventSink {
       (this.admits === undefined || person === undefined || this.admits(sid, person, ts))
     ) {
       const slot = reserved >= 0 ? subjects.applyAt(reserved, ts, type, values, ids) : subjects.apply(sid, ts, type, values, ids);
-      this.sessionState?.apply(sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
+      const sessions = this.sessionState;
+      if (sessions !== undefined && cache !== undefined) {
+        // A session key's slot is not permanent (swept sessions free theirs): a build remembers it with
+        // the slot's stamp, and looks the key up again once the slot has held another.
+        const ssid = event.ssid;
+        const lane = ssid === undefined || ssid === '';
+        const col = lane ? cache.columns.sid[row]! : cache.columns.ssid[row]!;
+        const slots = lane ? cache.lane : cache.session;
+        const stamps = lane ? cache.laneStamp : cache.sessionStamp;
+        const cached = slots[col]!;
+        const known = cached >= 0 && sessions.stillHolds(cached, stamps[col]!) ? cached : -1;
+        const keySlot = sessions.apply(sid, ssid, ts, type, values, ids, this.watermark, subjects, slot, known);
+        slots[col] = keySlot;
+        stamps[col] = sessions.stampOf(keySlot);
+      } else sessions?.apply(sid, event.ssid, ts, type, values, ids, this.watermark, subjects, slot);
     }
     // Dropping what nothing can reach any more: a batch every 128 events (cheaper than a little each time).
     if ((this.applied & 127) === 0) {

@@ -79,6 +79,8 @@ export class SessionState {
   readonly keys: KeyTable;
   /** per key slot: its latest segment */
   private head: Int32Array;
+  /** per key slot: how many keys it has held and lost (stampOf); not in snapshots, a restored store starts afresh */
+  private reuses: Int32Array;
   private readonly layout: SegmentLayout;
   private readonly segs: Records;
   private segTop = 0;
@@ -98,6 +100,7 @@ export class SessionState {
       this.sweepCursor = snapshot.sweepCursor;
       this.head = new Int32Array(this.keys.slotCapacity).fill(NONE);
       this.head.set(snapshot.head);
+      this.reuses = new Int32Array(this.keys.slotCapacity);
       this.segTop = snapshot.segTop;
       this.freeSegs = [...snapshot.freeSegs];
       this.segs = Records.fromState(this.layout.stride, snapshot.segments, snapshot.segTop);
@@ -105,6 +108,7 @@ export class SessionState {
     } else {
       this.keys = new KeyTable();
       this.head = new Int32Array(this.keys.slotCapacity).fill(NONE);
+      this.reuses = new Int32Array(this.keys.slotCapacity);
       this.segs = new Records(this.layout.stride);
       this.members = plan.distinct.map(() => new BlockLists(0, 2));
     }
@@ -136,14 +140,18 @@ export class SessionState {
     watermark: number,
     subjects: KeyedState,
     subjectSlot: number,
-  ): void {
+    known: number = NONE,
+  ): number {
     const lane = ssid === undefined || ssid === '';
-    const keySlot = this.keys.findOrInsert(lane ? sid : ssid!, lane ? NS_LANE : NS_SESSION);
-    if (this.keys.inserted) {
+    const keySlot = known >= 0 ? known : this.keys.findOrInsert(lane ? sid : ssid!, lane ? NS_LANE : NS_SESSION);
+    if (known < 0 && this.keys.inserted) {
       if (this.head.length < this.keys.slotCapacity) {
         const head = new Int32Array(this.keys.slotCapacity).fill(NONE);
         head.set(this.head);
         this.head = head;
+        const reuses = new Int32Array(this.keys.slotCapacity);
+        reuses.set(this.reuses);
+        this.reuses = reuses;
       }
       this.head[keySlot] = NONE;
     }
@@ -187,6 +195,19 @@ export class SessionState {
     }
     this.addEvent(seg, ts, type, values, fieldIds);
     this.dropFrozen(this.head[keySlot]!, watermark);
+    return keySlot;
+  }
+
+  /**
+   * A stamp of which key a slot holds: it changes whenever the slot's key is removed, so a caller that
+   * remembered (slot, stamp) for a key may pass the slot to `apply` as `known` while `stillHolds` says so.
+   */
+  stampOf(slot: number): number {
+    return this.reuses[slot]!;
+  }
+
+  stillHolds(slot: number, stamp: number): boolean {
+    return this.keys.isLive(slot) && this.reuses[slot] === stamp;
   }
 
   /** Writes the plan's inputs for reading session `seg` at time t. */
@@ -253,7 +274,7 @@ export class SessionState {
   }
 
   byteSize(): number {
-    return this.keys.byteSize() + this.head.byteLength + this.segs.f.byteLength + this.members.reduce((n, m) => n + m.byteSize(), 0);
+    return this.keys.byteSize() + this.head.byteLength + this.reuses.byteLength + this.segs.f.byteLength + this.members.reduce((n, m) => n + m.byteSize(), 0);
   }
 
   snapshot(): SessionStateSnapshot {
@@ -343,6 +364,7 @@ export class SessionState {
       s = older;
     }
     this.head[slot] = NONE;
+    this.reuses[slot]!++;
     this.keys.remove(slot);
     return 1;
   }
