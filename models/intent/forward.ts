@@ -14,7 +14,8 @@
  *   entry — what its contribution (reasons) is measured against — is the sum of its terms;
  * - the arithmetic (entry sums, dense layers, the backward pass, contributions) runs in WebAssembly SIMD
  *   kernels (kernels.wat), four float32 lanes at a time, on weights laid out once per model in the kernel
- *   instance's memory. TypeScript keeps the control flow: bin search, which terms a row adds, the members.
+ *   instance's memory, in one call per row (`network`, which walks the members from descriptors written at
+ *   load). TypeScript keeps the bin search, which lists the terms a row adds.
  * Weights are float32 as TF.js trains them, and so is the arithmetic, as in `model.predict`; folding and
  * prefix sums are computed in float64 before the rows are stored. One difference: with standardization
  * folded in, an input adds x·(w/σ) and the bias holds −μ/σ·w, so float32 rounding grows with |x/σ| rather
@@ -33,6 +34,9 @@ export type NamedWeights = ReadonlyMap<string, Float32Array>;
 
 /** Activation codes of kernels.wat. */
 const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, elu: 2, tanh: 3 };
+/** i32 fields of a member's descriptor before its layers, and per layer (kernels.wat `member`). */
+const MEMBER_HEADER = 6;
+const LAYER_FIELDS = 7;
 
 /** A dense layer after the entry layer, in kernel memory: kernel transposed to [units × inputs], rows padded. */
 interface Dense {
@@ -104,10 +108,8 @@ export class IntentForward {
   private readonly featureOf: number;
   private termCount = 0;
   private readonly contributionsOut: number;
-  private readonly scalar: number;
-  /** Per hidden layer j: its activations and the gradient at them (shared by the members in turn). */
-  private readonly acts: number[];
-  private readonly grads: number[];
+  /** Memory of the members' descriptors' addresses (kernels.wat `member`), one i32 each. */
+  private readonly memberTable: number;
   /** Per raw feature: covered by its fused rows in this row (the bin loop skips it). */
   private readonly done: Uint8Array;
 
@@ -205,13 +207,16 @@ export class IntentForward {
         return { inBytes, kernel: layout.floats((l.units * inBytes) / 4), bias: layout.floats(l.units) };
       }),
     );
-    this.acts = arch.hidden.map((h) => layout.floats(h));
-    this.grads = arch.hidden.map((h) => layout.floats(h));
+    // Per hidden layer j: its activations and the gradient at them (shared by the members in turn), and the output.
+    const acts = arch.hidden.map((h) => layout.floats(h));
+    const grads = arch.hidden.map((h) => layout.floats(h));
+    const scalar = layout.floats(1);
     const maxTerms = this.inputs + encodedColumns.length;
     this.terms = layout.floats(4 * maxTerms);
     this.featureOf = layout.floats(maxTerms);
     this.contributionsOut = layout.floats(this.inputs);
-    this.scalar = layout.floats(1);
+    this.memberTable = layout.floats(arch.members);
+    const descriptors = restLayout.map((rest) => layout.floats(MEMBER_HEADER + LAYER_FIELDS * rest.length));
     this.k = instantiateKernels(layout.bytes);
     this.f32 = new Float32Array(this.k.memory.buffer);
     this.i32 = new Int32Array(this.k.memory.buffer);
@@ -279,15 +284,25 @@ export class IntentForward {
         return { units: l.units, inBytes: at.inBytes, kernel: at.kernel, bias: at.bias, kind: ACTIVATION_CODE[l.activation] };
       }),
     }));
+    // The members' descriptors (kernels.wat `member`): layer j reads acts[j] and writes acts[j + 1] (the last
+    // writes the one-unit output); the backward pass writes the gradient at layer j's input into grads[j].
+    const i32 = this.i32;
+    this.members.forEach((member, k) => {
+      const d = descriptors[k]! / 4;
+      i32[this.memberTable / 4 + k] = descriptors[k]!;
+      i32.set([member.firstOffset * 4, member.firstUnits, member.firstKind, member.wideOffset >= 0 ? member.wideOffset * 4 : -1, member.rest.length, acts[0] ?? 0], d);
+      member.rest.forEach((layer, j) => {
+        const out = j === member.rest.length - 1 ? scalar : acts[j + 1]!;
+        i32.set([layer.kernel, layer.bias, layer.inBytes, layer.units, layer.kind, out, grads[j]!], d + MEMBER_HEADER + LAYER_FIELDS * j);
+      });
+    });
     this.done = new Uint8Array(this.inputs);
   }
 
   /** The uncalibrated ensemble logit of one row of raw (unencoded, unstandardized) features. */
   logit(raw: ArrayLike<number>): number {
-    this.computeEntry(raw);
-    let sum = 0;
-    for (const member of this.members) sum += this.memberLogit(member);
-    return sum / this.members.length;
+    this.computeTerms(raw);
+    return this.network(0) / this.members.length;
   }
 
   /** The calibrated purchase probability of one row of raw features. */
@@ -329,26 +344,44 @@ export class IntentForward {
    */
   explain(raw: ArrayLike<number>, out: Float64Array): number {
     if (out.length !== this.inputs) throw new RangeError(`contributions need ${this.inputs} slots, got ${out.length}`);
-    this.computeEntry(raw);
-    const f32 = this.f32;
-    f32.fill(0, this.entryGrad / 4, (this.entryGrad + this.rowBytes) / 4);
-    let sum = 0;
-    for (const member of this.members) sum += this.addMemberEntryGradient(member);
+    this.computeTerms(raw);
     // Feature f's contribution Σ_c g_c·(x_c − μ_c) with g_c = kernel row c · dEntry is dEntry · (its share
     // of the entry − its share at the mean): one dot product per term and per feature.
-    this.k.contributions(this.terms, this.featureOf, this.termCount, this.entryGrad, this.rowBytes, this.meanShare, this.inputs, this.contributionsOut);
+    const sum = this.network(this.entryGrad);
     const n = this.members.length;
+    const f32 = this.f32;
     const from = this.contributionsOut / 4;
     for (let f = 0; f < this.inputs; f++) out[f] = f32[from + f]! / n;
     return calibrate(sum / n, this.calibration);
   }
 
   /**
-   * Lists the row's terms (kernel row, coefficient, raw feature) and sums them into the entry
+   * One kernel call for the row whose terms are listed: the entry, every member, and with `grad` (the entry
+   * gradient's memory, or 0 for none) the backward pass and the contributions. The sum of the members' logits.
+   */
+  private network(grad: number): number {
+    return this.k.network(
+      this.terms,
+      this.termCount,
+      this.biasRow,
+      this.entry,
+      this.rowBytes,
+      this.memberTable,
+      this.members.length,
+      grad,
+      this.featureOf,
+      this.meanShare,
+      this.inputs,
+      this.contributionsOut,
+    );
+  }
+
+  /**
+   * Lists the row's terms (kernel row, coefficient, raw feature), which the kernel sums into the entry
    * pre-activations. A binned feature inside its edges adds its base row and slope row; other features add
    * their raw kernel row (when non-zero), and a feature binned twice its prefix row and fractional bin row.
    */
-  private computeEntry(raw: ArrayLike<number>): void {
+  private computeTerms(raw: ArrayLike<number>): void {
     if (raw.length !== this.inputs) throw new RangeError(`row has ${raw.length} features, the model ${this.inputs}`);
     const rowBytes = this.rowBytes;
     const fused = this.fusedGroup;
@@ -411,57 +444,5 @@ export class IntentForward {
       t += 4;
     }
     this.termCount = (t - first) >> 2;
-    this.k.entry(this.terms, this.termCount, this.biasRow, this.entry, rowBytes);
-  }
-
-  private memberLogit(member: Member): number {
-    const f32 = this.f32;
-    const entry = this.entry / 4;
-    let z: number;
-    if (member.rest.length === 0) {
-      z = f32[entry + member.firstOffset]!;
-    } else {
-      const k = this.k;
-      k.activate(this.entry + member.firstOffset * 4, this.acts[0]!, member.firstUnits, member.firstKind);
-      let input = this.acts[0]!;
-      const last = member.rest.length - 1;
-      for (let j = 0; j < last; j++) {
-        const layer = member.rest[j]!;
-        k.dense(layer.kernel, layer.bias, input, layer.inBytes, this.acts[j + 1]!, layer.units, layer.kind);
-        input = this.acts[j + 1]!;
-      }
-      const out = member.rest[last]!;
-      k.dense(out.kernel, out.bias, input, out.inBytes, this.scalar, 1, out.kind);
-      z = f32[this.scalar / 4]!;
-    }
-    return member.wideOffset >= 0 ? z + f32[entry + member.wideOffset]! : z;
-  }
-
-  /**
-   * Adds d(member logit)/d(entry pre-activation) into the entry gradient. Runs the member forward to fill
-   * the activations and returns the member's logit.
-   */
-  private addMemberEntryGradient(member: Member): number {
-    const z = this.memberLogit(member);
-    const f32 = this.f32;
-    const grad = this.entryGrad / 4;
-    if (member.wideOffset >= 0) f32[grad + member.wideOffset]! += 1;
-    if (member.rest.length === 0) {
-      f32[grad + member.firstOffset]! += 1;
-      return z;
-    }
-    // Start from the output layer: d z / d (last hidden activation) is its kernel.
-    const last = member.rest.length - 1;
-    const outLayer = member.rest[last]!;
-    let upstream = this.grads[last]!;
-    f32.copyWithin(upstream / 4, outLayer.kernel / 4, (outLayer.kernel + outLayer.inBytes) / 4);
-    // Back through the hidden layers after the first: scale by the activation slope, then by the kernel.
-    for (let j = last - 1; j >= 0; j--) {
-      const layer = member.rest[j]!;
-      this.k.backprop(layer.kernel, layer.inBytes, layer.units, upstream, this.acts[j + 1]!, layer.kind, this.grads[j]!);
-      upstream = this.grads[j]!;
-    }
-    this.k.gradient(upstream, this.acts[0]!, member.firstUnits, member.firstKind, this.entryGrad + member.firstOffset * 4);
-    return z;
   }
 }

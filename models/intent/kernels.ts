@@ -8,12 +8,23 @@ export { Layout, padBytes } from '../wasm-kernels.ts';
 
 export interface KernelExports {
   memory: WasmMemory;
-  entry(terms: number, count: number, bias: number, out: number, bytes: number): void;
+  /** dst = act(src) for `count` floats (the activations' accuracy test reads it directly) */
   activate(src: number, dst: number, count: number, kind: number): void;
-  dense(kernel: number, bias: number, input: number, inBytes: number, out: number, units: number, kind: number): void;
-  backprop(kernel: number, inBytes: number, units: number, up: number, y: number, kind: number, below: number): void;
-  gradient(up: number, y: number, count: number, kind: number, dst: number): void;
-  contributions(terms: number, featureOf: number, count: number, dEntry: number, bytes: number, meanShare: number, features: number, out: number): void;
+  /** entry, every member (descriptors at `table`) and, with `grad` ≠ 0, the backward pass and contributions: the sum of the members' logits */
+  network(
+    terms: number,
+    count: number,
+    bias: number,
+    entry: number,
+    bytes: number,
+    table: number,
+    members: number,
+    grad: number,
+    featureOf: number,
+    meanShare: number,
+    features: number,
+    out: number,
+  ): number;
 }
 
 /** A fresh kernel instance whose memory holds at least `bytes`. */

@@ -1,6 +1,6 @@
 ;; The intent forward pass's arithmetic, four float32 lanes at a time (WebAssembly SIMD).
-;; models/intent/forward.ts keeps the control flow (bin search, which rows a row of features adds, the member
-;; layout) and calls these on one linear memory it lays out itself. `npm run build:kernels` assembles this
+;; models/intent/forward.ts keeps the bin search (which rows a row of features adds) and lays out the one linear
+;; memory: weights, the members' descriptors, scratch; `network` then runs a row in one call. `npm run build:kernels` assembles this
 ;; file into kernels.wasm (committed); test/models/kernels.test.ts fails when the two differ.
 ;;
 ;; Conventions: pointers and lengths are in bytes; every vector length is a multiple of 16 bytes (the caller
@@ -167,7 +167,7 @@
 
   ;; Entry pre-activations: out = bias + Σ_t (a_t · rowA_t + b_t · rowB_t) over the terms of one feature row.
   ;; A term is 16 bytes: rowA pointer (i32), a (f32), rowB pointer (i32), b (f32); b = 0 means rowA alone.
-  (func (export "entry") (param $terms i32) (param $count i32) (param $bias i32) (param $out i32) (param $bytes i32)
+  (func $entry (param $terms i32) (param $count i32) (param $bias i32) (param $out i32) (param $bytes i32)
     (local $end i32)
     (memory.copy (local.get $out) (local.get $bias) (local.get $bytes))
     (local.set $end (i32.add (local.get $terms) (i32.shl (local.get $count) (i32.const 4))))
@@ -212,7 +212,7 @@
         (br $next))))
 
   ;; out[u] = act(bias[u] + kernel row u · input), rows of inBytes (transposed kernel, zero-padded)
-  (func (export "dense") (param $kernel i32) (param $bias i32) (param $in i32) (param $inBytes i32) (param $out i32) (param $units i32) (param $kind i32)
+  (func $dense (param $kernel i32) (param $bias i32) (param $in i32) (param $inBytes i32) (param $out i32) (param $units i32) (param $kind i32)
     (local $u i32) (local $at i32)
     (local.set $at (local.get $out))
     (block $done
@@ -228,7 +228,7 @@
 
 ;; below = Σ_u up[u]·slope(y[u]) · kernel row u: the gradient one dense layer passes down (inBytes wide).
   ;; Overwrites up with up·slope(y).
-  (func (export "backprop") (param $kernel i32) (param $inBytes i32) (param $units i32) (param $up i32) (param $y i32) (param $kind i32) (param $below i32)
+  (func $backprop (param $kernel i32) (param $inBytes i32) (param $units i32) (param $up i32) (param $y i32) (param $kind i32) (param $below i32)
     (local $u i32) (local $g f32)
     (call $throughActivation (local.get $up) (local.get $y) (local.get $units) (local.get $kind))
     (memory.fill (local.get $below) (i32.const 0) (local.get $inBytes))
@@ -244,7 +244,7 @@
         (br $next))))
 
   ;; dst[u] += up[u]·slope(y[u]) for u < count: the first layer's share of the entry gradient. Overwrites up.
-  (func (export "gradient") (param $up i32) (param $y i32) (param $count i32) (param $kind i32) (param $dst i32)
+  (func $gradient (param $up i32) (param $y i32) (param $count i32) (param $kind i32) (param $dst i32)
     (local $end i32) (local $vend i32)
     (call $throughActivation (local.get $up) (local.get $y) (local.get $count) (local.get $kind))
     (local.set $end (i32.add (local.get $up) (i32.shl (local.get $count) (i32.const 2))))
@@ -267,7 +267,7 @@
   ;; Per raw feature f: out[f] = Σ over f's terms of dEntry · (a·rowA + b·rowB) − dEntry · meanShare row f,
   ;; i.e. the entry gradient against the feature's share of the entry minus its share at the training mean.
   ;; featureOf holds each term's raw feature (i32).
-  (func (export "contributions") (param $terms i32) (param $featureOf i32) (param $count i32) (param $dEntry i32) (param $bytes i32) (param $meanShare i32) (param $features i32) (param $out i32)
+  (func $contributions (param $terms i32) (param $featureOf i32) (param $count i32) (param $dEntry i32) (param $bytes i32) (param $meanShare i32) (param $features i32) (param $out i32)
     (local $f i32) (local $end i32) (local $at i32)
     (block $done
       (loop $next
@@ -300,4 +300,104 @@
         (local.set $terms (i32.add (local.get $terms) (i32.const 16)))
         (local.set $featureOf (i32.add (local.get $featureOf) (i32.const 4)))
         (br $next))))
+
+  ;; One member's logit from the entry pre-activations (summed with its wide term in float64, as JavaScript
+  ;; did when it walked the members), and with $grad ≠ 0 its d logit / d entry added into the entry gradient. The member is described at $d (i32s, bytes for offsets and pointers):
+  ;;   +0 first layer's offset in the entry, +4 its units, +8 its activation, +12 the wide term's offset or -1,
+  ;;   +16 the number of dense layers after the first (the last is the one-unit output), +20 the first layer's
+  ;;   activations; then per dense layer, 28 bytes: kernel, bias, inBytes, units, activation, its output, and
+  ;;   the gradient at its input (the buffer the backward pass writes for the layer below).
+  (func $member (param $d i32) (param $entry i32) (param $grad i32) (result f64)
+    (local $first i32) (local $units i32) (local $kind i32) (local $wide i32) (local $rest i32) (local $acts i32)
+    (local $in i32) (local $l i32) (local $p i32) (local $z f64) (local $up i32)
+    (local.set $first (i32.load (local.get $d)))
+    (local.set $units (i32.load offset=4 (local.get $d)))
+    (local.set $kind (i32.load offset=8 (local.get $d)))
+    (local.set $wide (i32.load offset=12 (local.get $d)))
+    (local.set $rest (i32.load offset=16 (local.get $d)))
+    (local.set $acts (i32.load offset=20 (local.get $d)))
+    (if (i32.eqz (local.get $rest))
+      (then (local.set $z (f64.promote_f32 (f32.load (i32.add (local.get $entry) (local.get $first))))))
+      (else
+        (call $activate (i32.add (local.get $entry) (local.get $first)) (local.get $acts) (local.get $units) (local.get $kind))
+        (local.set $in (local.get $acts))
+        (local.set $p (i32.add (local.get $d) (i32.const 24)))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $l) (local.get $rest)))
+            (call $dense
+              (i32.load (local.get $p))
+              (i32.load offset=4 (local.get $p))
+              (local.get $in)
+              (i32.load offset=8 (local.get $p))
+              (i32.load offset=20 (local.get $p))
+              (i32.load offset=12 (local.get $p))
+              (i32.load offset=16 (local.get $p)))
+            (local.set $in (i32.load offset=20 (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (i32.const 28)))
+            (local.set $l (i32.add (local.get $l) (i32.const 1)))
+            (br $next)))
+        (local.set $z (f64.promote_f32 (f32.load (local.get $in))))))
+    (if (i32.ge_s (local.get $wide) (i32.const 0))
+      (then (local.set $z (f64.add (local.get $z) (f64.promote_f32 (f32.load (i32.add (local.get $entry) (local.get $wide))))))))
+    (if (i32.eqz (local.get $grad)) (then (return (local.get $z))))
+    (if (i32.ge_s (local.get $wide) (i32.const 0))
+      (then
+        (f32.store
+          (i32.add (local.get $grad) (local.get $wide))
+          (f32.add (f32.load (i32.add (local.get $grad) (local.get $wide))) (f32.const 1)))))
+    (if (i32.eqz (local.get $rest))
+      (then
+        (f32.store
+          (i32.add (local.get $grad) (local.get $first))
+          (f32.add (f32.load (i32.add (local.get $grad) (local.get $first))) (f32.const 1)))
+        (return (local.get $z))))
+    ;; The output layer's one kernel row is d logit / d (its input); then back through the layers before it.
+    (local.set $p (i32.add (local.get $d) (i32.add (i32.const 24) (i32.mul (i32.sub (local.get $rest) (i32.const 1)) (i32.const 28)))))
+    (local.set $up (i32.load offset=24 (local.get $p)))
+    (memory.copy (local.get $up) (i32.load (local.get $p)) (i32.load offset=8 (local.get $p)))
+    (local.set $l (i32.sub (local.get $rest) (i32.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $l)))
+        (local.set $p (i32.sub (local.get $p) (i32.const 28)))
+        (call $backprop
+          (i32.load (local.get $p))
+          (i32.load offset=8 (local.get $p))
+          (i32.load offset=12 (local.get $p))
+          (local.get $up)
+          (i32.load offset=20 (local.get $p))
+          (i32.load offset=16 (local.get $p))
+          (i32.load offset=24 (local.get $p)))
+        (local.set $up (i32.load offset=24 (local.get $p)))
+        (local.set $l (i32.sub (local.get $l) (i32.const 1)))
+        (br $next)))
+    (call $gradient (local.get $up) (local.get $acts) (local.get $units) (local.get $kind) (i32.add (local.get $grad) (local.get $first)))
+    (local.get $z))
+
+  ;; The whole network for one row in one call: the entry from the row's terms, then each member ($members
+  ;; descriptors, their addresses at $table); returns the sum of the members' logits. With $grad ≠ 0 the entry
+  ;; gradient is summed at $grad (zeroed first) and each raw feature's contribution written at $out, as
+  ;; `contributions` does.
+  (func (export "network")
+    (param $terms i32) (param $count i32) (param $bias i32) (param $entryAt i32) (param $bytes i32)
+    (param $table i32) (param $members i32) (param $grad i32) (param $featureOf i32) (param $meanShare i32) (param $features i32)
+    (param $out i32)
+    (result f64)
+    (local $sum f64) (local $m i32)
+    (call $entry (local.get $terms) (local.get $count) (local.get $bias) (local.get $entryAt) (local.get $bytes))
+    (if (local.get $grad) (then (memory.fill (local.get $grad) (i32.const 0) (local.get $bytes))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $m) (local.get $members)))
+        (local.set $sum
+          (f64.add (local.get $sum) (call $member (i32.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 2)))) (local.get $entryAt) (local.get $grad))))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $next)))
+    (if (local.get $grad)
+      (then
+        (call $contributions
+          (local.get $terms) (local.get $featureOf) (local.get $count) (local.get $grad) (local.get $bytes)
+          (local.get $meanShare) (local.get $features) (local.get $out))))
+    (local.get $sum))
 )
