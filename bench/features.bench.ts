@@ -12,7 +12,8 @@
  *     median ~9 events, mostly views), shifted to a random start within the last 28 days, with its own ids;
  *     the streams are merged into one time-ordered stream;
  *   - one subject feature-vector read on that store: warm (4096 subjects read over and over, into a reused
- *     array, and allocating) and cold (a random subject of the million each time: memory-bound).
+ *     array, and allocating), cold (a random subject of the million each time: memory-bound) and hot (16
+ *     subjects: cache-resident, the computation alone).
  * Other processes may share the machine's two cores: every figure is the best and the median of several
  * runs, beside a calibration (ns per dependent multiply; ~1.4 on this machine when idle).
  *
@@ -294,10 +295,13 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
     );
   const cold = Array.from({ length: 1 << 20 }, (_, i) => sids[(Math.imul(i, 2654435761) >>> 0) % options.subjects]!);
   const warm = cold.slice(0, 4096);
+  // 16 subjects stay in the caches and the TLB: the read's computation alone, without its memory misses
+  const hot = cold.slice(0, 16);
   const readWarm = readTimes(warm, false);
   const readWarmAlloc = readTimes(warm, true);
   const readCold = readTimes(cold, false);
-  say(`one subject feature vector (${out.length} features): ${fmt(readWarm, 'ns')} (4096 subjects, reused array); ${fmt(readWarmAlloc, 'ns')} allocating; ${fmt(readCold, 'ns')} for a random one of ${store.subjects()} (${sink > -1 ? 'ok' : ''})`);
+  const readHot = readTimes(hot, false);
+  say(`one subject feature vector (${out.length} features): ${fmt(readWarm, 'ns')} (4096 subjects, reused array); ${fmt(readWarmAlloc, 'ns')} allocating; ${fmt(readCold, 'ns')} for a random one of ${store.subjects()}; ${fmt(readHot, 'ns')} for 16 subjects (cache-resident) (${sink > -1 ? 'ok' : ''})`);
 
   return {
     name: 'features',
@@ -312,6 +316,7 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
       { label: 'subject vector read, warm (best)', value: Math.round(readWarm.best), unit: 'ns' },
       { label: 'subject vector read, warm, allocating (best)', value: Math.round(readWarmAlloc.best), unit: 'ns' },
       { label: `subject vector read, random of ${options.subjects} (best)`, value: Math.round(readCold.best), unit: 'ns' },
+      { label: 'subject vector read, 16 subjects, cache-resident (best)', value: Math.round(readHot.best), unit: 'ns' },
       { label: 'machine: dependent multiply (calibration)', value: +calibration.toFixed(2), unit: 'ns' },
     ],
     ratios: {
