@@ -36,7 +36,7 @@ export type NamedWeights = ReadonlyMap<string, Float32Array>;
 const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, elu: 2, tanh: 3 };
 /** i32 fields of a member's descriptor before its layers, and per layer (kernels.wat `member`). */
 const MEMBER_HEADER = 6;
-const LAYER_FIELDS = 7;
+const LAYER_FIELDS = 8;
 
 /** A dense layer after the entry layer, in kernel memory: kernel transposed to [units × inputs], rows padded. */
 interface Dense {
@@ -44,6 +44,8 @@ interface Dense {
   /** bytes of one padded kernel row (the padded width of its input) */
   inBytes: number;
   kernel: number;
+  /** the kernel as TF.js stores it, [inputs × units], rows padded to whole vectors */
+  rows: number;
   bias: number;
   kind: number;
 }
@@ -192,7 +194,8 @@ export class IntentForward {
     const rows = (n: number) => layout.floats(n * rowFloats);
     this.kernelRows = rows(width);
     this.biasRow = rows(1);
-    this.meanShare = rows(this.inputs);
+    // the features' shares at the mean, negated and transposed: [entry columns (padded) × features (padded)]
+    this.meanShare = layout.floats((rowBytes / 4) * (padBytes(this.inputs) / 4));
     this.entry = rows(1);
     this.entryGrad = rows(1);
     const encodedColumns = encoding.columns.map(({ column, edges }, index, all) => {
@@ -204,7 +207,8 @@ export class IntentForward {
     const restLayout = restWeights.map((rest) =>
       rest.map((l) => {
         const inBytes = padBytes(l.inputs);
-        return { inBytes, kernel: layout.floats((l.units * inBytes) / 4), bias: layout.floats(l.units) };
+        const unitBytes = padBytes(l.units);
+        return { inBytes, unitBytes, kernel: layout.floats((l.units * inBytes) / 4), rows: layout.floats((inBytes / 4) * (unitBytes / 4)), bias: layout.floats(l.units) };
       }),
     );
     // Per hidden layer j: its activations and the gradient at them (shared by the members in turn), and the output.
@@ -271,17 +275,21 @@ export class IntentForward {
       const to = sources[c]! * entryWidth;
       for (let j = 0; j < entryWidth; j++) meanShare[to + j]! += entryKernel[c * entryWidth + j]! * m;
     }
-    for (let f = 0; f < this.inputs; f++) f32.set(meanShare.subarray(f * entryWidth, (f + 1) * entryWidth), row(this.meanShare, f));
+    const featureFloats = padBytes(this.inputs) / 4;
+    for (let f = 0; f < this.inputs; f++) for (let j = 0; j < entryWidth; j++) f32[this.meanShare / 4 + j * featureFloats + f] = -meanShare[f * entryWidth + j]!;
 
-    // Later layers: kernels transposed to [units × inputs] so each unit is one dot product, rows padded.
+    // Later layers, twice: as TF.js stores them ([inputs × units], rows padded: the forward pass sums rows
+    // scaled by inputs) and transposed ([units × inputs], rows padded: the backward pass's rows per unit).
     this.members = memberShapes.map((shape, k) => ({
       ...shape,
       rest: restWeights[k]!.map((l, j) => {
         const at = restLayout[k]![j]!;
         const rowFloatsIn = at.inBytes / 4;
+        const rowFloatsUnits = at.unitBytes / 4;
         for (let u = 0; u < l.units; u++) for (let i = 0; i < l.inputs; i++) f32[at.kernel / 4 + u * rowFloatsIn + i] = l.kernel[i * l.units + u]!;
+        for (let i = 0; i < l.inputs; i++) f32.set(l.kernel.subarray(i * l.units, (i + 1) * l.units), at.rows / 4 + i * rowFloatsUnits);
         f32.set(l.bias, at.bias / 4);
-        return { units: l.units, inBytes: at.inBytes, kernel: at.kernel, bias: at.bias, kind: ACTIVATION_CODE[l.activation] };
+        return { units: l.units, inBytes: at.inBytes, kernel: at.kernel, rows: at.rows, bias: at.bias, kind: ACTIVATION_CODE[l.activation] };
       }),
     }));
     // The members' descriptors (kernels.wat `member`): layer j reads acts[j] and writes acts[j + 1] (the last
@@ -293,7 +301,7 @@ export class IntentForward {
       i32.set([member.firstOffset * 4, member.firstUnits, member.firstKind, member.wideOffset >= 0 ? member.wideOffset * 4 : -1, member.rest.length, acts[0] ?? 0], d);
       member.rest.forEach((layer, j) => {
         const out = j === member.rest.length - 1 ? scalar : acts[j + 1]!;
-        i32.set([layer.kernel, layer.bias, layer.inBytes, layer.units, layer.kind, out, grads[j]!], d + MEMBER_HEADER + LAYER_FIELDS * j);
+        i32.set([layer.kernel, layer.bias, layer.inBytes, layer.units, layer.kind, out, grads[j]!, layer.rows], d + MEMBER_HEADER + LAYER_FIELDS * j);
       });
     });
     this.done = new Uint8Array(this.inputs);

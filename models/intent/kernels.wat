@@ -1,7 +1,9 @@
 ;; The intent forward pass's arithmetic, four float32 lanes at a time (WebAssembly SIMD).
 ;; models/intent/forward.ts keeps the bin search (which rows a row of features adds) and lays out the one linear
-;; memory: weights, the members' descriptors, scratch; `network` then runs a row in one call. `npm run build:kernels` assembles this
-;; file into kernels.wasm (committed); test/models/kernels.test.ts fails when the two differ.
+;; memory: weights, the members' descriptors, scratch; `network` then runs a row in one call. Layers sum
+;; weight rows scaled by their inputs into running sums held in locals (output-stationary), so no result is
+;; summed across lanes and none is stored before it is complete. `npm run build:kernels` assembles this file
+;; into kernels.wasm (committed); test/models/kernels.test.ts fails when the two differ.
 ;;
 ;; Conventions: pointers and lengths are in bytes; every vector length is a multiple of 16 bytes (the caller
 ;; pads rows with zeros); activations are coded 0 linear, 1 relu, 2 elu, 3 tanh.
@@ -96,6 +98,7 @@
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $next))))
 
+  ;; a · b over bytes (a multiple of 16)
   (func $dot (param $a i32) (param $b i32) (param $bytes i32) (result f32)
     (local $acc v128) (local $end i32)
     (local.set $end (i32.add (local.get $a) (local.get $bytes)))
@@ -109,38 +112,6 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
       (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
-
-  ;; dst[0 … bytes) += c · src[0 … bytes)
-  (func $axpy (param $c f32) (param $src i32) (param $dst i32) (param $bytes i32)
-    (local $cv v128) (local $end i32)
-    (local.set $cv (f32x4.splat (local.get $c)))
-    (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $cv) (v128.load (local.get $src)))))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (br $next))))
-
-;; dst[0 … bytes) += a · rowA + b · rowB (one pass for a feature's two rows)
-  (func $axpy2 (param $a f32) (param $rowA i32) (param $b f32) (param $rowB i32) (param $dst i32) (param $bytes i32)
-    (local $av v128) (local $bv v128) (local $end i32)
-    (local.set $av (f32x4.splat (local.get $a)))
-    (local.set $bv (f32x4.splat (local.get $b)))
-    (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (v128.store
-          (local.get $dst)
-          (f32x4.add
-            (v128.load (local.get $dst))
-            (f32x4.add (f32x4.mul (local.get $av) (v128.load (local.get $rowA))) (f32x4.mul (local.get $bv) (v128.load (local.get $rowB))))))
-        (local.set $rowA (i32.add (local.get $rowA) (i32.const 16)))
-        (local.set $rowB (i32.add (local.get $rowB) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (br $next))))
 
   ;; v · (a · rowA + b · rowB)
   (func $dot2 (param $v i32) (param $a f32) (param $rowA i32) (param $b f32) (param $rowB i32) (param $bytes i32) (result f32)
@@ -168,24 +139,69 @@
   ;; Entry pre-activations: out = bias + Σ_t (a_t · rowA_t + b_t · rowB_t) over the terms of one feature row.
   ;; A term is 16 bytes: rowA pointer (i32), a (f32), rowB pointer (i32), b (f32); b = 0 means rowA alone.
   (func $entry (param $terms i32) (param $count i32) (param $bias i32) (param $out i32) (param $bytes i32)
-    (local $end i32)
-    (memory.copy (local.get $out) (local.get $bias) (local.get $bytes))
+    (local $end i32) (local $o i32) (local $t i32) (local $a v128) (local $b v128) (local $ra i32) (local $rb i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $end (i32.add (local.get $terms) (i32.shl (local.get $count) (i32.const 4))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $terms) (local.get $end)))
-        (if (f32.eq (f32.load offset=12 (local.get $terms)) (f32.const 0))
-          (then (call $axpy (f32.load offset=4 (local.get $terms)) (i32.load (local.get $terms)) (local.get $out) (local.get $bytes)))
-          (else
-            (call $axpy2
-              (f32.load offset=4 (local.get $terms))
-              (i32.load (local.get $terms))
-              (f32.load offset=12 (local.get $terms))
-              (i32.load offset=8 (local.get $terms))
-              (local.get $out)
-              (local.get $bytes))))
-        (local.set $terms (i32.add (local.get $terms) (i32.const 16)))
-        (br $next))))
+    ;; Sixteen columns at a time in four running sums over the terms (each row read once, the sums stored once),
+    ;; then four at a time; per column the same additions in the same order as one row after another.
+    (block $blocks
+      (loop $block
+        (br_if $blocks (i32.gt_u (i32.add (local.get $o) (i32.const 64)) (local.get $bytes)))
+        (local.set $s0 (v128.load (i32.add (local.get $bias) (local.get $o))))
+        (local.set $s1 (v128.load offset=16 (i32.add (local.get $bias) (local.get $o))))
+        (local.set $s2 (v128.load offset=32 (i32.add (local.get $bias) (local.get $o))))
+        (local.set $s3 (v128.load offset=48 (i32.add (local.get $bias) (local.get $o))))
+        (local.set $t (local.get $terms))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+            (local.set $a (v128.load32_splat offset=4 (local.get $t)))
+            (local.set $ra (i32.add (i32.load (local.get $t)) (local.get $o)))
+            (if (f32.eq (f32.load offset=12 (local.get $t)) (f32.const 0))
+              (then
+                (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $a) (v128.load (local.get $ra)))))
+                (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $ra)))))
+                (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $ra)))))
+                (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $ra))))))
+              (else
+                (local.set $b (v128.load32_splat offset=12 (local.get $t)))
+                (local.set $rb (i32.add (i32.load offset=8 (local.get $t)) (local.get $o)))
+                (local.set $s0 (f32x4.add (local.get $s0) (f32x4.add (f32x4.mul (local.get $a) (v128.load (local.get $ra))) (f32x4.mul (local.get $b) (v128.load (local.get $rb))))))
+                (local.set $s1 (f32x4.add (local.get $s1) (f32x4.add (f32x4.mul (local.get $a) (v128.load offset=16 (local.get $ra))) (f32x4.mul (local.get $b) (v128.load offset=16 (local.get $rb))))))
+                (local.set $s2 (f32x4.add (local.get $s2) (f32x4.add (f32x4.mul (local.get $a) (v128.load offset=32 (local.get $ra))) (f32x4.mul (local.get $b) (v128.load offset=32 (local.get $rb))))))
+                (local.set $s3 (f32x4.add (local.get $s3) (f32x4.add (f32x4.mul (local.get $a) (v128.load offset=48 (local.get $ra))) (f32x4.mul (local.get $b) (v128.load offset=48 (local.get $rb))))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 16)))
+            (br $next)))
+        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $s0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $o)) (local.get $s1))
+        (v128.store offset=32 (i32.add (local.get $out) (local.get $o)) (local.get $s2))
+        (v128.store offset=48 (i32.add (local.get $out) (local.get $o)) (local.get $s3))
+        (local.set $o (i32.add (local.get $o) (i32.const 64)))
+        (br $block)))
+    (block $blocks
+      (loop $block
+        (br_if $blocks (i32.ge_u (local.get $o) (local.get $bytes)))
+        (local.set $s0 (v128.load (i32.add (local.get $bias) (local.get $o))))
+        (local.set $t (local.get $terms))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+            (local.set $a (v128.load32_splat offset=4 (local.get $t)))
+            (local.set $ra (i32.add (i32.load (local.get $t)) (local.get $o)))
+            (if (f32.eq (f32.load offset=12 (local.get $t)) (f32.const 0))
+              (then (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $a) (v128.load (local.get $ra))))))
+              (else
+                (local.set $s0
+                  (f32x4.add
+                    (local.get $s0)
+                    (f32x4.add
+                      (f32x4.mul (local.get $a) (v128.load (local.get $ra)))
+                      (f32x4.mul (v128.load32_splat offset=12 (local.get $t)) (v128.load (i32.add (i32.load offset=8 (local.get $t)) (local.get $o)))))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 16)))
+            (br $next)))
+        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $s0))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $block))))
 
   ;; dst[u] = act(src[u]) for u < count (floats): four at a time, then one at a time
   (func $activate (export "activate") (param $src i32) (param $dst i32) (param $count i32) (param $kind i32)
@@ -211,37 +227,71 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (br $next))))
 
-  ;; out[u] = act(bias[u] + kernel row u · input), rows of inBytes (transposed kernel, zero-padded)
-  (func $dense (param $kernel i32) (param $bias i32) (param $in i32) (param $inBytes i32) (param $out i32) (param $units i32) (param $kind i32)
-    (local $u i32) (local $at i32)
-    (local.set $at (local.get $out))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $u) (local.get $units)))
-        (f32.store (local.get $at) (f32.add (f32.load (local.get $bias)) (call $dot (local.get $kernel) (local.get $in) (local.get $inBytes))))
-        (local.set $kernel (i32.add (local.get $kernel) (local.get $inBytes)))
-        (local.set $bias (i32.add (local.get $bias) (i32.const 4)))
-        (local.set $at (i32.add (local.get $at) (i32.const 4)))
-        (local.set $u (i32.add (local.get $u) (i32.const 1)))
-        (br $next)))
+  ;; out[u] = act(bias[u] + Σ_i input[i] · kernel[i][u]) with the kernel as TF.js stores it, [inputs × units],
+  ;; each row padded to whole vectors (unitBytes): sixteen units at a time in four running sums, then four at a
+  ;; time, reading every weight once and summing nothing across lanes (a dot product per unit would do both).
+  ;; $bias 0: no bias (the backward pass runs a transposed kernel through here).
+  (func $denseRows (param $kernel i32) (param $bias i32) (param $in i32) (param $inputs i32) (param $unitBytes i32) (param $out i32) (param $units i32) (param $kind i32)
+    (local $u i32) (local $w i32) (local $x i32) (local $xEnd i32) (local $x4 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $xEnd (i32.add (local.get $in) (i32.shl (local.get $inputs) (i32.const 2))))
+    ;; $u: byte offset of the first unit of the block within a row
+    (block $blocks
+      (loop $block
+        (br_if $blocks (i32.gt_u (i32.add (local.get $u) (i32.const 64)) (local.get $unitBytes)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (if (local.get $bias)
+          (then
+            (local.set $a0 (v128.load (i32.add (local.get $bias) (local.get $u))))
+            (local.set $a1 (v128.load offset=16 (i32.add (local.get $bias) (local.get $u))))
+            (local.set $a2 (v128.load offset=32 (i32.add (local.get $bias) (local.get $u))))
+            (local.set $a3 (v128.load offset=48 (i32.add (local.get $bias) (local.get $u))))))
+        (local.set $w (i32.add (local.get $kernel) (local.get $u)))
+        (local.set $x (local.get $in))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $x) (local.get $xEnd)))
+            (local.set $x4 (v128.load32_splat (local.get $x)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x4) (v128.load (local.get $w)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x4) (v128.load offset=16 (local.get $w)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x4) (v128.load offset=32 (local.get $w)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x4) (v128.load offset=48 (local.get $w)))))
+            (local.set $w (i32.add (local.get $w) (local.get $unitBytes)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br $next)))
+        (v128.store (i32.add (local.get $out) (local.get $u)) (local.get $a0))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $u)) (local.get $a1))
+        (v128.store offset=32 (i32.add (local.get $out) (local.get $u)) (local.get $a2))
+        (v128.store offset=48 (i32.add (local.get $out) (local.get $u)) (local.get $a3))
+        (local.set $u (i32.add (local.get $u) (i32.const 64)))
+        (br $block)))
+    (block $blocks
+      (loop $block
+        (br_if $blocks (i32.ge_u (local.get $u) (local.get $unitBytes)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (if (local.get $bias) (then (local.set $a0 (v128.load (i32.add (local.get $bias) (local.get $u))))))
+        (local.set $w (i32.add (local.get $kernel) (local.get $u)))
+        (local.set $x (local.get $in))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $x) (local.get $xEnd)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (local.get $x)) (v128.load (local.get $w)))))
+            (local.set $w (i32.add (local.get $w) (local.get $unitBytes)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br $next)))
+        (v128.store (i32.add (local.get $out) (local.get $u)) (local.get $a0))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (br $block)))
     (if (local.get $kind) (then (call $activate (local.get $out) (local.get $out) (local.get $units) (local.get $kind)))))
 
-;; below = Σ_u up[u]·slope(y[u]) · kernel row u: the gradient one dense layer passes down (inBytes wide).
-  ;; Overwrites up with up·slope(y).
+  ;; below = Σ_u up[u]·slope(y[u]) · kernel row u (the kernel transposed, rows of inBytes): the gradient one
+  ;; dense layer passes down. Overwrites up with up·slope(y).
   (func $backprop (param $kernel i32) (param $inBytes i32) (param $units i32) (param $up i32) (param $y i32) (param $kind i32) (param $below i32)
-    (local $u i32) (local $g f32)
     (call $throughActivation (local.get $up) (local.get $y) (local.get $units) (local.get $kind))
-    (memory.fill (local.get $below) (i32.const 0) (local.get $inBytes))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $u) (local.get $units)))
-        (local.set $g (f32.load (local.get $up)))
-        (if (f32.ne (local.get $g) (f32.const 0))
-          (then (call $axpy (local.get $g) (local.get $kernel) (local.get $below) (local.get $inBytes))))
-        (local.set $kernel (i32.add (local.get $kernel) (local.get $inBytes)))
-        (local.set $up (i32.add (local.get $up) (i32.const 4)))
-        (local.set $u (i32.add (local.get $u) (i32.const 1)))
-        (br $next))))
+    (call $denseRows (local.get $kernel) (i32.const 0) (local.get $up) (local.get $units) (local.get $inBytes) (local.get $below) (i32.const 0) (i32.const 0)))
 
   ;; dst[u] += up[u]·slope(y[u]) for u < count: the first layer's share of the entry gradient. Overwrites up.
   (func $gradient (param $up i32) (param $y i32) (param $count i32) (param $kind i32) (param $dst i32)
@@ -268,16 +318,13 @@
   ;; i.e. the entry gradient against the feature's share of the entry minus its share at the training mean.
   ;; featureOf holds each term's raw feature (i32).
   (func $contributions (param $terms i32) (param $featureOf i32) (param $count i32) (param $dEntry i32) (param $bytes i32) (param $meanShare i32) (param $features i32) (param $out i32)
-    (local $f i32) (local $end i32) (local $at i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $f) (local.get $features)))
-        (f32.store
-          (i32.add (local.get $out) (i32.shl (local.get $f) (i32.const 2)))
-          (f32.neg (call $dot (local.get $dEntry) (local.get $meanShare) (local.get $bytes))))
-        (local.set $meanShare (i32.add (local.get $meanShare) (local.get $bytes)))
-        (local.set $f (i32.add (local.get $f) (i32.const 1)))
-        (br $next)))
+    (local $end i32) (local $at i32)
+    ;; out = −(share at the mean) · dEntry for every feature at once: $meanShare holds the shares negated and
+    ;; transposed ([entry columns × features], rows padded), so this is a layer without bias or activation.
+    (call $denseRows
+      (local.get $meanShare) (i32.const 0) (local.get $dEntry) (i32.shr_u (local.get $bytes) (i32.const 2))
+      (i32.and (i32.add (i32.shl (local.get $features) (i32.const 2)) (i32.const 15)) (i32.const -16))
+      (local.get $out) (local.get $features) (i32.const 0))
     (local.set $end (i32.add (local.get $terms) (i32.shl (local.get $count) (i32.const 4))))
     (block $done
       (loop $next
@@ -302,11 +349,14 @@
         (br $next))))
 
   ;; One member's logit from the entry pre-activations (summed with its wide term in float64, as JavaScript
-  ;; did when it walked the members), and with $grad ≠ 0 its d logit / d entry added into the entry gradient. The member is described at $d (i32s, bytes for offsets and pointers):
+  ;; did when it walked the members), and with $grad ≠ 0 its d logit / d entry added into the entry gradient.
+  ;; The member is described at $d (i32s, bytes for offsets and pointers):
   ;;   +0 first layer's offset in the entry, +4 its units, +8 its activation, +12 the wide term's offset or -1,
   ;;   +16 the number of dense layers after the first (the last is the one-unit output), +20 the first layer's
-  ;;   activations; then per dense layer, 28 bytes: kernel, bias, inBytes, units, activation, its output, and
-  ;;   the gradient at its input (the buffer the backward pass writes for the layer below).
+  ;;   activations; then per dense layer, 32 bytes: its kernel transposed ([units × inputs], rows of inBytes,
+  ;;   for the backward pass), bias (padded to whole vectors), inBytes, units, activation, its output, the
+  ;;   gradient at its input (the buffer the backward pass writes for the layer below), and its kernel as
+  ;;   TF.js stores it ([inputs × units], rows padded to whole vectors, for the forward pass).
   (func $member (param $d i32) (param $entry i32) (param $grad i32) (result f64)
     (local $first i32) (local $units i32) (local $kind i32) (local $wide i32) (local $rest i32) (local $acts i32)
     (local $in i32) (local $l i32) (local $p i32) (local $z f64) (local $up i32)
@@ -325,16 +375,17 @@
         (block $done
           (loop $next
             (br_if $done (i32.ge_u (local.get $l) (local.get $rest)))
-            (call $dense
-              (i32.load (local.get $p))
+            (call $denseRows
+              (i32.load offset=28 (local.get $p))
               (i32.load offset=4 (local.get $p))
               (local.get $in)
-              (i32.load offset=8 (local.get $p))
+              (i32.shr_u (i32.load offset=8 (local.get $p)) (i32.const 2))
+              (i32.and (i32.add (i32.shl (i32.load offset=12 (local.get $p)) (i32.const 2)) (i32.const 15)) (i32.const -16))
               (i32.load offset=20 (local.get $p))
               (i32.load offset=12 (local.get $p))
               (i32.load offset=16 (local.get $p)))
             (local.set $in (i32.load offset=20 (local.get $p)))
-            (local.set $p (i32.add (local.get $p) (i32.const 28)))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
             (local.set $l (i32.add (local.get $l) (i32.const 1)))
             (br $next)))
         (local.set $z (f64.promote_f32 (f32.load (local.get $in))))))
@@ -353,14 +404,14 @@
           (f32.add (f32.load (i32.add (local.get $grad) (local.get $first))) (f32.const 1)))
         (return (local.get $z))))
     ;; The output layer's one kernel row is d logit / d (its input); then back through the layers before it.
-    (local.set $p (i32.add (local.get $d) (i32.add (i32.const 24) (i32.mul (i32.sub (local.get $rest) (i32.const 1)) (i32.const 28)))))
+    (local.set $p (i32.add (local.get $d) (i32.add (i32.const 24) (i32.mul (i32.sub (local.get $rest) (i32.const 1)) (i32.const 32)))))
     (local.set $up (i32.load offset=24 (local.get $p)))
     (memory.copy (local.get $up) (i32.load (local.get $p)) (i32.load offset=8 (local.get $p)))
     (local.set $l (i32.sub (local.get $rest) (i32.const 1)))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $l)))
-        (local.set $p (i32.sub (local.get $p) (i32.const 28)))
+        (local.set $p (i32.sub (local.get $p) (i32.const 32)))
         (call $backprop
           (i32.load (local.get $p))
           (i32.load offset=8 (local.get $p))
