@@ -270,7 +270,8 @@ export class FeatureStore implements EventSink {
    * `apply(columns.eventAt(row), seq)` for batch replays (point-in-time builds), with two savings that
    * matter at millions of events: no object per event, and the slot of each distinct item, category and
    * (kept) subject found once per build rather than hashed again for every event. Those slots are
-   * permanent (see the constructor), so remembering them per interned id cannot change a result.
+   * permanent (see the constructor), so remembering them per interned id cannot change a result; session
+   * key slots are not, and are remembered with a stamp that says when to look again (applyEvent).
    */
   applyRow(columns: EventColumns, row: number, seq: number): void {
     let cache = this.rowSlots;
