@@ -7,7 +7,8 @@
  * out-of-memory crash — a tenth of the Taobao log. Here an event is 41 bytes of typed arrays (outside the
  * heap), and each distinct subject, session, item and category string is kept once.
  *
- * Readers replay events through `eventAt`, which makes each event's FeatureEvent as it is needed.
+ * Readers take each event's FeatureEvent from `eventAt` as it is needed, or (a build's replay,
+ * `FeatureStore.applyRow`) have `eventInto` write it into one reused object.
  */
 import type { FeatureEvent } from './online-store.ts';
 
@@ -96,22 +97,26 @@ export class EventColumns {
     this.length = i + 1;
   }
 
-  /** Event `i` as a FeatureEvent (a new object: the replay's young-generation garbage, cheaper than a reused one). */
+  /** Event `i` as a FeatureEvent (a new object each call). */
   eventAt(i: number): FeatureEvent {
+    return this.eventInto(i, { ts: 0, sid: '', type: 'view', ssid: undefined, item: undefined, category: undefined, price: undefined, quantity: undefined });
+  }
+
+  /** Writes event `i` into `e` (every field, absent ones as undefined) and returns it: a replay reuses one object. */
+  eventInto(i: number, e: FeatureEvent): FeatureEvent {
     const item = this.item[i]!;
     const category = this.category[i]!;
     const price = this.price[i]!;
     const quantity = this.quantity[i]!;
-    return {
-      ts: this.ts[i]!,
-      sid: this.subjects.values[this.sid[i]!]!,
-      type: this.types.values[this.type[i]!] as FeatureEvent['type'],
-      ssid: this.sessionAt(i),
-      item: item === NONE ? undefined : this.items.values[item],
-      category: category === NONE ? undefined : this.categories.values[category],
-      price: price === price ? price : undefined,
-      quantity: quantity === quantity ? quantity : undefined,
-    };
+    e.ts = this.ts[i]!;
+    e.sid = this.subjects.values[this.sid[i]!]!;
+    e.type = this.types.values[this.type[i]!] as FeatureEvent['type'];
+    e.ssid = this.sessionAt(i);
+    e.item = item === NONE ? undefined : this.items.values[item];
+    e.category = category === NONE ? undefined : this.categories.values[category];
+    e.price = price === price ? price : undefined;
+    e.quantity = quantity === quantity ? quantity : undefined;
+    return e;
   }
 
   typeAt(i: number): string {

@@ -276,20 +276,7 @@ export class FeatureStore implements EventSink {
   applyRow(columns: EventColumns, row: number, seq: number): void {
     let cache = this.rowSlots;
     if (cache === undefined || !cache.covers(columns)) this.rowSlots = cache = new RowSlots(columns);
-    const e = this.scratch;
-    const item = columns.item[row]!;
-    const category = columns.category[row]!;
-    const price = columns.price[row]!;
-    const quantity = columns.quantity[row]!;
-    e.ts = columns.ts[row]!;
-    e.sid = columns.subjects.values[columns.sid[row]!]!;
-    e.type = columns.types.values[columns.type[row]!] as FeatureEvent['type'];
-    e.ssid = columns.sessionAt(row);
-    e.item = item < 0 ? undefined : columns.items.values[item];
-    e.category = category < 0 ? undefined : columns.categories.values[category];
-    e.price = price === price ? price : undefined;
-    e.quantity = quantity === quantity ? quantity : undefined;
-    this.applyEvent(e, seq, cache, row);
+    this.applyEvent(columns.eventInto(row, this.scratch), seq, cache, row);
   }
 
   /** One event; with `cache`, the slots of row `row`'s ids are taken from it when known and noted in it when found. */
