@@ -92,8 +92,15 @@ export class IntentForward {
   readonly encoding: PiecewiseLinearEncoding;
   private readonly members: Member[];
   private readonly groups: BinGroup[];
-  /** Per raw feature: the group whose base/slope rows cover its raw term and bins, or -1. */
-  private readonly fusedGroup: Int32Array;
+  /**
+   * Per raw feature binned once (fused base/slope rows), flat for the bin search: where its edges start in
+   * `fusedEdges` (-1: not fused), its bins, and the memory of its first base and slope rows.
+   */
+  private readonly edgeAt: Int32Array;
+  private readonly binsOf: Int32Array;
+  private readonly baseOf: Int32Array;
+  private readonly slopeOf: Int32Array;
+  private readonly fusedEdges: Float64Array;
   private readonly k: KernelExports;
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
@@ -236,7 +243,11 @@ export class IntentForward {
     // A feature binned once whose value lies in bin k: its raw term x·K_raw is linear in the same fraction,
     // x = lo_k + frac·(hi_k − lo_k), so raw + bins = (prefix_k + lo_k·K_raw) + frac·(K_bin k + (hi_k − lo_k)·K_raw):
     // one base row and one slope row per bin, precomputed.
-    this.fusedGroup = new Int32Array(this.inputs).fill(-1);
+    this.edgeAt = new Int32Array(this.inputs).fill(-1);
+    this.binsOf = new Int32Array(this.inputs);
+    this.baseOf = new Int32Array(this.inputs);
+    this.slopeOf = new Int32Array(this.inputs);
+    const fusedEdges: number[] = [];
     this.groups = [];
     let col = this.inputs;
     encodedColumns.forEach(({ column, bins, edges, fused }, index) => {
@@ -260,11 +271,16 @@ export class IntentForward {
             f32[slope + j] = entryKernel[(col + b) * entryWidth + j]! + binWidth * kRaw;
           }
         }
-        this.fusedGroup[column] = this.groups.length;
+        this.edgeAt[column] = fusedEdges.length;
+        this.binsOf[column] = bins;
+        this.baseOf[column] = baseAt;
+        this.slopeOf[column] = slopeAt;
+        fusedEdges.push(...edges);
       }
       this.groups.push({ column, firstInput: col, lo, hi, prefix: prefixAt, base: fused ? baseAt : -1, slope: fused ? slopeAt : -1 });
       col += bins;
     });
+    this.fusedEdges = Float64Array.from(fusedEdges);
 
     // Per raw feature f: Σ over its network inputs c of kernel row c · mean[c] (its share at the training mean).
     const sources = encodedSources(this.inputs, encoding);
@@ -392,7 +408,8 @@ export class IntentForward {
   private computeTerms(raw: ArrayLike<number>): void {
     if (raw.length !== this.inputs) throw new RangeError(`row has ${raw.length} features, the model ${this.inputs}`);
     const rowBytes = this.rowBytes;
-    const fused = this.fusedGroup;
+    const edgeAt = this.edgeAt;
+    const edges = this.fusedEdges;
     const done = this.done;
     const i32 = this.i32;
     const f32 = this.f32;
@@ -402,22 +419,22 @@ export class IntentForward {
     let t = first;
     for (let f = 0; f < this.inputs; f++) {
       const x = raw[f]!;
-      const gi = fused[f]!;
-      if (gi >= 0) {
-        const g = this.groups[gi]!;
-        const bins = g.hi.length;
+      const e = edgeAt[f]!;
+      if (e >= 0) {
+        const bins = this.binsOf[f]!;
         // The top edge is included (fraction 1 of the last bin): serving clamps inputs to it, and the
         // general path would take two rows (raw and full bins) for what base + slope gives in one.
-        if (x >= g.lo[0]! && x <= g.hi[bins - 1]!) {
+        if (x >= edges[e]! && x <= edges[e + bins]!) {
           done[f] = 1;
           let k = 0;
-          while (k < bins - 1 && x >= g.hi[k]!) k++;
-          const frac = (x - g.lo[k]!) / (g.hi[k]! - g.lo[k]!);
+          while (k < bins - 1 && x >= edges[e + k + 1]!) k++;
+          const lo = edges[e + k]!;
+          const frac = (x - lo) / (edges[e + k + 1]! - lo);
           // At the lowest edge of 0 both rows vanish (base = prefix₀ + 0·K_raw, fraction 0).
-          if (k === 0 && frac === 0 && g.lo[0] === 0) continue;
-          i32[t] = g.base + k * rowBytes;
+          if (k === 0 && frac === 0 && lo === 0) continue;
+          i32[t] = this.baseOf[f]! + k * rowBytes;
           f32[t + 1] = 1;
-          i32[t + 2] = g.slope + k * rowBytes;
+          i32[t + 2] = this.slopeOf[f]! + k * rowBytes;
           f32[t + 3] = frac;
           i32[featureOf + ((t - first) >> 2)] = f;
           t += 4;
