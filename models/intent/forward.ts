@@ -71,9 +71,6 @@ interface BinGroup {
   hi: Float64Array;
   /** memory of row b (b = 0 … bins): the sum of the kernel rows of bins 0 … b−1 */
   prefix: number;
-  /** memory of the fused base and slope rows (see the constructor), or -1 (a column binned twice, or no bins) */
-  base: number;
-  slope: number;
 }
 
 export interface IntentForwardParts {
@@ -277,7 +274,7 @@ export class IntentForward {
         this.slopeOf[column] = slopeAt;
         fusedEdges.push(...edges);
       }
-      this.groups.push({ column, firstInput: col, lo, hi, prefix: prefixAt, base: fused ? baseAt : -1, slope: fused ? slopeAt : -1 });
+      this.groups.push({ column, firstInput: col, lo, hi, prefix: prefixAt });
       col += bins;
     });
     this.fusedEdges = Float64Array.from(fusedEdges);
