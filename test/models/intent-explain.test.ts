@@ -134,9 +134,12 @@ for (const [hidden, members] of [[[], 1], [[8], 2], [[8, 4], 3]] as const) {
 }
 
 // Widths off the kernels' four-lane vectors (a vector loop and a scalar tail; members' blocks in the entry
-// at offsets that are not multiples of 4), every activation, with and without the wide term.
+// at offsets that are not multiples of 4), every activation, with and without the wide term; later layers
+// of 16 units and more take the kernels' sixteen-at-a-time blocks (with a remainder of four at a time).
 const SHAPES: Array<[hidden: number[], members: number, activation: Activation, wide: boolean]> = [
   [[5, 3], 3, 'relu', true],
+  [[6, 21, 3], 2, 'elu', true],
+  [[3, 32, 16], 1, 'tanh', false],
   [[7], 2, 'tanh', false],
   [[3, 6, 2], 2, 'elu', true],
   [[1], 3, 'relu', false],
