@@ -329,23 +329,22 @@ export class FeatureStore implements EventSink {
     if (itemCol >= 0) cache!.item[itemCol] = itemId;
     let categoryId = -1;
     const categories = this.categoryState;
+    const categoryCol = cache === undefined || !hasCategory ? -1 : cache.columns.category[row]!;
+    const cachedCategory = categoryCol < 0 ? -1 : cache!.category[categoryCol]!;
     if (hasCategory && categories) {
       const parts = this.sameGate && hasItem && this.itemState ? itemParts : this.admittedParts(sid, ts, this.gated.category);
       // An item's events name the same category again and again: the item's slot remembers the slot of the
       // last one, and an equal string skips hashing it (category slots are permanent, so it stays valid).
       const map = this.itemCategories;
-      const cached = cache === undefined ? -1 : cache.category[cache.columns.category[row]!]!;
-      const known = cached >= 0 ? cached : map !== undefined && itemId >= 0 && itemId < map.length ? map[itemId]! : -1;
+      const known = cachedCategory >= 0 ? cachedCategory : map !== undefined && itemId >= 0 && itemId < map.length ? map[itemId]! : -1;
       categoryId =
-        known >= 0 && (cached >= 0 || this.categoryKeys[known] === category)
+        known >= 0 && (cachedCategory >= 0 || this.categoryKeys[known] === category)
           ? categories.applyAt(known, ts, type, values, ids, parts)
           : categories.apply(category, ts, type, values, ids, parts);
-      if (cache !== undefined) cache.category[cache.columns.category[row]!] = categoryId;
     } else if (hasCategory && this.needsIds[1]) {
-      const cached = cache === undefined ? -1 : cache.category[cache.columns.category[row]!]!;
-      categoryId = cached >= 0 ? cached : this.dictionary.findOrInsert(category, 1);
-      if (cache !== undefined) cache.category[cache.columns.category[row]!] = categoryId;
+      categoryId = cachedCategory >= 0 ? cachedCategory : this.dictionary.findOrInsert(category, 1);
     }
+    if (categoryCol >= 0) cache!.category[categoryCol] = categoryId;
     ids[FIELD_CATEGORY] = categoryId;
     if (this.itemCategories !== undefined && itemId >= 0 && categoryId >= 0) this.noteItemCategory(itemId, categoryId, category!);
     const subjects = this.subjectState;
