@@ -24,6 +24,9 @@ import { randomBytes } from 'node:crypto';
 import { generateBehavior } from '../datasets/generate.ts';
 import {
   buildPointInTimeRows,
+  buildPointInTimeRowsInParallel,
+  prewarmBuildWorker,
+  stopBuildWorker,
   createPseudonymizer,
   EventColumns,
   FeatureStore,
@@ -233,26 +236,50 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
     labels.push({ subject: e.sid, ts: e.ts + 60_000, ...(e.ssid ? { session: e.ssid } : {}), ...(e.item ? { item: e.item } : {}) });
   }
   const width = buildPointInTimeRows([], [{ subject: 'x', ts: 0 }]).width;
-  // Builds read events as columns (what `iob features build` reads a file into), converted before timing.
-  const replayOf = (list: readonly FeatureEvent[], rows: readonly LabelRow[], input = EventColumns.from(list)) =>
-    runs(3, () => {
-      const t0 = performance.now();
-      const built = buildPointInTimeRows(input, rows);
-      return built.store.stats().applied / ((performance.now() - t0) / 1000);
-    });
-  const replay = replayOf(events, labels);
-  say(`point-in-time build (time-ordered input, ${options.labels} labels × ${width} features, labels on all subjects): ${fmt(replay, 'events/s')}`);
-  // A training set usually labels a sample of subjects: the store then keeps subject state for those only.
-  const sampled = labels.filter((l) => l.subject.charCodeAt(0) % 20 === 0);
-  const replaySampled = replayOf(events, sampled);
-  say(`point-in-time build, ${sampled.length} labels on ~5% of subjects: ${fmt(replaySampled, 'events/s')}`);
+  // Builds read events as columns, as `iob features build` does (it never holds an object per event): the
+  // columns are made, and the event objects let go, before any build is timed.
   const shuffled = [...events];
   for (let i = shuffled.length - 1; i > 0; i--) {
     r = (Math.imul(r, 1103515245) + 12345) >>> 0;
     const j = r % (i + 1);
     [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
   }
-  const replayShuffled = replayOf(shuffled, labels);
+  const input = EventColumns.from(events);
+  const shuffledInput = EventColumns.from(shuffled);
+  events.length = 0;
+  shuffled.length = 0;
+  gc();
+  const replayOf = (columns: EventColumns, rows: readonly LabelRow[]) =>
+    runs(3, () => {
+      const t0 = performance.now();
+      const built = buildPointInTimeRows(columns, rows);
+      return built.store.stats().applied / ((performance.now() - t0) / 1000);
+    });
+  const replay = replayOf(input, labels);
+  say(`point-in-time build (time-ordered input, ${options.labels} labels × ${width} features, labels on all subjects), one thread: ${fmt(replay, 'events/s')}`);
+  // What `iob features build` runs: subjects and sessions on this thread, items and categories on a worker
+  // (its start is left out, as the command starts it while it reads the files). Alternating with one
+  // thread, so that a slow stretch of the host does not land on one side only.
+  prewarmBuildWorker();
+  const oneThread: number[] = [];
+  const twoThreads: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    let t0 = performance.now();
+    let built = buildPointInTimeRows(input, labels);
+    oneThread.push(built.store.stats().applied / ((performance.now() - t0) / 1000));
+    t0 = performance.now();
+    built = await buildPointInTimeRowsInParallel(input, labels, { parallel: true });
+    twoThreads.push(built.store.stats().applied / ((performance.now() - t0) / 1000));
+  }
+  await stopBuildWorker();
+  const parallel: Runs = { best: Math.max(...twoThreads), median: median(twoThreads) };
+  const pairedSpeedup = median(twoThreads.map((x, k) => x / oneThread[k]!));
+  say(`  the same on two threads: ${fmt(parallel, 'events/s')}; paired two/one threads median ${pairedSpeedup.toFixed(2)} (one thread in those rounds: ${fmt({ best: Math.max(...oneThread), median: median(oneThread) }, 'events/s')})`);
+  // A training set usually labels a sample of subjects: the store then keeps subject state for those only.
+  const sampled = labels.filter((l) => l.subject.charCodeAt(0) % 20 === 0);
+  const replaySampled = replayOf(input, sampled);
+  say(`point-in-time build, ${sampled.length} labels on ~5% of subjects: ${fmt(replaySampled, 'events/s')}`);
+  const replayShuffled = replayOf(shuffledInput, labels);
   say(`point-in-time build, shuffled input (sort included): ${fmt(replayShuffled, 'events/s')}`);
 
   say(`building templates and ${options.subjects} subject ids …`);
@@ -310,6 +337,8 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
       { label: 'online updates, all default views (median)', value: Math.round(updates.median), unit: 'events/s' },
       { label: 'online updates, subject view only (best)', value: Math.round(subjectUpdates.best), unit: 'events/s' },
       { label: 'point-in-time build, labels on all subjects (best)', value: Math.round(replay.best), unit: 'events/s' },
+      { label: 'point-in-time build, all subjects, two threads (best)', value: Math.round(parallel.best), unit: 'events/s' },
+      { label: 'point-in-time build, two threads / one (paired median)', value: +pairedSpeedup.toFixed(2), unit: '×' },
       { label: 'point-in-time build, labels on ~5% of subjects (best)', value: Math.round(replaySampled.best), unit: 'events/s' },
       { label: 'point-in-time build, shuffled input (best)', value: Math.round(replayShuffled.best), unit: 'events/s' },
       { label: `state per subject at ${options.subjects} subjects`, value: Math.round(perSubject), unit: 'bytes' },
@@ -322,6 +351,7 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
     ratios: {
       updates_per_s: Math.round(updates.best),
       replay_events_per_s: Math.round(replay.best),
+      replay_two_threads_events_per_s: Math.round(parallel.best),
       bytes_per_subject: Math.round(perSubject),
       read_ns: Math.round(readWarm.best),
     },

@@ -59,6 +59,7 @@ export type { DemandHistory } from './features/keyed-state.ts';
 export { sessionKey, assignSessions, type SessionAssignment } from './features/sessions.ts';
 export { encodeSnapshot, decodeSnapshot, writeSnapshot, readSnapshot, snapshotToObjectStore, snapshotFromObjectStore } from './features/snapshot.ts';
 export { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './features/point-in-time.ts';
+export { buildPointInTimeRowsInParallel, PARALLEL_MIN_EVENTS, prewarmBuildWorker, stopBuildWorker, type ParallelBuildOptions } from './features/parallel-build.ts';
 export { EventColumns } from './features/event-columns.ts';
 export { openForecastStore, FORECAST_BUCKET, type ForecastStore, type ForecastDocument, type SeriesForecast, type ForecastKind, type ForecastAccuracy } from './forecast-store.ts';
 export { instantiateWasm, type WasmMemory } from './wasm-module.ts';

@@ -32,6 +32,29 @@ class Interned {
   get size(): number {
     return this.values.length;
   }
+
+  static of(values: readonly string[]): Interned {
+    const interned = new Interned();
+    for (const v of values) interned.id(v);
+    return interned;
+  }
+}
+
+/**
+ * The columns that item and category state read, as copies a worker thread can take by transfer (see
+ * parallel-build.ts): no subject or session column, since item and category state never read either.
+ */
+export interface ItemSideColumns {
+  length: number;
+  ts: Float64Array;
+  type: Uint8Array;
+  item: Int32Array;
+  category: Int32Array;
+  price: Float64Array;
+  quantity: Float64Array;
+  types: readonly string[];
+  items: readonly string[];
+  categories: readonly string[];
 }
 
 function grown<T extends Float64Array | Int32Array | Uint8Array>(column: T, capacity: number): T {
@@ -55,13 +78,13 @@ export class EventColumns {
   /** NaN when the event has none */
   price: Float64Array;
   quantity: Float64Array;
-  readonly types = new Interned();
-  readonly subjects = new Interned();
-  readonly sessions = new Interned();
-  readonly items = new Interned();
-  readonly categories = new Interned();
+  readonly types: Interned;
+  readonly subjects: Interned;
+  readonly sessions: Interned;
+  readonly items: Interned;
+  readonly categories: Interned;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 1024, dictionaries?: Partial<Record<'types' | 'subjects' | 'sessions' | 'items' | 'categories', Interned>>) {
     const n = Math.max(16, capacity);
     this.ts = new Float64Array(n);
     this.type = new Uint8Array(n);
@@ -71,6 +94,11 @@ export class EventColumns {
     this.category = new Int32Array(n);
     this.price = new Float64Array(n);
     this.quantity = new Float64Array(n);
+    this.types = dictionaries?.types ?? new Interned();
+    this.subjects = dictionaries?.subjects ?? new Interned();
+    this.sessions = dictionaries?.sessions ?? new Interned();
+    this.items = dictionaries?.items ?? new Interned();
+    this.categories = dictionaries?.categories ?? new Interned();
   }
 
   static from(events: Iterable<FeatureEvent>): EventColumns {
@@ -95,6 +123,44 @@ export class EventColumns {
     this.price[i] = e.price ?? NaN;
     this.quantity[i] = e.quantity ?? NaN;
     this.length = i + 1;
+  }
+
+  /** The item side of these columns, copied (the copies' buffers are the caller's to transfer). */
+  itemSide(): ItemSideColumns {
+    const n = this.length;
+    return {
+      length: n,
+      ts: this.ts.slice(0, n),
+      type: this.type.slice(0, n),
+      item: this.item.slice(0, n),
+      category: this.category.slice(0, n),
+      price: this.price.slice(0, n),
+      quantity: this.quantity.slice(0, n),
+      types: this.types.values,
+      items: this.items.values,
+      categories: this.categories.values,
+    };
+  }
+
+  /** Columns from an item side: every event reads as subject '' without a session. */
+  static fromItemSide(side: ItemSideColumns): EventColumns {
+    const columns = new EventColumns(0, {
+      types: Interned.of(side.types),
+      subjects: Interned.of(['']),
+      items: Interned.of(side.items),
+      categories: Interned.of(side.categories),
+    });
+    const n = side.length;
+    columns.length = n;
+    columns.ts = side.ts;
+    columns.type = side.type;
+    columns.sid = new Int32Array(n);
+    columns.ssid = new Int32Array(n).fill(NONE);
+    columns.item = side.item;
+    columns.category = side.category;
+    columns.price = side.price;
+    columns.quantity = side.quantity;
+    return columns;
   }
 
   /** Event `i` as a FeatureEvent (a new object each call). */

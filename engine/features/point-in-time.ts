@@ -16,7 +16,7 @@
  * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
  * pseudonymizer); this module does no I/O.
  */
-import { ENTITIES, type Entity } from './definitions.ts';
+import { DEFAULT_VIEWS, ENTITIES, type Entity } from './definitions.ts';
 import { EventColumns } from './event-columns.ts';
 import { FeatureStore, type FeatureEvent, type FeatureStoreOptions } from './online-store.ts';
 import { sessionKey } from './sessions.ts';
@@ -43,6 +43,9 @@ export interface PointInTimeOptions extends Omit<FeatureStoreOptions, 'now'> {
 export interface TrainingRows {
   /** feature names, the columns of every row */
   columns: readonly string[];
+  /** whose features fill a row, in order, and how many columns each fills */
+  entities: readonly Entity[];
+  widths: readonly number[];
   rows: number;
   width: number;
   /** row-major: row i is values[i * width, (i + 1) * width), rows in label order */
@@ -60,9 +63,20 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
   // remembers it per item slot as it applies events.
   const wantsCategory = (wanted ?? ENTITIES).includes('category') && labels.some((l) => l.item && !l.category);
   // Subject and session state is read at labels only: keep it for labelled subjects, up to their last label.
+  const wantsPeople = (wanted ?? ENTITIES).some((e) => e === 'subject' || e === 'session');
   const lastLabel = new Map<string, number>();
-  for (const l of labels) if (!(lastLabel.get(l.subject)! >= l.ts)) lastLabel.set(l.subject, l.ts);
-  const store = new FeatureStore({ onlySubjects: lastLabel, trackItemCategories: wantsCategory, ...storeOptions });
+  if (wantsPeople) for (const l of labels) if (!(lastLabel.get(l.subject)! >= l.ts)) lastLabel.set(l.subject, l.ts);
+  // Only what a row reads is kept: the views of the wanted entities, and no demand history (rows never
+  // read it). An entity's features do not depend on other entities' state (a distinct count's ids come
+  // from the store's dictionary when the item state is absent), so leaving state out changes no value.
+  const allViews = storeOptions.views ?? DEFAULT_VIEWS;
+  const store = new FeatureStore({
+    onlySubjects: lastLabel,
+    trackItemCategories: wantsCategory,
+    ...storeOptions,
+    views: wanted ? allViews.filter((v) => wanted.includes(v.entity)) : allViews,
+    histories: storeOptions.histories ?? [],
+  });
   const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
   const widths = entities.map((e) => store.featureNames(e).length);
   const readers = entities.map((e) => store.reader(e));
@@ -98,6 +112,8 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
   onProgress?.(total, total);
   return {
     columns,
+    entities,
+    widths,
     rows: labels.length,
     width,
     values,
