@@ -1,12 +1,12 @@
 /**
  * The second thread of a parallel point-in-time build (parallel-build.ts): it replays the events into item
  * and category state and reads those entities' features at every label, with the same code as the first
- * thread (buildPointInTimeRows), and sends its columns back.
+ * thread (buildPointInTimeRows), into the build's shared rows.
  */
 import { parentPort } from 'node:worker_threads';
 import type { DemandHistoryView, Entity, FeatureView } from './definitions.ts';
 import { EventColumns, type ItemSideColumns } from './event-columns.ts';
-import { buildPointInTimeRows, type LabelRow } from './point-in-time.ts';
+import { buildPointInTimeRows, type LabelRow, type RowsTarget } from './point-in-time.ts';
 
 export interface ItemSideJob {
   id: number;
@@ -16,40 +16,41 @@ export interface ItemSideJob {
   labelItems: readonly (string | undefined)[];
   labelCategories: readonly (string | undefined)[];
   entities: readonly Entity[];
+  /** the shared rows the worker's entities' columns go into */
+  into: RowsTarget;
   views?: readonly FeatureView[];
   histories?: readonly DemandHistoryView[];
   allowedLatenessMs?: number;
   sessionGapMs?: number;
 }
 
-export type ItemSideResult =
-  | { id: number; ok: true; values: Float32Array; widths: readonly number[]; columns: readonly string[] }
-  | { id: number; ok: false; message: string; stack?: string };
+export type ItemSideResult = { id: number; ok: true } | { id: number; ok: false; message: string; stack?: string };
 
-export function runItemSideJob(job: ItemSideJob): Omit<Extract<ItemSideResult, { ok: true }>, 'id' | 'ok'> {
+export function runItemSideJob(job: ItemSideJob): void {
   const labels: LabelRow[] = new Array(job.labelTs.length);
   for (let i = 0; i < labels.length; i++) {
     const item = job.labelItems[i];
     const category = job.labelCategories[i];
     labels[i] = { subject: '', ts: job.labelTs[i]!, ...(item !== undefined ? { item } : {}), ...(category !== undefined ? { category } : {}) };
   }
-  const built = buildPointInTimeRows(EventColumns.fromItemSide(job.columns), labels, {
+  buildPointInTimeRows(EventColumns.fromItemSide(job.columns), labels, {
     entities: job.entities,
+    into: job.into,
     ...(job.views ? { views: job.views } : {}),
     ...(job.histories ? { histories: job.histories } : {}),
     ...(job.allowedLatenessMs !== undefined ? { allowedLatenessMs: job.allowedLatenessMs } : {}),
     ...(job.sessionGapMs !== undefined ? { sessionGapMs: job.sessionGapMs } : {}),
   });
-  return { values: built.values, widths: built.widths, columns: built.columns };
 }
 
 parentPort?.on('message', (job: ItemSideJob) => {
   let result: ItemSideResult;
   try {
-    result = { id: job.id, ok: true, ...runItemSideJob(job) };
+    runItemSideJob(job);
+    result = { id: job.id, ok: true };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     result = { id: job.id, ok: false, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
   }
-  parentPort!.postMessage(result, result.ok ? [result.values.buffer as ArrayBuffer] : []);
+  parentPort!.postMessage(result);
 });

@@ -41,8 +41,9 @@ class Interned {
 }
 
 /**
- * The columns that item and category state read, as copies a worker thread can take by transfer (see
- * parallel-build.ts): no subject or session column, since item and category state never read either.
+ * The columns that item and category state read, for a worker thread (parallel-build.ts): views of the
+ * columns' shared memory (posting them copies no event) and the dictionaries. No subject or session column,
+ * since item and category state never read either.
  */
 export interface ItemSideColumns {
   length: number;
@@ -57,8 +58,16 @@ export interface ItemSideColumns {
   categories: readonly string[];
 }
 
-function grown<T extends Float64Array | Int32Array | Uint8Array>(column: T, capacity: number): T {
-  const next = new (column.constructor as new (n: number) => T)(capacity);
+type Column = Float64Array | Int32Array | Uint8Array;
+type ColumnType<T extends Column> = { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+
+/** Columns live in shared memory: a build's worker thread reads them where they are (parallel-build.ts). */
+function shared<T extends Column>(Type: ColumnType<T>, n: number): T {
+  return new Type(new SharedArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+}
+
+function grown<T extends Column>(column: T, capacity: number): T {
+  const next = shared(column.constructor as ColumnType<T>, capacity);
   next.set(column);
   return next;
 }
@@ -86,14 +95,14 @@ export class EventColumns {
 
   constructor(capacity = 1024, dictionaries?: Partial<Record<'types' | 'subjects' | 'sessions' | 'items' | 'categories', Interned>>) {
     const n = Math.max(16, capacity);
-    this.ts = new Float64Array(n);
-    this.type = new Uint8Array(n);
-    this.sid = new Int32Array(n);
-    this.ssid = new Int32Array(n);
-    this.item = new Int32Array(n);
-    this.category = new Int32Array(n);
-    this.price = new Float64Array(n);
-    this.quantity = new Float64Array(n);
+    this.ts = shared(Float64Array, n);
+    this.type = shared(Uint8Array, n);
+    this.sid = shared(Int32Array, n);
+    this.ssid = shared(Int32Array, n);
+    this.item = shared(Int32Array, n);
+    this.category = shared(Int32Array, n);
+    this.price = shared(Float64Array, n);
+    this.quantity = shared(Float64Array, n);
     this.types = dictionaries?.types ?? new Interned();
     this.subjects = dictionaries?.subjects ?? new Interned();
     this.sessions = dictionaries?.sessions ?? new Interned();
@@ -125,17 +134,17 @@ export class EventColumns {
     this.length = i + 1;
   }
 
-  /** The item side of these columns, copied (the copies' buffers are the caller's to transfer). */
+  /** The item side of these columns, as views of their shared memory (valid while no event is pushed). */
   itemSide(): ItemSideColumns {
     const n = this.length;
     return {
       length: n,
-      ts: this.ts.slice(0, n),
-      type: this.type.slice(0, n),
-      item: this.item.slice(0, n),
-      category: this.category.slice(0, n),
-      price: this.price.slice(0, n),
-      quantity: this.quantity.slice(0, n),
+      ts: this.ts.subarray(0, n),
+      type: this.type.subarray(0, n),
+      item: this.item.subarray(0, n),
+      category: this.category.subarray(0, n),
+      price: this.price.subarray(0, n),
+      quantity: this.quantity.subarray(0, n),
       types: this.types.values,
       items: this.items.values,
       categories: this.categories.values,

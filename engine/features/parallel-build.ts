@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_VIEWS, ENTITIES, type Entity } from './definitions.ts';
 import { EventColumns } from './event-columns.ts';
 import type { ItemSideJob, ItemSideResult } from './build-worker.ts';
-import type { FeatureEvent } from './online-store.ts';
+import { FeatureStore, type FeatureEvent } from './online-store.ts';
 import { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './point-in-time.ts';
 
 /** Below this many events a build runs on one thread: the worker's messages and start would cost more. */
@@ -49,12 +49,21 @@ export async function buildPointInTimeRowsInParallel(
     return { ...buildPointInTimeRows(events, labels, rest), threads: 1 };
   }
 
+  // One matrix in shared memory: each thread writes its entities' columns of every row.
+  const names = new FeatureStore({ ...(rest.views ? { views: rest.views } : {}), histories: [] });
+  const widths = entities.map((e) => names.featureNames(e).length);
+  const columns = entities.flatMap((e) => names.featureNames(e));
+  const offsetOf = new Map(entities.map((e, k) => [e, sum(widths.slice(0, k))]));
+  const width = columns.length;
+  const values = new Float32Array(new SharedArrayBuffer(labels.length * width * Float32Array.BYTES_PER_ELEMENT));
+
   const job: Omit<ItemSideJob, 'id'> = {
     columns: events.itemSide(),
     labelTs: Float64Array.from(labels, (l) => l.ts),
     labelItems: labels.map((l) => l.item || undefined),
     labelCategories: labels.map((l) => l.category || undefined),
     entities: things,
+    into: { values, width, offsets: things.map((e) => offsetOf.get(e)!) },
     ...(rest.views ? { views: rest.views.filter((v) => things.includes(v.entity)) } : {}),
     ...(rest.histories ? { histories: rest.histories } : {}),
     ...(rest.allowedLatenessMs !== undefined ? { allowedLatenessMs: rest.allowedLatenessMs } : {}),
@@ -63,37 +72,12 @@ export async function buildPointInTimeRowsInParallel(
   const theirs = runOnWorker(job);
   // The worker's failure is awaited (and thrown) after this thread's half, not left unhandled meanwhile.
   theirs.catch(() => {});
-  const mine = buildPointInTimeRows(events, labels, { ...rest, entities: people });
-  const other = await theirs;
-
-  // Each entity's columns are copied from the thread that built them: runs of a row taken from one part
-  // (e.g. subject and session) are copied as one.
-  const partOf = entities.map((e) => (PEOPLE.has(e) ? 0 : 1));
-  const built = [
-    { values: mine.values, width: mine.width, at: offsets(people, mine.widths), columns: mine.columns },
-    { values: other.values, width: sum(other.widths), at: offsets(things, other.widths), columns: other.columns },
-  ] as const;
-  const columns: string[] = [];
-  const runs: { part: number; from: number; width: number }[] = [];
-  entities.forEach((e, k) => {
-    const { offset, width } = built[partOf[k]!].at.get(e)!;
-    columns.push(...built[partOf[k]!].columns.slice(offset, offset + width));
-    const last = runs.at(-1);
-    if (last && last.part === partOf[k] && last.from + last.width === offset) last.width += width;
-    else runs.push({ part: partOf[k]!, from: offset, width });
-  });
-  const width = columns.length;
-  const values = new Float32Array(labels.length * width);
-  let to = 0;
-  for (const run of runs) {
-    const { values: source, width: stride } = built[run.part]!;
-    for (let r = 0; r < labels.length; r++) values.set(source.subarray(r * stride + run.from, r * stride + run.from + run.width), r * width + to);
-    to += run.width;
-  }
+  const mine = buildPointInTimeRows(events, labels, { ...rest, entities: people, into: { values, width, offsets: people.map((e) => offsetOf.get(e)!) } });
+  await theirs;
   return {
     columns,
     entities,
-    widths: entities.map((e, k) => built[partOf[k]!].at.get(e)!.width),
+    widths,
     rows: labels.length,
     width,
     values,
@@ -106,21 +90,11 @@ export async function buildPointInTimeRowsInParallel(
 
 const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0);
 
-function offsets(entities: readonly Entity[], widths: readonly number[]): Map<Entity, { offset: number; width: number }> {
-  const at = new Map<Entity, { offset: number; width: number }>();
-  let offset = 0;
-  entities.forEach((e, k) => {
-    at.set(e, { offset, width: widths[k]! });
-    offset += widths[k]!;
-  });
-  return at;
-}
-
 // -----------------------------------------------------------------------------------------------------
 // The kept worker
 
 interface Pending {
-  resolve: (r: Extract<ItemSideResult, { ok: true }>) => void;
+  resolve: () => void;
   reject: (err: Error) => void;
 }
 
@@ -140,7 +114,7 @@ function buildWorker(): NonNullable<typeof shared> {
     if (!p) return;
     state.pending.delete(result.id);
     if (state.pending.size === 0) worker.unref();
-    if (result.ok) p.resolve(result);
+    if (result.ok) p.resolve();
     else p.reject(Object.assign(new Error(`feature build worker: ${result.message}`), { stack: result.stack }));
   });
   worker.on('error', fail);
@@ -151,15 +125,15 @@ function buildWorker(): NonNullable<typeof shared> {
   return state;
 }
 
-function runOnWorker(job: Omit<ItemSideJob, 'id'>): Promise<Extract<ItemSideResult, { ok: true }>> {
+function runOnWorker(job: Omit<ItemSideJob, 'id'>): Promise<void> {
   const state = buildWorker();
   const id = state.next++;
   return new Promise((resolve, reject) => {
     state.pending.set(id, { resolve, reject });
     // held open while a job is out: the caller awaits its answer
     state.worker.ref();
-    const c = job.columns;
-    state.worker.postMessage({ ...job, id } satisfies ItemSideJob, [c.ts.buffer, c.type.buffer, c.item.buffer, c.category.buffer, c.price.buffer, c.quantity.buffer] as ArrayBuffer[]);
+    // the columns and the rows are views of shared memory: posted as they are, not copied
+    state.worker.postMessage({ ...job, id } satisfies ItemSideJob);
   });
 }
 

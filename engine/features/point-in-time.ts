@@ -38,6 +38,17 @@ export interface PointInTimeOptions extends Omit<FeatureStoreOptions, 'now'> {
   entities?: readonly Entity[];
   /** called every ~65k events applied, and with (total, total) at the end */
   onProgress?: (eventsDone: number, eventsTotal: number) => void;
+  /**
+   * Write into these rows instead of new ones: row i at values[i × width], entity k's features from
+   * offsets[k] (a parallel build's threads fill disjoint columns of one shared matrix). Starts zeroed.
+   */
+  into?: RowsTarget;
+}
+
+export interface RowsTarget {
+  values: Float32Array;
+  width: number;
+  offsets: readonly number[];
 }
 
 export interface TrainingRows {
@@ -57,7 +68,7 @@ export interface TrainingRows {
 
 /** `events`: columns, or an array (converted to columns first: big inputs should arrive as columns). */
 export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent[], labels: readonly LabelRow[], options: PointInTimeOptions = {}): TrainingRows {
-  const { entities: wanted, onProgress, ...storeOptions } = options;
+  const { entities: wanted, onProgress, into, ...storeOptions } = options;
   const events = input instanceof EventColumns ? input : EventColumns.from(input);
   // A label with an item but no category reads the category of the item's latest event so far: the store
   // remembers it per item slot as it applies events.
@@ -81,8 +92,10 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
   const widths = entities.map((e) => store.featureNames(e).length);
   const readers = entities.map((e) => store.reader(e));
   const columns = entities.flatMap((e) => store.featureNames(e));
-  const width = columns.length;
-  const values = new Float32Array(labels.length * width);
+  const width = into?.width ?? columns.length;
+  const values = into?.values ?? new Float32Array(labels.length * width);
+  const offsets = into?.offsets ?? widths.map((_, k) => widths.slice(0, k).reduce((n, w) => n + w, 0));
+  if (values.length < labels.length * width || offsets.length !== entities.length) throw new RangeError('into: rows too short, or not one offset per entity');
 
   const eventTimes = events.ts;
   const eventOrder = timeOrder(events.length, (i) => eventTimes[i]!, 'event');
@@ -100,12 +113,11 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
       store.applyRow(events, at, ++next);
       if ((next & 0xffff) === 0) onProgress?.(next, total);
     }
-    let offset = index * width;
+    const row = index * width;
     for (let k = 0; k < entities.length; k++) {
       const key = keyOf(entities[k]!, label, store);
       // unknown or missing keys read as zeros (values starts zeroed)
-      if (key !== undefined) readers[k]!(values, offset, key, t);
-      offset += widths[k]!;
+      if (key !== undefined) readers[k]!(values, row + offsets[k]!, key, t);
     }
   }
   // Events after the last label cannot change any row: they are not applied, and the work is done.
