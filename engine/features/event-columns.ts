@@ -134,7 +134,7 @@ export class EventColumns {
     this.length = i + 1;
   }
 
-  /** The item side of these columns, as views of their shared memory (valid while no event is pushed). */
+  /** The item side of these columns, as views of their shared memory (events below `length` never change). */
   itemSide(): ItemSideColumns {
     const n = this.length;
     return {

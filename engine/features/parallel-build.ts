@@ -2,34 +2,37 @@
  * Point-in-time training rows on two threads. A row's subject and session features depend only on the
  * subject's events, and its item and category features only on the events of items and categories (see
  * buildPointInTimeRows): so this thread replays the events into subject and session state while a worker
- * thread replays the same events into item and category state, each reading its own entities at every
- * label, and the two halves of each row are put side by side. Every value is the one the single-threaded
- * build gives (test/features/parallel-build.test.ts), in about the time of the larger half.
+ * thread replays the same events into item and category state, and each writes its own entities' columns
+ * of every row into one matrix in shared memory (the returned `values` are a view of a SharedArrayBuffer).
+ * Every value is the one the single-threaded build gives (test/features/parallel-build.test.ts), in about
+ * the time of the larger half. The event columns are shared, not copied (event-columns.ts).
  *
  * The worker is started on first use and kept (idle, it does not hold the process open): its start
  * (~0.2 s, most of it loading the sources through tsx) overlaps this thread's half, and later builds skip
- * it. `prewarmBuildWorker` starts it before a caller's own work (e.g. while event files are read).
+ * it. `prewarmBuildWorker` starts it before a caller's own work (e.g. while event files are read). A worker
+ * that fails leaves its columns to this thread (`threads` is then 1), and an error on this thread stops
+ * the worker's half.
  *
  * Single-threaded instead (the same result): with a purpose gate (`admits` is a function of this thread's
- * consent registry and cannot cross to the worker), when the labels read only one side, or when the events
- * are too few for a second thread to pay off.
+ * consent registry and cannot cross to the worker), when the entities asked for are all on one side, or
+ * when the events are too few for a second thread to pay off.
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_VIEWS, ENTITIES, type Entity } from './definitions.ts';
+import { DEFAULT_VIEWS, type Entity } from './definitions.ts';
 import { EventColumns } from './event-columns.ts';
 import type { ItemSideJob, ItemSideResult } from './build-worker.ts';
 import { FeatureStore, type FeatureEvent } from './online-store.ts';
-import { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './point-in-time.ts';
+import { buildPointInTimeRows, entitiesWithViews, rowLayout, type LabelRow, type PointInTimeOptions, type TrainingRows } from './point-in-time.ts';
 
 /** Below this many events a build runs on one thread: the worker's messages and start would cost more. */
 export const PARALLEL_MIN_EVENTS = 200_000;
 
 const PEOPLE: ReadonlySet<Entity> = new Set(['subject', 'session']);
 
-export interface ParallelBuildOptions extends PointInTimeOptions {
+export interface ParallelBuildOptions extends Omit<PointInTimeOptions, 'into'> {
   /**
-   * 'auto' (default): two threads from PARALLEL_MIN_EVENTS events; true: two threads whenever the labels
-   * read both sides and there is no purpose gate; false: one thread.
+   * 'auto' (default): two threads from PARALLEL_MIN_EVENTS events; true: two threads whenever the
+   * entities are on both sides and there is no purpose gate; false: one thread.
    */
   parallel?: boolean | 'auto';
 }
@@ -41,8 +44,7 @@ export async function buildPointInTimeRowsInParallel(
 ): Promise<TrainingRows & { threads: number }> {
   const { parallel = 'auto', ...rest } = options;
   const events = input instanceof EventColumns ? input : EventColumns.from(input);
-  const views = rest.views ?? DEFAULT_VIEWS;
-  const entities = rest.entities ?? ENTITIES.filter((e) => views.some((v) => v.entity === e));
+  const entities = rest.entities ?? entitiesWithViews(rest.views ?? DEFAULT_VIEWS);
   const people = entities.filter((e) => PEOPLE.has(e));
   const things = entities.filter((e) => !PEOPLE.has(e));
   if (!parallel || rest.admits || people.length === 0 || things.length === 0 || (parallel === 'auto' && events.length < PARALLEL_MIN_EVENTS)) {
@@ -50,12 +52,12 @@ export async function buildPointInTimeRowsInParallel(
   }
 
   // One matrix in shared memory: each thread writes its entities' columns of every row.
-  const names = new FeatureStore({ ...(rest.views ? { views: rest.views } : {}), histories: [] });
-  const widths = entities.map((e) => names.featureNames(e).length);
-  const columns = entities.flatMap((e) => names.featureNames(e));
-  const offsetOf = new Map(entities.map((e, k) => [e, sum(widths.slice(0, k))]));
+  const { widths, columns, offsets } = rowLayout(new FeatureStore({ ...(rest.views ? { views: rest.views } : {}), histories: [] }), entities);
   const width = columns.length;
   const values = new Float32Array(new SharedArrayBuffer(labels.length * width * Float32Array.BYTES_PER_ELEMENT));
+  const offsetsOf = (side: ReadonlySet<Entity> | null) => offsets.filter((_, k) => (side === null ? !PEOPLE.has(entities[k]!) : side.has(entities[k]!)));
+  const mineInto = { values, width, offsets: offsetsOf(PEOPLE) };
+  const theirsInto = { values, width, offsets: offsetsOf(null) };
 
   const job: Omit<ItemSideJob, 'id'> = {
     columns: events.itemSide(),
@@ -63,17 +65,27 @@ export async function buildPointInTimeRowsInParallel(
     labelItems: labels.map((l) => l.item || undefined),
     labelCategories: labels.map((l) => l.category || undefined),
     entities: things,
-    into: { values, width, offsets: things.map((e) => offsetOf.get(e)!) },
+    into: theirsInto,
     ...(rest.views ? { views: rest.views.filter((v) => things.includes(v.entity)) } : {}),
     ...(rest.histories ? { histories: rest.histories } : {}),
     ...(rest.allowedLatenessMs !== undefined ? { allowedLatenessMs: rest.allowedLatenessMs } : {}),
     ...(rest.sessionGapMs !== undefined ? { sessionGapMs: rest.sessionGapMs } : {}),
   };
-  const theirs = runOnWorker(job);
-  // The worker's failure is awaited (and thrown) after this thread's half, not left unhandled meanwhile.
-  theirs.catch(() => {});
-  const mine = buildPointInTimeRows(events, labels, { ...rest, entities: people, into: { values, width, offsets: people.map((e) => offsetOf.get(e)!) } });
-  await theirs;
+  // A worker that fails (it could not start, or ran out of memory) leaves its columns to this thread.
+  const theirs = runOnWorker(job).then(
+    () => true,
+    () => false,
+  );
+  let mine: TrainingRows;
+  try {
+    mine = buildPointInTimeRows(events, labels, { ...rest, entities: people, into: mineInto });
+  } catch (err) {
+    // the worker's half is of no use now: stop it rather than let it hold the process to the end of its job
+    void stopBuildWorker();
+    throw err;
+  }
+  const workerDone = await theirs;
+  if (!workerDone) buildPointInTimeRows(events, labels, { ...rest, entities: things, into: theirsInto });
   return {
     columns,
     entities,
@@ -84,11 +96,9 @@ export async function buildPointInTimeRowsInParallel(
     row: (i) => values.subarray(i * width, (i + 1) * width),
     // both threads applied the same events: this thread's counters are the build's
     store: mine.store,
-    threads: 2,
+    threads: workerDone ? 2 : 1,
   };
 }
-
-const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0);
 
 // -----------------------------------------------------------------------------------------------------
 // The kept worker

@@ -16,7 +16,7 @@
  * Ids must already be pseudonymous (the caller maps canonical-file ids through the engine's
  * pseudonymizer); this module does no I/O.
  */
-import { DEFAULT_VIEWS, ENTITIES, type Entity } from './definitions.ts';
+import { DEFAULT_VIEWS, ENTITIES, type Entity, type FeatureView } from './definitions.ts';
 import { EventColumns } from './event-columns.ts';
 import { FeatureStore, type FeatureEvent, type FeatureStoreOptions } from './online-store.ts';
 import { sessionKey } from './sessions.ts';
@@ -88,13 +88,11 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
     views: wanted ? allViews.filter((v) => wanted.includes(v.entity)) : allViews,
     histories: storeOptions.histories ?? [],
   });
-  const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
-  const widths = entities.map((e) => store.featureNames(e).length);
+  const { entities, widths, columns, offsets: ownOffsets } = rowLayout(store, wanted);
   const readers = entities.map((e) => store.reader(e));
-  const columns = entities.flatMap((e) => store.featureNames(e));
   const width = into?.width ?? columns.length;
   const values = into?.values ?? new Float32Array(labels.length * width);
-  const offsets = into?.offsets ?? widths.map((_, k) => widths.slice(0, k).reduce((n, w) => n + w, 0));
+  const offsets = into?.offsets ?? ownOffsets;
   if (values.length < labels.length * width || offsets.length !== entities.length) throw new RangeError('into: rows too short, or not one offset per entity');
 
   const eventTimes = events.ts;
@@ -132,6 +130,19 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
     row: (i) => values.subarray(i * width, (i + 1) * width),
     store,
   };
+}
+
+/** Every entity that has views, in ENTITIES order: whose features fill a row when the caller names none (as rowLayout). */
+export function entitiesWithViews(views: readonly FeatureView[]): Entity[] {
+  return ENTITIES.filter((e) => views.some((v) => v.entity === e));
+}
+
+/** A row's columns: per entity (by position, so an entity named twice fills two places), its width and offset. */
+export function rowLayout(store: FeatureStore, wanted?: readonly Entity[]): { entities: readonly Entity[]; widths: number[]; columns: string[]; offsets: number[] } {
+  const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
+  const widths = entities.map((e) => store.featureNames(e).length);
+  const offsets = widths.map((_, k) => widths.slice(0, k).reduce((n, w) => n + w, 0));
+  return { entities, widths, columns: entities.flatMap((e) => store.featureNames(e)), offsets };
 }
 
 function keyOf(entity: Entity, label: LabelRow, store: FeatureStore): string | undefined {

@@ -107,6 +107,22 @@ test('on a generated shopping log: the same rows; small inputs and a purpose gat
   assert.deepEqual(gated.values, one.values);
 });
 
+test('an entity named twice fills both places, and no labels make no rows, as on one thread', async () => {
+  const c = fc.sample(streamArb({ maxEvents: 80 }), { numRuns: 1, seed: 11 })[0]!;
+  const events = eventsOf(c);
+  const labels = fc.sample(labelsArb(c), { numRuns: 1, seed: 12 })[0]!;
+  const entities = ['item', 'subject', 'item'] as const;
+  const one = buildPointInTimeRows(events, labels, { entities: [...entities] });
+  const two = await buildPointInTimeRowsInParallel(events, labels, { entities: [...entities], parallel: true });
+  assert.equal(two.threads, 2);
+  assert.deepEqual(two.columns, one.columns);
+  assert.deepEqual(two.values, one.values);
+  assert.ok(two.values.some((v) => v !== 0), 'the stream gives some non-zero feature');
+  const none = await buildPointInTimeRowsInParallel(events, [], { parallel: true });
+  assert.equal(none.rows, 0);
+  assert.deepEqual(none.columns, buildPointInTimeRows(events, []).columns);
+});
+
 test('a build that fails rejects with the reason, and the next build still runs on two threads', async () => {
   const events: FeatureEvent[] = [{ ts: 1_000, sid: 's', type: 'view', item: 'i', category: 'c' }];
   await assert.rejects(buildPointInTimeRowsInParallel(events, [{ subject: 's', ts: Number.NaN }], { parallel: true }), /label 0: ts must be epoch milliseconds/);
@@ -115,7 +131,7 @@ test('a build that fails rejects with the reason, and the next build still runs 
   assert.deepEqual(two.values, buildPointInTimeRows(events, [{ subject: 's', ts: 2_000, item: 'i' }]).values);
 });
 
-test('the kept worker does not hold the process open, started ahead or after a build', () => {
+test('the kept worker does not hold the process open, started ahead or after a build; a worker that fails leaves its columns to the main thread', () => {
   const engine = JSON.stringify(new URL('../../engine/index.ts', import.meta.url).href);
   const scripts = {
     // what `iob features build` does on a small input: starts the worker, then builds on one thread
@@ -128,7 +144,14 @@ test('the kept worker does not hold the process open, started ahead or after a b
       const { buildPointInTimeRowsInParallel } = await import(${engine});
       const built = await buildPointInTimeRowsInParallel([{ ts: 1000, sid: 's', type: 'view', item: 'i', category: 'c' }], [{ subject: 's', ts: 2000, item: 'i' }], { parallel: true });
       console.log('done', built.threads, built.values[built.columns.indexOf('item.view_count_24h')]);`,
+    // a worker that cannot start (its loader is pointed at a missing tsconfig): this thread does its half
+    workerFails: `
+      const { buildPointInTimeRowsInParallel } = await import(${engine});
+      process.env.TSX_TSCONFIG_PATH = '/nonexistent/tsconfig.json';
+      const built = await buildPointInTimeRowsInParallel([{ ts: 1000, sid: 's', type: 'view', item: 'i', category: 'c' }], [{ subject: 's', ts: 2000, item: 'i' }], { parallel: true });
+      console.log('done', built.threads, built.values[built.columns.indexOf('item.view_count_24h')]);`,
   };
+  const expected: Record<string, RegExp> = { prewarmed: /^done$/m, built: /^done 2 1$/m, workerFails: /^done 1 1$/m };
   const dir = mkdtempSync(join(tmpdir(), 'iob-parallel-'));
   try {
     for (const [name, script] of Object.entries(scripts)) {
@@ -137,7 +160,7 @@ test('the kept worker does not hold the process open, started ahead or after a b
       const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
       assert.equal(run.signal, null, `${name}: killed after 30 s, the process did not exit (${run.stderr})`);
       assert.equal(run.status, 0, run.stderr);
-      assert.match(run.stdout, name === 'built' ? /^done 2 1$/m : /^done$/m);
+      assert.match(run.stdout, expected[name]!, `${name}: ${run.stdout}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
