@@ -22,7 +22,7 @@ import { DEFAULT_VIEWS, type Entity } from './definitions.ts';
 import { EventColumns } from './event-columns.ts';
 import type { ItemSideJob, ItemSideResult } from './build-worker.ts';
 import { FeatureStore, type FeatureEvent } from './online-store.ts';
-import { buildPointInTimeRows, entitiesWithViews, rowLayout, type LabelRow, type PointInTimeOptions, type TrainingRows } from './point-in-time.ts';
+import { buildPointInTimeRows, entitiesWithViews, rowLayout, trainingRows, type LabelRow, type PointInTimeOptions, type TrainingRows } from './point-in-time.ts';
 
 /** Below this many events a build runs on one thread: the worker's messages and start would cost more. */
 export const PARALLEL_MIN_EVENTS = 200_000;
@@ -86,18 +86,8 @@ export async function buildPointInTimeRowsInParallel(
   }
   const workerDone = await theirs;
   if (!workerDone) buildPointInTimeRows(events, labels, { ...rest, entities: things, into: theirsInto });
-  return {
-    columns,
-    entities,
-    widths,
-    rows: labels.length,
-    width,
-    values,
-    row: (i) => values.subarray(i * width, (i + 1) * width),
-    // both threads applied the same events: this thread's counters are the build's
-    store: mine.store,
-    threads: workerDone ? 2 : 1,
-  };
+  // both threads applied the same events: this thread's counters are the build's
+  return { ...trainingRows({ columns, entities, widths }, labels.length, width, values, mine.store), threads: workerDone ? 2 : 1 };
 }
 
 // -----------------------------------------------------------------------------------------------------

@@ -120,16 +120,18 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
   }
   // Events after the last label cannot change any row: they are not applied, and the work is done.
   onProgress?.(total, total);
-  return {
-    columns,
-    entities,
-    widths,
-    rows: labels.length,
-    width,
-    values,
-    row: (i) => values.subarray(i * width, (i + 1) * width),
-    store,
-  };
+  return trainingRows({ columns, entities, widths }, labels.length, width, values, store);
+}
+
+/** Rows over `values` (row-major, `width` per row) with the layout's columns. */
+export function trainingRows(
+  layout: Pick<TrainingRows, 'columns' | 'entities' | 'widths'>,
+  rows: number,
+  width: number,
+  values: Float32Array,
+  store: FeatureStore,
+): TrainingRows {
+  return { ...layout, rows, width, values, row: (i) => values.subarray(i * width, (i + 1) * width), store };
 }
 
 /** Every entity that has views, in ENTITIES order: whose features fill a row when the caller names none (as rowLayout). */
