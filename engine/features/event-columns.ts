@@ -33,6 +33,13 @@ class Interned {
     return this.values.length;
   }
 
+  /** `n` ids that all read as '': columns whose ids are kept but whose strings nothing reads. */
+  static blank(n: number): Interned {
+    const interned = new Interned();
+    for (let i = 0; i < n; i++) interned.values.push('');
+    return interned;
+  }
+
   static of(values: readonly string[]): Interned {
     const interned = new Interned();
     for (const v of values) interned.id(v);
@@ -42,8 +49,8 @@ class Interned {
 
 /**
  * The columns that item and category state read, for a worker thread (parallel-build.ts): views of the
- * columns' shared memory (posting them copies no event) and the dictionaries. No subject or session column,
- * since item and category state never read either.
+ * columns' shared memory (posting them copies no event) and the dictionaries. Subject and session ids
+ * come without their strings, since item and category state never read either.
  */
 export interface ItemSideColumns {
   length: number;
@@ -56,6 +63,11 @@ export interface ItemSideColumns {
   types: readonly string[];
   items: readonly string[];
   categories: readonly string[];
+  /** the subject and session columns, shared too, with only their numbers of distinct ids */
+  sid: Int32Array;
+  ssid: Int32Array;
+  subjects: number;
+  sessions: number;
 }
 
 type Column = Float64Array | Int32Array | Uint8Array;
@@ -148,14 +160,19 @@ export class EventColumns {
       types: this.types.values,
       items: this.items.values,
       categories: this.categories.values,
+      sid: this.sid.subarray(0, n),
+      ssid: this.ssid.subarray(0, n),
+      subjects: this.subjects.size,
+      sessions: this.sessions.size,
     };
   }
 
-  /** Columns from an item side: every event reads as subject '' without a session. */
+  /** Columns from an item side: every event reads as subject '' without a session (item and category state read neither). */
   static fromItemSide(side: ItemSideColumns): EventColumns {
     const columns = new EventColumns(0, {
       types: Interned.of(side.types),
-      subjects: Interned.of(['']),
+      subjects: Interned.blank(side.subjects),
+      sessions: Interned.blank(side.sessions),
       items: Interned.of(side.items),
       categories: Interned.of(side.categories),
     });
@@ -163,8 +180,8 @@ export class EventColumns {
     columns.length = n;
     columns.ts = side.ts;
     columns.type = side.type;
-    columns.sid = new Int32Array(n);
-    columns.ssid = new Int32Array(n).fill(NONE);
+    columns.sid = side.sid;
+    columns.ssid = side.ssid;
     columns.item = side.item;
     columns.category = side.category;
     columns.price = side.price;
