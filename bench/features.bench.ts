@@ -33,6 +33,7 @@ import {
   SUBJECT_VIEW,
   type FeatureEvent,
   type LabelRow,
+  type TrainingRows,
 } from '../engine/index.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
@@ -92,6 +93,9 @@ function runs(n: number, once: () => number, higherIsBetter = true): Runs {
 }
 
 const fmt = (r: Runs, unit: string) => `${Math.round(r.best)} ${unit} best, ${Math.round(r.median)} median`;
+
+/** A build's rate: the events it applied over the time since t0. */
+const eventsPerSecond = (built: TrainingRows, t0: number) => built.store.stats().applied / ((performance.now() - t0) / 1000);
 
 function timeApply(events: readonly FeatureEvent[], make: () => FeatureStore): Runs {
   return runs(5, () => {
@@ -252,8 +256,7 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
   const replayOf = (columns: EventColumns, rows: readonly LabelRow[]) =>
     runs(3, () => {
       const t0 = performance.now();
-      const built = buildPointInTimeRows(columns, rows);
-      return built.store.stats().applied / ((performance.now() - t0) / 1000);
+      return eventsPerSecond(buildPointInTimeRows(columns, rows), t0);
     });
   const replay = replayOf(input, labels);
   say(`point-in-time build (time-ordered input, ${options.labels} labels × ${width} features, labels on all subjects), one thread: ${fmt(replay, 'events/s')}`);
@@ -265,11 +268,9 @@ export async function benchFeatures(options: FeaturesBenchOptions, say: (line: s
   const twoThreads: number[] = [];
   for (let k = 0; k < 4; k++) {
     let t0 = performance.now();
-    let built = buildPointInTimeRows(input, labels);
-    oneThread.push(built.store.stats().applied / ((performance.now() - t0) / 1000));
+    oneThread.push(eventsPerSecond(buildPointInTimeRows(input, labels), t0));
     t0 = performance.now();
-    built = await buildPointInTimeRowsInParallel(input, labels, { parallel: true });
-    twoThreads.push(built.store.stats().applied / ((performance.now() - t0) / 1000));
+    twoThreads.push(eventsPerSecond(await buildPointInTimeRowsInParallel(input, labels, { parallel: true }), t0));
   }
   await stopBuildWorker();
   const parallel: Runs = { best: Math.max(...twoThreads), median: median(twoThreads) };

@@ -4,9 +4,9 @@
  * thread (buildPointInTimeRows), into the build's shared rows.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DemandHistoryView, Entity, FeatureView } from './definitions.ts';
+import type { Entity } from './definitions.ts';
 import { EventColumns, type ItemSideColumns } from './event-columns.ts';
-import { buildPointInTimeRows, type LabelRow, type RowsTarget } from './point-in-time.ts';
+import { buildPointInTimeRows, type LabelRow, type PointInTimeOptions, type RowsTarget } from './point-in-time.ts';
 
 export interface ItemSideJob {
   id: number;
@@ -15,13 +15,8 @@ export interface ItemSideJob {
   labelTs: Float64Array;
   labelItems: readonly (string | undefined)[];
   labelCategories: readonly (string | undefined)[];
-  entities: readonly Entity[];
-  /** the shared rows the worker's entities' columns go into */
-  into: RowsTarget;
-  views?: readonly FeatureView[];
-  histories?: readonly DemandHistoryView[];
-  allowedLatenessMs?: number;
-  sessionGapMs?: number;
+  /** the build's options that cross to the worker (plain data): its entities, the shared rows they go into */
+  options: Pick<PointInTimeOptions, 'views' | 'histories' | 'allowedLatenessMs' | 'sessionGapMs'> & { entities: readonly Entity[]; into: RowsTarget };
 }
 
 export type ItemSideResult = { id: number; ok: true } | { id: number; ok: false; message: string; stack?: string };
@@ -33,14 +28,7 @@ export function runItemSideJob(job: ItemSideJob): void {
     const category = job.labelCategories[i];
     labels[i] = { subject: '', ts: job.labelTs[i]!, ...(item !== undefined ? { item } : {}), ...(category !== undefined ? { category } : {}) };
   }
-  buildPointInTimeRows(EventColumns.fromItemSide(job.columns), labels, {
-    entities: job.entities,
-    into: job.into,
-    ...(job.views ? { views: job.views } : {}),
-    ...(job.histories ? { histories: job.histories } : {}),
-    ...(job.allowedLatenessMs !== undefined ? { allowedLatenessMs: job.allowedLatenessMs } : {}),
-    ...(job.sessionGapMs !== undefined ? { sessionGapMs: job.sessionGapMs } : {}),
-  });
+  buildPointInTimeRows(EventColumns.fromItemSide(job.columns), labels, job.options);
 }
 
 parentPort?.on('message', (job: ItemSideJob) => {

@@ -55,21 +55,23 @@ export async function buildPointInTimeRowsInParallel(
   const { widths, columns, offsets } = rowLayout(new FeatureStore({ ...(rest.views ? { views: rest.views } : {}), histories: [] }), entities);
   const width = columns.length;
   const values = new Float32Array(new SharedArrayBuffer(labels.length * width * Float32Array.BYTES_PER_ELEMENT));
-  const offsetsOf = (side: ReadonlySet<Entity> | null) => offsets.filter((_, k) => (side === null ? !PEOPLE.has(entities[k]!) : side.has(entities[k]!)));
-  const mineInto = { values, width, offsets: offsetsOf(PEOPLE) };
-  const theirsInto = { values, width, offsets: offsetsOf(null) };
+  const offsetsOf = (people: boolean) => offsets.filter((_, k) => PEOPLE.has(entities[k]!) === people);
+  const mineInto = { values, width, offsets: offsetsOf(true) };
+  const theirsInto = { values, width, offsets: offsetsOf(false) };
 
   const job: Omit<ItemSideJob, 'id'> = {
     columns: events.itemSide(),
     labelTs: Float64Array.from(labels, (l) => l.ts),
     labelItems: labels.map((l) => l.item || undefined),
     labelCategories: labels.map((l) => l.category || undefined),
-    entities: things,
-    into: theirsInto,
-    ...(rest.views ? { views: rest.views.filter((v) => things.includes(v.entity)) } : {}),
-    ...(rest.histories ? { histories: rest.histories } : {}),
-    ...(rest.allowedLatenessMs !== undefined ? { allowedLatenessMs: rest.allowedLatenessMs } : {}),
-    ...(rest.sessionGapMs !== undefined ? { sessionGapMs: rest.sessionGapMs } : {}),
+    options: {
+      entities: things,
+      into: theirsInto,
+      ...(rest.views ? { views: rest.views.filter((v) => things.includes(v.entity)) } : {}),
+      ...(rest.histories ? { histories: rest.histories } : {}),
+      ...(rest.allowedLatenessMs !== undefined ? { allowedLatenessMs: rest.allowedLatenessMs } : {}),
+      ...(rest.sessionGapMs !== undefined ? { sessionGapMs: rest.sessionGapMs } : {}),
+    },
   };
   // A worker that fails (it could not start, or ran out of memory) leaves its columns to this thread.
   const theirs = runOnWorker(job).then(
