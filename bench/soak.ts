@@ -64,6 +64,8 @@ const engine = await startEngineProcess([], {
   IOB_FORECAST_REFRESH: 'off',
   // As the README's deployment notes run the engine (and `npm start` does): two glibc malloc arenas.
   MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+  // …and a young generation of 128 MB per semi-space (README, deployment notes).
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=128`.trim(),
   IOB_API_KEYS: JSON.stringify([{ id: 'admin', key: API_KEY, scopes: ['admin'] }]),
 });
 const stop = async () => {
