@@ -140,7 +140,7 @@ export function jetStreamHeaders(options: PublishOptions): MsgHdrs | undefined {
   let at = head.length;
   for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
-    if (c >= 0x80) return new EncodedHeaders(Buffer.from(headersText(id, msgId !== undefined && msgId !== '', stream), 'utf8')) as unknown as MsgHdrs;
+    if (c >= 0x80) return new EncodedHeaders(Buffer.from(headersText(msgId ? id : undefined, expectStream ? stream : undefined), 'utf8')) as unknown as MsgHdrs;
     bytes[at++] = c;
   }
   if (msgId) {
@@ -151,10 +151,11 @@ export function jetStreamHeaders(options: PublishOptions): MsgHdrs | undefined {
   return new EncodedHeaders(bytes) as unknown as MsgHdrs;
 }
 
-function headersText(id: string, withId: boolean, stream: string): string {
+/** The same block as text; undefined leaves a line out. */
+function headersText(id: string | undefined, stream: string | undefined): string {
   let text = 'NATS/1.0\r\n';
-  if (withId) text += `Nats-Msg-Id: ${id}\r\n`;
-  if (stream) text += `Nats-Expected-Stream: ${stream}\r\n`;
+  if (id !== undefined) text += `Nats-Msg-Id: ${id}\r\n`;
+  if (stream !== undefined) text += `Nats-Expected-Stream: ${stream}\r\n`;
   return `${text}\r\n`;
 }
 

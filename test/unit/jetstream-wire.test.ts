@@ -21,7 +21,7 @@ const bytesOf = (h: ReturnType<typeof jetStreamHeaders>) => (h === undefined ? u
 test('publish headers from bytes equal the header block written as text', () => {
   const ids = ['', 'e', 'AbCdEfGhIjKlMnOpQrStUv', ' padded ', 'é-non-ascii', '😀', 'x'.repeat(300)];
   for (const msgId of [undefined, ...ids]) {
-    for (const expectStream of [undefined, '', 'IOB_EVENTS', 'OTHER']) {
+    for (const expectStream of [undefined, '', '  ', 'IOB_EVENTS', 'OTHER']) {
       assert.equal(bytesOf(jetStreamHeaders({ msgId, expectStream })), headerText(msgId, expectStream), `msgId ${JSON.stringify(msgId)}, stream ${String(expectStream)}`);
     }
   }
