@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connect, StorageType } from 'nats';
+import { connect, headers, StorageType } from 'nats';
 import { createJetStreamPublisher, PublishError } from '../../engine/index.ts';
+import { parsePubAck, PUB_ACK } from '../../engine/jetstream-publisher.ts';
 import { defer, startTestNats } from '../helpers/nats.ts';
 
 test('pipelined publisher: Nats-Msg-Id dedupes, Nats-Expected-Stream guards, no stream answers no_responders', async (t) => {
@@ -37,4 +38,21 @@ test('pipelined publisher: Nats-Msg-Id dedupes, Nats-Expected-Stream guards, no 
   await assert.rejects(publisher.publish('nowhere.x', data, { msgId: 'm-4' }), (err: unknown) => err instanceof PublishError && err.reason === 'no_responders');
   await assert.rejects(publisher.publish('pub.a.x', data, { msgId: 'bad\r\nNats-Expected-Stream: X' }), /\\r and \\n are not allowed/);
   assert.equal(publisher.inflight, 0);
+
+  // The acks this server writes are the shape the publisher reads with its pattern, not JSON.parse (the
+  // pattern lacked the space after the comma until session 12, and every ack took the slow path).
+  for (const duplicate of [false, true]) {
+    const h = headers();
+    h.set('Nats-Msg-Id', 'm-raw');
+    const reply = await nc.request('pub.a.raw', data, { headers: h, timeout: 2000 });
+    const text = new TextDecoder().decode(reply.data);
+    assert.match(text, PUB_ACK, `the server's ack: ${text}`);
+    assert.deepEqual(parsePubAck(text), { stream: 'PUB_A', seq: 4, duplicate });
+  }
+  // The pattern reads what JSON.parse reads, with or without the spaces.
+  for (const text of ['{"stream":"S","seq":7}', '{"stream":"S", "seq":7,"duplicate": true}', '{"stream":"S", "domain":"hub", "seq":7}', '{"stream":"S","seq":7,"duplicate":true}']) {
+    assert.match(text, PUB_ACK);
+    const body = JSON.parse(text) as { stream: string; seq: number; duplicate?: boolean };
+    assert.deepEqual(parsePubAck(text), { stream: body.stream, seq: body.seq, duplicate: Boolean(body.duplicate) }, text);
+  }
 });
