@@ -88,7 +88,7 @@ export function buildPointInTimeRows(input: EventColumns | readonly FeatureEvent
     views: wanted ? allViews.filter((v) => wanted.includes(v.entity)) : allViews,
     histories: storeOptions.histories ?? [],
   });
-  const { entities, widths, columns, offsets: ownOffsets } = rowLayout(store, wanted);
+  const { entities, widths, columns, offsets: ownOffsets } = rowLayout(store, wanted ?? entitiesWithViews(allViews));
   const readers = entities.map((e) => store.reader(e));
   const width = into?.width ?? columns.length;
   const values = into?.values ?? new Float32Array(labels.length * width);
@@ -134,14 +134,13 @@ export function trainingRows(
   return { ...layout, rows, width, values, row: (i) => values.subarray(i * width, (i + 1) * width), store };
 }
 
-/** Every entity that has views, in ENTITIES order: whose features fill a row when the caller names none (as rowLayout). */
+/** Every entity that has views, in ENTITIES order: whose features fill a row when the caller names none. */
 export function entitiesWithViews(views: readonly FeatureView[]): Entity[] {
   return ENTITIES.filter((e) => views.some((v) => v.entity === e));
 }
 
 /** A row's columns: per entity (by position, so an entity named twice fills two places), its width and offset. */
-export function rowLayout(store: FeatureStore, wanted?: readonly Entity[]): { entities: readonly Entity[]; widths: number[]; columns: string[]; offsets: number[] } {
-  const entities = wanted ?? ENTITIES.filter((e) => store.plan.kinds[e]?.views.length);
+export function rowLayout(store: FeatureStore, entities: readonly Entity[]): { entities: readonly Entity[]; widths: number[]; columns: string[]; offsets: number[] } {
   const widths = entities.map((e) => store.featureNames(e).length);
   const offsets = widths.map((_, k) => widths.slice(0, k).reduce((n, w) => n + w, 0));
   return { entities, widths, columns: entities.flatMap((e) => store.featureNames(e)), offsets };
