@@ -247,7 +247,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   const workerId = config.workerId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${process.pid}`;
   const partitioned =
     partitions > 1 && consume
-      ? await startPartitionedState(js, jsm, {
+      ? await startPartitionedState(nc, js, jsm, {
           partitions,
           workerId,
           leaseTtlMs: config.leaseTtlMs,
@@ -263,6 +263,8 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       : undefined;
   /** The store holding a person's state here (undefined: another worker's partition). */
   const personal = (sid: string): FeatureStore | undefined => (partitions > 1 ? partitioned?.storeFor(sid) : features);
+  /** Every store keeping a person's state here, serving or paused: what purges reach. */
+  const kept = (sid: string): FeatureStore | undefined => (partitions > 1 ? partitioned?.keptFor(sid) : features);
   /** The store holding a person's state, or 421 naming the worker that holds it. */
   const holding = (sid: string): FeatureStore => {
     const store = personal(sid);
@@ -276,7 +278,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
   consent.onChange((sid, before, after) => {
     const now = Date.now();
     if (allowedAt(before, 'personalization', now) && !allowedAt(after, 'personalization', now)) {
-      personal(sid)?.purge('subject', sid);
+      kept(sid)?.purge('subject', sid);
       recentItems.purge(sid);
     }
   });
@@ -287,7 +289,7 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
       const store = personal(sid);
       return store ? { subject: store.readRecord('subject', sid), session: store.readRecord('session', sessionKey(sid)) } : { heldBy: 'another worker' };
     },
-    purge: (sid) => (personal(sid)?.purge('subject', sid) ? 1 : 0),
+    purge: (sid) => (kept(sid)?.purge('subject', sid) ? 1 : 0),
   });
   const worker: BoundaryWorker = startBoundaryWorker(nc, ingestor, log.child({ component: 'boundary-worker' }), config.maxBatch);
   const durable = partitions > 1 ? `${config.consumerName}-aggregates-${workerId}` : config.consumerName;

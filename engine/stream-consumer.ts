@@ -63,23 +63,31 @@ export async function startStreamConsumer(
 ): Promise<StreamConsumer> {
   const { sink, log, durable } = options;
   // The sink is the source of truth for what was applied: (re)position the durable consumer just past it.
-  try {
-    await jsm.consumers.delete(EVENTS_STREAM, durable);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  const startSeq = sink.lastSeq + 1;
-  await jsm.consumers.add(EVENTS_STREAM, {
-    durable_name: durable,
-    ack_policy: AckPolicy.All,
-    deliver_policy: startSeq > 1 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
-    ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
-    ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
-    max_ack_pending: 100_000,
-    ack_wait: 30_000_000_000,
-  });
-  const consumer = await js.consumers.get(EVENTS_STREAM, durable);
-  const open = () => consumer.consume({ max_messages: options.batch ?? 2000 });
+  const position = async () => {
+    try {
+      await jsm.consumers.delete(EVENTS_STREAM, durable);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const startSeq = sink.lastSeq + 1;
+    await jsm.consumers.add(EVENTS_STREAM, {
+      durable_name: durable,
+      ack_policy: AckPolicy.All,
+      deliver_policy: startSeq > 1 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
+      ...(startSeq > 1 ? { opt_start_seq: startSeq } : {}),
+      ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
+      max_ack_pending: 100_000,
+      ack_wait: 30_000_000_000,
+    });
+    nextDelivery = 1;
+    return js.consumers.get(EVENTS_STREAM, durable);
+  };
+  /** the consumer sequence the next delivery must carry; a jump means deliveries were lost on the way */
+  let nextDelivery = 1;
+  let consumer = await position();
+  // Pulls expire after 5 s (nats.js's default is 30 s) and the server heartbeats an idle pull every 2.5 s:
+  // a pull lost with a dying consumer leader is noticed by missed heartbeats and pulled again within ~5 s.
+  const open = () => consumer.consume({ max_messages: options.batch ?? 2000, expires: 5000 });
   let messages = await open();
   let stopped = false;
 
@@ -105,16 +113,17 @@ export async function startStreamConsumer(
   let lastApplied = 0;
   let lastRefresh = Date.now();
   // Watchdog: when a cluster node dies, a pull whose consumer leader was on it can stay silent while
-  // messages wait. Pending messages and no progress for three refreshes in a row: pull again.
+  // messages wait, and nats.js's own retry (an info request, then a pull) can wait out its timeouts first.
+  // Pending messages and no progress, not held, for two refreshes in a row: pull again.
   let stalledRefreshes = 0;
   let appliedAtLastRefresh = 0;
   const refresh = async () => {
     try {
       const info = await consumer.info();
       lag = info.num_pending;
-      stalledRefreshes = lag > 0 && applied === appliedAtLastRefresh ? stalledRefreshes + 1 : 0;
+      stalledRefreshes = lag > 0 && applied === appliedAtLastRefresh && holds === 0 ? stalledRefreshes + 1 : 0;
       appliedAtLastRefresh = applied;
-      if (stalledRefreshes >= 3 && !stopped) {
+      if (stalledRefreshes >= 2 && !stopped) {
         stalledRefreshes = 0;
         log.warn({ durable, lag }, 'consumer stalled with messages pending; pulling again');
         messages.stop(); // ends the loop's iteration; the loop opens a new pull
@@ -139,6 +148,7 @@ export async function startStreamConsumer(
   let release: (() => void) | undefined;
   let sinceCheck = 0;
   let sliceStart = performance.now();
+  let gap = false;
   const loop = (async () => {
     while (!stopped) {
       for await (const m of messages) {
@@ -150,7 +160,17 @@ export async function startStreamConsumer(
           }
         }
         while (released) await released;
-        const seq = streamSequence(m);
+        const { stream: seq, consumer: delivery } = deliverySequences(m);
+        if (delivery > nextDelivery) {
+          // Messages the server delivered never reached this loop (a connection dropped with them in flight,
+          // or a stalled pull was abandoned with them buffered). Acks are cumulative: acking past them would
+          // acknowledge them unapplied, and the server would not redeliver them before ack_wait. Reposition
+          // the consumer just past what the sink holds instead; nothing after the gap is applied or acked.
+          log.warn({ durable, expected: nextDelivery, got: delivery, lastSeq: sink.lastSeq }, 'deliveries lost in flight; repositioning the consumer');
+          gap = true;
+          break;
+        }
+        if (delivery === nextDelivery) nextDelivery++;
         if (seq <= sink.lastSeq) {
           duplicatesSkipped++;
         } else {
@@ -177,6 +197,19 @@ export async function startStreamConsumer(
       if (stopped) break;
       ackNow();
       await new Promise((r) => setTimeout(r, 100));
+      if (gap) {
+        messages.stop();
+        while (gap && !stopped) {
+          try {
+            consumer = await position();
+            gap = false;
+          } catch (err) {
+            log.warn({ durable, err: { message: (err as Error).message } }, 'repositioning the consumer failed; retrying');
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+        if (stopped) break;
+      }
       messages = await open();
     }
   })().catch((err) => log.error({ err }, 'stream consumer stopped'));
@@ -237,41 +270,56 @@ export async function startStreamConsumer(
 }
 
 /**
- * The stream sequence of a delivered message, read in place from its ack subject. nats.js's `m.seq` first
- * parses the whole subject into a DeliveryInfo object (nine fields) per message — measurable at tens of
- * thousands of messages per second, when the consumer needs this one number. The two layouts:
+ * The stream and consumer sequences of a delivered message, read in place from its ack subject. nats.js's
+ * `m.seq` / `m.info` first parse the whole subject into a DeliveryInfo object (nine fields) per message —
+ * measurable at tens of thousands of messages per second, when the consumer needs these two numbers.
+ * The two layouts:
  *   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
  *   $JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>[.<token>…]
- * Anything else goes through nats.js.
+ * Anything else goes through nats.js. The object returned is reused by the next call.
  */
-export function streamSequence(m: JsMsg): number {
+export function deliverySequences(m: JsMsg): { stream: number; consumer: number } {
   const reply = (m as JsMsg & { reply?: string }).reply;
   if (reply?.startsWith('$JS.ACK.')) {
     let dots = 0;
-    let start = -1;
-    let end = -1;
     for (let i = 0; i < reply.length; i++) if (reply.charCodeAt(i) === 46) dots++;
-    // token index of <sseq>: 5 in the 9-token layout, 7 in the 11-or-more-token one
+    // token index of <sseq>: 5 in the 9-token layout, 7 in the 11-or-more-token one; <cseq> follows it
     const wanted = dots === 8 ? 5 : dots >= 10 ? 7 : -1;
     if (wanted > 0) {
-      for (let i = 0, token = 0; i < reply.length; i++) {
-        if (reply.charCodeAt(i) !== 46) continue;
-        token++;
-        if (token === wanted) start = i + 1;
-        else if (token === wanted + 1) {
-          end = i;
-          break;
-        }
+      let token = 0;
+      let i = 0;
+      for (; i < reply.length && token < wanted; i++) if (reply.charCodeAt(i) === 46) token++;
+      const stream = numberAt(reply, i);
+      const consumer = stream >= 0 ? numberAt(reply, numberEnd + 1) : -1;
+      if (consumer >= 0) {
+        parsed.stream = stream;
+        parsed.consumer = consumer;
+        return parsed;
       }
-      let seq = 0;
-      for (let i = start; i < end; i++) {
-        const d = reply.charCodeAt(i) - 48;
-        if (d < 0 || d > 9) return m.seq;
-        seq = seq * 10 + d;
-      }
-      if (end > start) return seq;
     }
   }
-  return m.seq;
+  parsed.stream = m.seq;
+  parsed.consumer = m.info?.deliverySequence ?? 0;
+  return parsed;
 }
 
+/** The stream sequence of a delivered message (see deliverySequences). */
+export const streamSequence = (m: JsMsg): number => deliverySequences(m).stream;
+
+const parsed = { stream: 0, consumer: 0 };
+/** where the last numberAt stopped (the dot after the number) */
+let numberEnd = 0;
+/** The decimal number from `start` to the next dot; -1 when empty, not digits, or the last token. */
+function numberAt(s: string, start: number): number {
+  let n = 0;
+  let i = start;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  numberEnd = i;
+  return i > start && i < s.length ? n : -1;
+}

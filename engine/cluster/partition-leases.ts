@@ -7,19 +7,36 @@
  * its leases expire after the TTL and the survivors take them.
  *
  * Taking a partition calls `acquire` (restore its state, start its consumer) before the lease counts as
- * held for serving; handing one back calls `release` (snapshot, stop) before the lease is deleted, so two
- * workers never apply one partition at the same time except for the bounded window of a stalled worker
- * whose lease expired — which is why state is idempotent by stream sequence.
+ * held for serving; handing one back calls `release` before the lease is deleted, so two workers never
+ * apply one partition at the same time except for the bounded window of a stalled worker whose lease
+ * expired — which is why state is idempotent by stream sequence.
+ *
+ * A lease that lapses while no other worker holds it (the bucket was unreachable for longer than the TTL:
+ * a cluster node died, a leader was being elected) is paused, not lost: the partition stops applying and
+ * serving, keeps its state, and resumes from it when this worker takes the lease again — a single worker
+ * riding out a broker hiccup does not replay its partitions from the last snapshot.
+ *
+ * Every round is plain requests with a timeout (puts, direct gets, one stream info), never a consumer, so a
+ * node dying mid-round fails the round instead of hanging it: a KV key listing waits on an ordered
+ * consumer, which can stay silent when the node serving it dies, and a stuck round renews nothing.
  */
-import type { JetStreamClient, KV } from 'nats';
+import type { JetStreamManager, KV, KvEntry, NatsConnection } from 'nats';
 import type { Logger } from '../logger.ts';
 
 export const LEASES_BUCKET = 'IOB_LEASES';
 
+/**
+ * How a partition leaves this worker: `handover` (it goes to another worker: snapshot it), `lost` (another
+ * worker holds it already: drop the state, write nothing), `pause` (the lease lapsed and no one else holds
+ * it: stop applying, keep the state for the next `acquire`).
+ */
+export type ReleaseMode = 'handover' | 'lost' | 'pause';
+
 export interface LeaseHandlers {
+  /** Start applying a partition: resume what a pause kept, or restore it. */
   acquire(partition: number): Promise<void>;
-  /** `lost`: another worker holds the lease now (do not write its snapshot) */
-  release(partition: number, lost: boolean): Promise<void>;
+  /** Stop applying a partition (see ReleaseMode); `lost` also drops what an earlier pause kept. */
+  release(partition: number, mode: ReleaseMode): Promise<void>;
 }
 
 export interface PartitionLeases {
@@ -41,99 +58,155 @@ export interface LeaseOptions {
   log: Logger;
 }
 
+interface Lease {
+  worker: string;
+  revision: number;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const partitionKey = (p: number) => `partition.${p}`;
 const workerKey = (id: string) => `worker.${id}`;
+const holderOf = (entry: KvEntry | null | undefined): Lease | undefined =>
+  entry && entry.operation === 'PUT' ? { worker: (JSON.parse(decoder.decode(entry.value)) as { worker: string }).worker, revision: entry.revision } : undefined;
 
-export async function startPartitionLeases(js: JetStreamClient, options: LeaseOptions, handlers: LeaseHandlers): Promise<PartitionLeases> {
+export async function startPartitionLeases(nc: NatsConnection, options: LeaseOptions, handlers: LeaseHandlers): Promise<PartitionLeases> {
   const { partitions, workerId, ttlMs, log } = options;
+  // A request that cannot be answered within half a TTL would renew a lease that has nearly lapsed anyway.
+  const js = nc.jetstream({ timeout: Math.min(5000, Math.max(500, Math.floor(ttlMs / 2))) });
+  const jsm: JetStreamManager = await js.jetstreamManager();
   const kv: KV = await js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1, replicas: options.replicas ?? 1 });
+  const kvStream = `KV_${LEASES_BUCKET}`;
+  const kvPrefix = `$KV.${LEASES_BUCKET}.`;
   /** partition → the KV revision of our lease */
   const held = new Map<number, number>();
   /** partition → when our lease was last written */
   const renewedAt = new Map<number, number>();
+  /** partitions whose lease lapsed with nobody else holding it: state kept, nothing applied */
+  const paused = new Set<number>();
   const ready = new Set<number>();
-  const owners = new Map<number, string>();
+  let owners = new Map<number, Lease>();
   const value = () => encoder.encode(JSON.stringify({ worker: workerId, at: Date.now() }));
   // Start the scan for free partitions at a worker-specific offset, so workers starting together spread out.
   let offset = 0;
   for (const c of workerId) offset = (offset * 31 + c.charCodeAt(0)) % partitions;
 
+  /** Live workers: worker keys whose last entry is a heartbeat (a deleted key keeps a marker until the TTL). */
+  async function liveWorkers(): Promise<number> {
+    const info = await jsm.streams.info(kvStream, { subjects_filter: `${kvPrefix}worker.>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(kvPrefix.length));
+    const entries = await Promise.all(keys.map((k) => kv.get(k)));
+    return entries.filter((e) => e?.operation === 'PUT').length;
+  }
+
+  async function readOwners(): Promise<Map<number, Lease>> {
+    const entries = await Promise.all(Array.from({ length: partitions }, (_, p) => kv.get(partitionKey(p))));
+    const read = new Map<number, Lease>();
+    entries.forEach((e, p) => {
+      const lease = holderOf(e);
+      if (lease) read.set(p, lease);
+    });
+    return read;
+  }
+
   async function take(p: number): Promise<boolean> {
     let revision: number;
     try {
-      revision = await kv.create(partitionKey(p), value());
+      // Our own lease still in the bucket (written by a renewal that timed out, or paused): take it back by
+      // its revision; anyone else's: `create` fails while it lives.
+      const own = owners.get(p);
+      revision = own?.worker === workerId ? await kv.update(partitionKey(p), value(), own.revision) : await kv.create(partitionKey(p), value());
     } catch {
-      return false; // someone holds it
+      return false; // someone holds it, or the bucket did not answer
     }
     held.set(p, revision);
     renewedAt.set(p, Date.now());
-    owners.set(p, workerId);
+    owners.set(p, { worker: workerId, revision });
+    const resumed = paused.delete(p);
     try {
       await handlers.acquire(p);
       ready.add(p);
-      log.info({ partition: p }, 'partition acquired');
+      log.info({ partition: p }, resumed ? 'partition lease taken back; applying resumed' : 'partition acquired');
       return true;
     } catch (err) {
       log.error({ err, partition: p }, 'partition could not be acquired; handing the lease back');
       held.delete(p);
-      await kv.delete(partitionKey(p)).catch(() => undefined);
+      if (resumed) paused.add(p); // the state is still kept
+      await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
       return false;
     }
   }
 
-  async function giveBack(p: number, lost: boolean): Promise<void> {
+  async function giveBack(p: number, mode: ReleaseMode): Promise<void> {
     ready.delete(p);
+    const revision = held.get(p);
+    held.delete(p);
+    if (mode === 'pause') paused.add(p);
+    else paused.delete(p);
     try {
-      await handlers.release(p, lost);
+      await handlers.release(p, mode);
     } catch (err) {
       log.error({ err, partition: p }, 'partition release failed');
     }
-    const revision = held.get(p);
-    held.delete(p);
-    if (!lost && revision !== undefined) await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
-    log.info({ partition: p, lost }, lost ? 'partition lease lost to another worker' : 'partition released');
+    if (mode === 'handover' && revision !== undefined) {
+      if (owners.get(p)?.worker === workerId) owners.delete(p);
+      await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
+    }
+    const messages = {
+      handover: 'partition released',
+      lost: 'partition lease lost to another worker',
+      pause: 'partition lease lapsed with no other holder; applying paused, state kept',
+    };
+    log.info({ partition: p, mode }, messages[mode]);
+  }
+
+  async function renew(p: number, revision: number): Promise<void> {
+    const owner = owners.get(p);
+    if (owner && owner.worker !== workerId) return giveBack(p, 'lost'); // taken over while this worker stalled
+    try {
+      // The revision just read wins over ours: a renewal that timed out may still have been written.
+      const next = await kv.update(partitionKey(p), value(), owner?.revision ?? revision);
+      held.set(p, next);
+      renewedAt.set(p, Date.now());
+      owners.set(p, { worker: workerId, revision: next });
+    } catch {
+      let entry: KvEntry | null | undefined;
+      let answered = true;
+      try {
+        entry = await kv.get(partitionKey(p));
+      } catch {
+        answered = false;
+      }
+      const lease = holderOf(entry);
+      if (lease?.worker === workerId) held.set(p, lease.revision);
+      else if (lease) await giveBack(p, 'lost');
+      // Gone from the bucket, or unanswered for longer than a TTL: lapsed. The take below (or the next
+      // round's) resumes it from the state kept, with its consumer restarted at that state's sequence.
+      else if (answered || Date.now() - (renewedAt.get(p) ?? 0) > ttlMs) await giveBack(p, 'pause');
+    }
   }
 
   let ticking: Promise<void> | undefined;
   let closed = false;
   async function round(): Promise<void> {
     await kv.put(workerKey(workerId), value());
-    let workers = 0;
-    owners.clear();
-    // Keys first, values after: reading values while the key listing runs cuts the listing short.
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    for (const key of keys) {
-      if (key.startsWith('worker.')) workers++;
-      else if (key.startsWith('partition.')) {
-        const entry = await kv.get(key);
-        if (entry && entry.operation === 'PUT') owners.set(Number(key.slice('partition.'.length)), JSON.parse(decoder.decode(entry.value)).worker);
-      }
-    }
-    for (const [p, revision] of [...held]) {
-      try {
-        held.set(p, await kv.update(partitionKey(p), value(), revision));
-        renewedAt.set(p, Date.now());
-        owners.set(p, workerId);
-      } catch {
-        // A renewal that timed out may still have been written (a cluster node died mid-request): the lease
-        // is lost only if another worker holds it now, or ours has surely expired.
-        const entry = await kv.get(partitionKey(p)).catch(() => undefined);
-        const holder = entry && entry.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as { worker?: string }).worker : undefined;
-        if (entry && holder === workerId) held.set(p, entry.revision);
-        else if (holder !== undefined || Date.now() - (renewedAt.get(p) ?? 0) > ttlMs) await giveBack(p, true);
-      }
+    const [workers, read] = await Promise.all([liveWorkers(), readOwners()]);
+    owners = read;
+    await Promise.all([...held].map(([p, revision]) => renew(p, revision)));
+    // What a pause kept is stale once another worker holds the partition.
+    for (const p of [...paused]) {
+      const owner = owners.get(p);
+      if (owner && owner.worker !== workerId) await giveBack(p, 'lost');
     }
     const target = Math.ceil(partitions / Math.max(1, workers));
     for (let i = 0; i < partitions && held.size < target && !closed; i++) {
       const p = (offset + i) % partitions;
-      if (!held.has(p) && !owners.has(p)) await take(p);
+      const owner = owners.get(p);
+      if (!held.has(p) && (!owner || owner.worker === workerId)) await take(p);
     }
     // Hand back the surplus (a worker joined), highest partitions first.
     const surplus = [...held.keys()].sort((a, b) => b - a).slice(0, Math.max(0, held.size - target));
-    for (const p of surplus) await giveBack(p, false);
+    for (const p of surplus) await giveBack(p, 'handover');
   }
   const tick = () =>
     (ticking ??= round()
@@ -146,13 +219,13 @@ export async function startPartitionLeases(js: JetStreamClient, options: LeaseOp
 
   return {
     owned: () => ready,
-    ownerOf: (p) => owners.get(p),
+    ownerOf: (p) => owners.get(p)?.worker,
     tick,
     async close() {
       closed = true;
       clearInterval(timer);
       await ticking;
-      for (const p of [...held.keys()]) await giveBack(p, false);
+      for (const p of [...held.keys()]) await giveBack(p, 'handover');
       await kv.delete(workerKey(workerId)).catch(() => undefined);
     },
   };

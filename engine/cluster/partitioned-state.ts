@@ -7,7 +7,7 @@
  * Aggregate state (item and category views, demand histories) is not partitioned: every worker keeps it
  * for the whole stream (engine.ts), as the small global table every ranking and forecast reads.
  */
-import type { JetStreamClient, JetStreamManager, ObjectStore } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection, ObjectStore } from 'nats';
 import { partitionOf, partitionSubject } from '../event-log.ts';
 import type { Logger } from '../logger.ts';
 import { FeatureStore, type FeatureStoreOptions } from '../features/online-store.ts';
@@ -42,6 +42,11 @@ export interface PartitionedState {
   readonly partitions: number;
   /** the store holding `sid`'s state, when this worker owns its partition */
   storeFor(sid: string): FeatureStore | undefined;
+  /**
+   * Every store of `sid`'s partition this worker keeps, applying or paused (its lease lapsed and it waits
+   * to be taken back): what a purge must reach, so resuming a paused partition never brings purged data back.
+   */
+  keptFor(sid: string): FeatureStore | undefined;
   /** the worker owning `sid`'s partition, as last read from the leases */
   ownerOf(sid: string): string | undefined;
   owned(): number[];
@@ -59,10 +64,12 @@ interface Partition {
 
 const snapshotName = (p: number) => `features-p${p}`;
 
-export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamManager, options: PartitionedStateOptions): Promise<PartitionedState> {
+export async function startPartitionedState(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, options: PartitionedStateOptions): Promise<PartitionedState> {
   const { partitions, log } = options;
   const os: ObjectStore = await js.views.os(SNAPSHOTS_BUCKET, { replicas: options.replicas });
   const held = new Map<number, Partition>();
+  /** stores of partitions whose lease lapsed with no other holder: kept to resume from */
+  const paused = new Map<number, FeatureStore>();
 
   const snapshot = async (p: number, part: Partition) => {
     const info = await snapshotToObjectStore(os, snapshotName(p), part.store, options.attachmentsFor?.(p));
@@ -70,31 +77,45 @@ export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamM
   };
 
   const leases = await startPartitionLeases(
-    js,
+    nc,
     { partitions, workerId: options.workerId, ttlMs: options.leaseTtlMs, replicas: options.replicas, log },
     {
       async acquire(p) {
-        const restored = await snapshotFromObjectStore(os, snapshotName(p), options.storeOptions, options.attachmentsFor?.(p)).catch((err) => {
-          log.warn({ partition: p, err: { message: (err as Error).message } }, 'partition snapshot unreadable; replaying the partition');
-          return undefined;
-        });
-        if (!restored) options.forget?.(p);
-        const store = restored ?? new FeatureStore(options.storeOptions);
+        const kept = paused.get(p);
+        paused.delete(p);
+        const restored = kept
+          ? undefined
+          : await snapshotFromObjectStore(os, snapshotName(p), options.storeOptions, options.attachmentsFor?.(p)).catch((err) => {
+              log.warn({ partition: p, err: { message: (err as Error).message } }, 'partition snapshot unreadable; replaying the partition');
+              return undefined;
+            });
+        if (!kept && !restored) options.forget?.(p);
+        const store = kept ?? restored ?? new FeatureStore(options.storeOptions);
+        // The consumer starts just past what the store reflects, so a resumed store misses nothing another
+        // worker may have consumed while the lease had lapsed.
         const consumer = await startStreamConsumer(js, jsm, {
           durable: `${options.consumerName}-p${p}`,
           filterSubject: partitionSubject(p),
           sink: options.sinkFor(store),
           log: log.child({ partition: p }),
+        }).catch((err) => {
+          if (kept) paused.set(p, kept);
+          throw err;
         });
         held.set(p, { store, consumer });
-        log.info({ partition: p, fromSeq: store.lastSeq }, restored ? 'partition restored from snapshot; replaying after it' : 'partition replayed from the stream');
+        const how = kept ? 'partition resumed from the state kept; applying after it' : restored ? 'partition restored from snapshot; replaying after it' : 'partition replayed from the stream';
+        log.info({ partition: p, fromSeq: store.lastSeq }, how);
       },
-      async release(p, lost) {
+      async release(p, mode) {
         const part = held.get(p);
         held.delete(p);
-        if (!part) return;
-        await part.consumer.stop();
-        if (!lost) await snapshot(p, part);
+        if (part) {
+          if (mode === 'pause') paused.set(p, part.store);
+          await part.consumer.stop();
+          if (mode === 'handover') await snapshot(p, part);
+        }
+        if (mode === 'pause') return;
+        paused.delete(p);
         options.forget?.(p);
       },
     },
@@ -108,6 +129,10 @@ export async function startPartitionedState(js: JetStreamClient, jsm: JetStreamM
   return {
     partitions,
     storeFor: (sid) => held.get(partitionOf(sid, partitions))?.store,
+    keptFor: (sid) => {
+      const p = partitionOf(sid, partitions);
+      return held.get(p)?.store ?? paused.get(p);
+    },
     ownerOf: (sid) => leases.ownerOf(partitionOf(sid, partitions)),
     owned: () => [...held.keys()].sort((a, b) => a - b),
     stores: () => [...held.values()].map((x) => x.store),

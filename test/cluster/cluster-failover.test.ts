@@ -88,6 +88,7 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
   assert.equal(info!.config.num_replicas, 3);
   assert.equal(info!.state.messages, total, 'the stream holds every acknowledged event, once');
   // … and counted once in the features.
+  const waited = Date.now();
   await waitUntil(async () => {
     for (const s of subjects) {
       const res = await fetch(`${worker.url}/v1/features/${s}`, { headers });
@@ -99,6 +100,11 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
   }, 60_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     const counts = await Promise.all(subjects.map(async (s) => JSON.stringify(((await (await fetch(`${worker.url}/v1/features/${s}`, { headers })).json()) as { subject?: Record<string, number>; code?: string }).subject?.['subject.view_count_24h'] ?? 'error')));
-    throw new Error(`${(err as Error).message}: counted ${counts.join(',')} of ${subjects.map((s) => accepted.get(s) ?? 0).join(',')}\n${metrics.split('\n').filter((l) => /^iob_consumer/.test(l)).join('\n')}\n${worker.output().slice(-4000)}`);
+    // The partitions' story from the start (leases, pauses, takeovers) and every warning, not only the tail.
+    const story = worker.output().split('\n').filter((l) => /"component":"partitions"|"level":[456]0/.test(l)).map((l) => l.slice(0, 300));
+    throw new Error(`${(err as Error).message}: counted ${counts.join(',')} of ${subjects.map((s) => accepted.get(s) ?? 0).join(',')}\n${metrics.split('\n').filter((l) => /^iob_consumer/.test(l)).join('\n')}\n${story.slice(-60).join('\n')}`);
   });
+  // What the worker went through, for the run's record: lease pauses and losses, consumers repositioned.
+  const said = (what: string) => worker.output().split(what).length - 1;
+  t.diagnostic(`all counted ${Date.now() - waited} ms after the stream answered; partition leases paused ${said('applying paused')}, resumed ${said('partition resumed from the state kept')}, lost ${said('lease lost to another worker')}; consumers repositioned after lost deliveries ${said('deliveries lost in flight')}`);
 });

@@ -1,5 +1,6 @@
 /** Runs `iob start` as a real child process and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,10 @@ export async function startEngineProcess(args: string[], env: NodeJS.ProcessEnv,
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // IOB_TEST_ENGINE_LOG=<file>: every engine a test started appends its whole output there when it exits,
+  // for reading a run that passed but took long (a failing test prints only what it picked).
+  const logFile = process.env.IOB_TEST_ENGINE_LOG;
+  if (logFile) void exited.then((code) => appendFileSync(logFile, `\n=== iob start ${args.join(' ')} (pid ${child.pid}, exit ${code})\n${out}`));
   const started = Date.now();
   while (!/listening on (http:\/\/\S+)/.test(out)) {
     if (child.exitCode !== null) throw new Error(`iob start exited early (${child.exitCode}):\n${out}`);

@@ -49,3 +49,50 @@ test('a held consumer applies nothing until released, then everything that arriv
   assert.deepEqual(applied, [...applied].sort((a, b) => a - b));
   assert.equal(new Set(applied).size, 10);
 });
+
+test('deliveries lost in flight are not acknowledged past: the consumer repositions and applies them, in order', async (t) => {
+  const nats = await startTestNats(t);
+  const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: 'g'.repeat(32) }), log: quiet() });
+  defer(t, () => engine.close());
+  const applied: number[] = [];
+  let lastSeq = 0;
+  const warnings: string[] = [];
+  const log = createLogger('warn', new Writable({ write: (c, _e, cb) => (warnings.push(String(c)), cb()) }));
+  // One message per pull, so another client's pull on the same durable is served between ours.
+  const consumer = await startStreamConsumer(engine.js, engine.jsm, {
+    durable: 'gap-test',
+    batch: 1,
+    log,
+    sink: {
+      get lastSeq() {
+        return lastSeq;
+      },
+      apply: (_event, seq) => void applied.push((lastSeq = seq)),
+      skip: (seq) => void (lastSeq = seq),
+    },
+  });
+  defer(t, () => consumer.stop());
+  const event = (i: number) => ({ id: `g${i}`, ts: Date.now() - 1000, subject: 'gus', type: 'view', item: `i${i}` });
+  let last = (await engine.ingest([event(0)])).lastSeq;
+  await consumer.waitFor(last);
+
+  // A second client takes deliveries of the same durable and drops them: to the server they were
+  // delivered, as deliveries lost with a dropped connection are.
+  const thief = await (await engine.js.consumers.get('IOB_EVENTS', 'gap-test')).fetch({ max_messages: 2, expires: 10_000 });
+  const stolen: number[] = [];
+  const stealing = (async () => {
+    for await (const m of thief) stolen.push(m.seq);
+  })();
+  for (let i = 1; i <= 200 && stolen.length < 2; i++) {
+    last = (await engine.ingest([event(i)])).lastSeq;
+    await sleep(5);
+  }
+  await thief.close();
+  await stealing;
+  assert.ok(stolen.length > 0, 'the scenario happened: another client took deliveries');
+  last = (await engine.ingest([event(1000)])).lastSeq;
+  await consumer.waitFor(last, 15_000);
+  const expected = Array.from({ length: last - applied[0]! + 1 }, (_, i) => applied[0]! + i);
+  assert.deepEqual(applied, expected, 'every event applied once, in stream order, the taken ones included');
+  assert.ok(warnings.some((w) => w.includes('deliveries lost in flight')), 'the gap was noticed');
+});

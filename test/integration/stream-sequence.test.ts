@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JsMsg } from 'nats';
-import { streamSequence } from '../../engine/stream-consumer.ts';
+import { deliverySequences, streamSequence } from '../../engine/stream-consumer.ts';
 
 /** A message as nats.js delivers it: the ack subject in `reply`, and its own parse behind `seq`. */
 const msg = (reply: string, fallback = -1) => ({ reply, seq: fallback }) as unknown as JsMsg;
@@ -10,6 +10,8 @@ test('stream sequence read from both ack subject layouts', () => {
   assert.equal(streamSequence(msg('$JS.ACK.IOB_EVENTS.iob-engine.1.12345.12001.1732860000000000000.7')), 12345);
   assert.equal(streamSequence(msg('$JS.ACK._.ACCHASH.IOB_EVENTS.iob-engine.3.9007199254740991.5.1732860000000000000.0.Xy12')), 9007199254740991);
   assert.equal(streamSequence(msg('$JS.ACK.hub.ACCHASH.IOB_EVENTS.c.1.77.5.1732860000000000000.0')), 77, 'a domain, no trailing token');
+  assert.deepEqual({ ...deliverySequences(msg('$JS.ACK.IOB_EVENTS.iob-engine.1.12345.12001.1732860000000000000.7')) }, { stream: 12345, consumer: 12001 });
+  assert.deepEqual({ ...deliverySequences(msg('$JS.ACK._.ACCHASH.IOB_EVENTS.iob-engine.3.98.5.1732860000000000000.0.Xy12')) }, { stream: 98, consumer: 5 });
 });
 
 test('anything unexpected falls back to nats.js', () => {
@@ -33,8 +35,10 @@ test('agrees with nats.js on messages a real server delivers', async (t) => {
   const messages = await (await js.consumers.get('SEQ', 'c')).fetch({ max_messages: 10, expires: 2000 });
   const seen: number[] = [];
   for await (const m of messages) {
-    assert.equal(streamSequence(m), m.info.streamSequence);
-    seen.push(streamSequence(m));
+    const { stream, consumer } = deliverySequences(m);
+    assert.equal(stream, m.info.streamSequence);
+    assert.equal(consumer, m.info.deliverySequence);
+    seen.push(stream);
   }
   assert.deepEqual(seen, [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]);
 });
