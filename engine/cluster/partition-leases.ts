@@ -46,6 +46,8 @@ export interface PartitionLeases {
   ownerOf(partition: number): string | undefined;
   /** one round of heartbeat, renewal, acquisition and release now (the timer does the same) */
   tick(): Promise<void>;
+  /** resolves once the acquisitions and releases started so far have finished (rounds do not wait for them) */
+  idle(): Promise<void>;
   /** releases every lease (handlers first) and stops */
   close(): Promise<void>;
 }
@@ -109,7 +111,25 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
     return read;
   }
 
-  async function take(p: number): Promise<boolean> {
+  /**
+   * Acquiring and releasing run per partition in order, off the round: a restore or a consumer set up
+   * against a cluster that is still electing leaders can take several request timeouts, and a round that
+   * waited for it would renew none of the other leases meanwhile (they lapsed so in the failover test).
+   */
+  const work = new Map<number, Promise<void>>();
+  const settled = new Set<Promise<void>>();
+  function queue(p: number, job: () => Promise<void>): Promise<void> {
+    const next = (work.get(p) ?? Promise.resolve()).then(job);
+    const tracked = next.finally(() => {
+      settled.delete(tracked);
+      if (work.get(p) === tracked) work.delete(p);
+    });
+    work.set(p, tracked);
+    settled.add(tracked);
+    return tracked;
+  }
+
+  async function take(p: number): Promise<void> {
     let revision: number;
     try {
       // Our own lease still in the bucket (written by a renewal that timed out, or paused): take it back by
@@ -117,55 +137,66 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
       const own = owners.get(p);
       revision = own?.worker === workerId ? await kv.update(partitionKey(p), value(), own.revision) : await kv.create(partitionKey(p), value());
     } catch {
-      return false; // someone holds it, or the bucket did not answer
+      return; // someone holds it, or the bucket did not answer
     }
     held.set(p, revision);
     renewedAt.set(p, Date.now());
     owners.set(p, { worker: workerId, revision });
     const resumed = paused.delete(p);
-    try {
-      await handlers.acquire(p);
+    void queue(p, async () => {
+      if (!held.has(p)) return; // given back before its turn came
+      try {
+        await handlers.acquire(p);
+      } catch (err) {
+        log.error({ err, partition: p }, 'partition could not be acquired; handing the lease back');
+        if (held.get(p) === undefined) return;
+        const current = held.get(p)!;
+        held.delete(p);
+        if (resumed) paused.add(p); // the state is still kept
+        await kv.delete(partitionKey(p), { previousSeq: current }).catch(() => undefined);
+        return;
+      }
+      // Given back while it was being acquired: the release queued behind this job undoes it.
+      if (!held.has(p)) return;
       ready.add(p);
       log.info({ partition: p }, resumed ? 'partition lease taken back; applying resumed' : 'partition acquired');
-      return true;
-    } catch (err) {
-      log.error({ err, partition: p }, 'partition could not be acquired; handing the lease back');
-      held.delete(p);
-      if (resumed) paused.add(p); // the state is still kept
-      await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
-      return false;
-    }
+    });
   }
 
-  async function giveBack(p: number, mode: ReleaseMode): Promise<void> {
+  function giveBack(p: number, mode: ReleaseMode): Promise<void> {
     ready.delete(p);
     const revision = held.get(p);
     held.delete(p);
     if (mode === 'pause') paused.add(p);
     else paused.delete(p);
-    try {
-      await handlers.release(p, mode);
-    } catch (err) {
-      log.error({ err, partition: p }, 'partition release failed');
-    }
-    if (mode === 'handover' && revision !== undefined) {
-      if (owners.get(p)?.worker === workerId) owners.delete(p);
-      await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
-    }
+    if (mode === 'handover' && owners.get(p)?.worker === workerId) owners.delete(p);
     const messages = {
       handover: 'partition released',
       lost: 'partition lease lost to another worker',
       pause: 'partition lease lapsed with no other holder; applying paused, state kept',
     };
-    log.info({ partition: p, mode }, messages[mode]);
+    return queue(p, async () => {
+      try {
+        await handlers.release(p, mode);
+      } catch (err) {
+        log.error({ err, partition: p }, 'partition release failed');
+      }
+      // Deleted only once released: the next holder restores the snapshot the release wrote.
+      if (mode === 'handover' && revision !== undefined) await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
+      log.info({ partition: p, mode }, messages[mode]);
+    });
   }
 
   async function renew(p: number, revision: number): Promise<void> {
     const owner = owners.get(p);
-    if (owner && owner.worker !== workerId) return giveBack(p, 'lost'); // taken over while this worker stalled
+    if (owner && owner.worker !== workerId) return void giveBack(p, 'lost'); // taken over while this worker stalled
+    // An acquisition that failed meanwhile gives the partition back: a renewal finishing after that must not
+    // make it held again (the lease it wrote is still ours by name; the next round takes it and acquires anew).
+    const stillHeld = () => held.get(p) === revision;
     try {
       // The revision just read wins over ours: a renewal that timed out may still have been written.
       const next = await kv.update(partitionKey(p), value(), owner?.revision ?? revision);
+      if (!stillHeld()) return;
       held.set(p, next);
       renewedAt.set(p, Date.now());
       owners.set(p, { worker: workerId, revision: next });
@@ -177,26 +208,34 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
       } catch {
         answered = false;
       }
+      if (!stillHeld()) return;
       const lease = holderOf(entry);
       if (lease?.worker === workerId) held.set(p, lease.revision);
-      else if (lease) await giveBack(p, 'lost');
+      else if (lease) void giveBack(p, 'lost');
       // Gone from the bucket, or unanswered for longer than a TTL: lapsed. The take below (or the next
       // round's) resumes it from the state kept, with its consumer restarted at that state's sequence.
-      else if (answered || Date.now() - (renewedAt.get(p) ?? 0) > ttlMs) await giveBack(p, 'pause');
+      else if (answered || Date.now() - (renewedAt.get(p) ?? 0) > ttlMs) void giveBack(p, 'pause');
     }
   }
 
   let ticking: Promise<void> | undefined;
   let closed = false;
   async function round(): Promise<void> {
-    await kv.put(workerKey(workerId), value());
-    const [workers, read] = await Promise.all([liveWorkers(), readOwners()]);
-    owners = read;
+    // Renewals go first and depend on nothing else: a heartbeat or a read that times out must not cost the
+    // leases this worker holds (each renewal is a compare-and-set, so it needs no fresh read).
+    const heartbeat = kv.put(workerKey(workerId), value());
+    const reading = Promise.all([liveWorkers(), readOwners()]);
+    heartbeat.catch(() => undefined);
+    reading.catch(() => undefined);
     await Promise.all([...held].map(([p, revision]) => renew(p, revision)));
+    await heartbeat;
+    const [workers, read] = await reading;
+    for (const [p, revision] of held) read.set(p, { worker: workerId, revision });
+    owners = read;
     // What a pause kept is stale once another worker holds the partition.
     for (const p of [...paused]) {
       const owner = owners.get(p);
-      if (owner && owner.worker !== workerId) await giveBack(p, 'lost');
+      if (owner && owner.worker !== workerId) void giveBack(p, 'lost');
     }
     const target = Math.ceil(partitions / Math.max(1, workers));
     for (let i = 0; i < partitions && held.size < target && !closed; i++) {
@@ -206,14 +245,19 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
     }
     // Hand back the surplus (a worker joined), highest partitions first.
     const surplus = [...held.keys()].sort((a, b) => b - a).slice(0, Math.max(0, held.size - target));
-    for (const p of surplus) await giveBack(p, 'handover');
+    for (const p of surplus) void giveBack(p, 'handover');
   }
   const tick = () =>
     (ticking ??= round()
       .catch((err) => log.warn({ err: { message: (err as Error).message } }, 'lease round failed'))
       .finally(() => (ticking = undefined)));
 
+  const idle = async () => {
+    while (settled.size) await Promise.all([...settled]);
+  };
+  // The first round's acquisitions are waited for: a worker starts serving with its partitions in place.
   await tick();
+  await idle();
   const timer = setInterval(() => void tick(), Math.max(200, Math.floor(ttlMs / 3)));
   timer.unref();
 
@@ -221,11 +265,13 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
     owned: () => ready,
     ownerOf: (p) => owners.get(p)?.worker,
     tick,
+    idle,
     async close() {
       closed = true;
       clearInterval(timer);
       await ticking;
-      for (const p of [...held.keys()]) await giveBack(p, 'handover');
+      for (const p of [...held.keys()]) void giveBack(p, 'handover');
+      await idle();
       await kv.delete(workerKey(workerId)).catch(() => undefined);
     },
   };
