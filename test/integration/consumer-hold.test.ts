@@ -4,24 +4,27 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig, startEngine } from '../../engine/index.ts';
+import type { Logger } from '../../engine/logger.ts';
 import { startStreamConsumer } from '../../engine/stream-consumer.ts';
 import { waitUntil } from '../helpers/cli-process.ts';
 import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
 
 const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
 
-test('a held consumer applies nothing until released, then everything that arrived, in order', async (t) => {
+/** A real engine on a real nats-server, and a second consumer of its stream recording what it applies. */
+async function engineWithRecordingConsumer(t: TestContext, durable: string, options: { batch?: number; log?: Logger } = {}) {
   const nats = await startTestNats(t);
-  const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: 'h'.repeat(32) }), log: quiet() });
+  const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: durable.padEnd(32, 'k') }), log: quiet() });
   defer(t, () => engine.close());
   const applied: number[] = [];
   let lastSeq = 0;
   const consumer = await startStreamConsumer(engine.js, engine.jsm, {
-    durable: 'hold-test',
-    log: quiet(),
+    durable,
+    ...(options.batch ? { batch: options.batch } : {}),
+    log: options.log ?? quiet(),
     sink: {
       get lastSeq() {
         return lastSeq;
@@ -31,6 +34,11 @@ test('a held consumer applies nothing until released, then everything that arriv
     },
   });
   defer(t, () => consumer.stop());
+  return { engine, consumer, applied };
+}
+
+test('a held consumer applies nothing until released, then everything that arrived, in order', async (t) => {
+  const { engine, consumer, applied } = await engineWithRecordingConsumer(t, 'hold-test');
   const events = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `h${from + i}`, ts: Date.now() - 1000, subject: 'hal', type: 'view', item: `i${i}` }));
 
   const first = await engine.ingest(events(0, 5));
@@ -51,27 +59,10 @@ test('a held consumer applies nothing until released, then everything that arriv
 });
 
 test('deliveries lost in flight are not acknowledged past: the consumer repositions and applies them, in order', async (t) => {
-  const nats = await startTestNats(t);
-  const engine = await startEngine({ config: loadConfig({}, { natsUrl: nats.url, dataDir: tempDir(t), pseudonymKey: 'g'.repeat(32) }), log: quiet() });
-  defer(t, () => engine.close());
-  const applied: number[] = [];
-  let lastSeq = 0;
   const warnings: string[] = [];
   const log = createLogger('warn', new Writable({ write: (c, _e, cb) => (warnings.push(String(c)), cb()) }));
   // One message per pull, so another client's pull on the same durable is served between ours.
-  const consumer = await startStreamConsumer(engine.js, engine.jsm, {
-    durable: 'gap-test',
-    batch: 1,
-    log,
-    sink: {
-      get lastSeq() {
-        return lastSeq;
-      },
-      apply: (_event, seq) => void applied.push((lastSeq = seq)),
-      skip: (seq) => void (lastSeq = seq),
-    },
-  });
-  defer(t, () => consumer.stop());
+  const { engine, consumer, applied } = await engineWithRecordingConsumer(t, 'gap-test', { batch: 1, log });
   const event = (i: number) => ({ id: `g${i}`, ts: Date.now() - 1000, subject: 'gus', type: 'view', item: `i${i}` });
   let last = (await engine.ingest([event(0)])).lastSeq;
   await consumer.waitFor(last);
