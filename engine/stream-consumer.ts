@@ -84,6 +84,8 @@ export async function startStreamConsumer(
   };
   /** the consumer sequence the next delivery must carry; a jump means deliveries were lost on the way */
   let nextDelivery = 1;
+  /** set when the consumer must be re-created just past the sink (lost deliveries, a missing durable) */
+  let gap = false;
   let consumer = await position();
   // Pulls expire after 5 s (nats.js's default is 30 s) and the server heartbeats an idle pull every 2.5 s:
   // a pull lost with a dying consumer leader is noticed by missed heartbeats and pulled again within ~5 s.
@@ -128,8 +130,15 @@ export async function startStreamConsumer(
         log.warn({ durable, lag }, 'consumer stalled with messages pending; pulling again');
         messages.stop(); // ends the loop's iteration; the loop opens a new pull
       }
-    } catch {
-      /* broker unreachable: keep the last figure; readiness reports the outage */
+    } catch (err) {
+      // The durable is gone (deleted by an operator, or a stream restored without it): nats.js would keep
+      // asking for it without end. Re-create it just past the sink, as on a gap. Anything else: the broker is
+      // unreachable; keep the last figure (readiness reports the outage).
+      if (consumerMissing(err) && !stopped && !gap) {
+        log.warn({ durable }, 'consumer missing on the server; re-creating it');
+        gap = true;
+        messages.stop();
+      }
     }
     const now = Date.now();
     throughput = ((applied - lastApplied) * 1000) / Math.max(1, now - lastRefresh);
@@ -148,51 +157,62 @@ export async function startStreamConsumer(
   let release: (() => void) | undefined;
   let sinceCheck = 0;
   let sliceStart = performance.now();
-  let gap = false;
+  let applying = false;
   const loop = (async () => {
     while (!stopped) {
-      for await (const m of messages) {
-        if (++sinceCheck >= 32) {
-          sinceCheck = 0;
-          if (performance.now() - sliceStart >= SLICE_MS) {
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            sliceStart = performance.now();
+      try {
+        for await (const m of messages) {
+          if (++sinceCheck >= 32) {
+            sinceCheck = 0;
+            if (performance.now() - sliceStart >= SLICE_MS) {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              sliceStart = performance.now();
+            }
           }
-        }
-        while (released) await released;
-        const { stream: seq, consumer: delivery } = deliverySequences(m);
-        if (delivery > nextDelivery) {
-          // Messages the server delivered never reached this loop (a connection dropped with them in flight,
-          // or a stalled pull was abandoned with them buffered). Acks are cumulative: acking past them would
-          // acknowledge them unapplied, and the server would not redeliver them before ack_wait. Reposition
-          // the consumer just past what the sink holds instead; nothing after the gap is applied or acked.
-          log.warn({ durable, expected: nextDelivery, got: delivery, lastSeq: sink.lastSeq }, 'deliveries lost in flight; repositioning the consumer');
-          gap = true;
-          break;
-        }
-        if (delivery === nextDelivery) nextDelivery++;
-        if (seq <= sink.lastSeq) {
-          duplicatesSkipped++;
-        } else {
-          let event: StoredEvent | undefined;
-          try {
-            event = decodeEvent(m.data);
-          } catch {
-            undecodable++;
-            log.error({ seq }, 'undecodable message in the event stream; skipped');
+          while (released) await released;
+          const { stream: seq, consumer: delivery } = deliverySequences(m);
+          if (delivery > nextDelivery) {
+            // Messages the server delivered never reached this loop (a connection dropped with them in flight,
+            // or a stalled pull was abandoned with them buffered). Acks are cumulative: acking past them would
+            // acknowledge them unapplied, and the server would not redeliver them before ack_wait. Reposition
+            // the consumer just past what the sink holds instead; nothing after the gap is applied or acked.
+            log.warn({ durable, expected: nextDelivery, got: delivery, lastSeq: sink.lastSeq }, 'deliveries lost in flight; repositioning the consumer');
+            gap = true;
+            break;
           }
-          if (event) {
-            sink.apply(event, seq);
-            applied++;
+          if (delivery === nextDelivery) nextDelivery++;
+          if (seq <= sink.lastSeq) {
+            duplicatesSkipped++;
           } else {
-            sink.skip(seq);
+            let event: StoredEvent | undefined;
+            try {
+              event = decodeEvent(m.data);
+            } catch {
+              undecodable++;
+              log.error({ seq }, 'undecodable message in the event stream; skipped');
+            }
+            if (event) {
+              applying = true;
+              sink.apply(event, seq);
+              applying = false;
+              applied++;
+            } else {
+              sink.skip(seq);
+            }
+          }
+          unacked = m;
+          if (++sinceAck >= 1000 || messages.getPending() === 0) ackNow();
+          if (waiters.size) {
+            for (const w of waiters) if (sink.lastSeq >= w.seq) (waiters.delete(w), w.resolve());
           }
         }
-        unacked = m;
-        if (++sinceAck >= 1000 || messages.getPending() === 0) ackNow();
-        if (waiters.size) {
-          for (const w of waiters) if (sink.lastSeq >= w.seq) (waiters.delete(w), w.resolve());
-        }
+      } catch (err) {
+        // A pull that ends in an error (its consumer deleted, the stream gone) must not end the consumer; a
+        // sink that throws does (re-reading the same event would throw again).
+        if (applying) throw err;
+        if (stopped) break;
+        log.warn({ durable, err: { message: (err as Error).message } }, 'pull ended with an error; re-creating the consumer');
+        gap = true;
       }
       if (stopped) break;
       ackNow();
@@ -267,6 +287,11 @@ export async function startStreamConsumer(
       ackNow();
     },
   };
+}
+
+function consumerMissing(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10014 || /consumer not found/i.test(e?.message ?? '');
 }
 
 /**

@@ -87,3 +87,18 @@ test('deliveries lost in flight are not acknowledged past: the consumer repositi
   assert.deepEqual(applied, expected, 'every event applied once, in stream order, the taken ones included');
   assert.ok(warnings.some((w) => w.includes('deliveries lost in flight')), 'the gap was noticed');
 });
+
+test('a durable deleted on the server is re-created just past what was applied, and nothing is lost', async (t) => {
+  const warnings: string[] = [];
+  const log = createLogger('warn', new Writable({ write: (c, _e, cb) => (warnings.push(String(c)), cb()) }));
+  const { engine, consumer, applied } = await engineWithRecordingConsumer(t, 'gone-test', { log });
+  const event = (i: number) => ({ id: `d${i}`, ts: Date.now() - 1000, subject: 'dora', type: 'view', item: `i${i}` });
+  const first = await engine.ingest([event(0), event(1), event(2)]);
+  await consumer.waitFor(first.lastSeq);
+  await engine.jsm.consumers.delete('IOB_EVENTS', 'gone-test');
+  const second = await engine.ingest([event(3), event(4)]);
+  await consumer.waitFor(second.lastSeq, 20_000);
+  const expected = Array.from({ length: second.lastSeq - applied[0]! + 1 }, (_, i) => applied[0]! + i);
+  assert.deepEqual(applied, expected, 'every event applied once, in stream order');
+  assert.ok(warnings.some((w) => /consumer missing|re-creating the consumer/.test(w)), 'the loss of the durable was noticed');
+});
