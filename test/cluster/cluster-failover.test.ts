@@ -87,7 +87,9 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
   }, 60_000, 'the replicated stream to answer');
   assert.equal(info!.config.num_replicas, 3);
   assert.equal(info!.state.messages, total, 'the stream holds every acknowledged event, once');
-  // … and counted once in the features.
+  // … and counted once in the features. What is under test is that nothing is lost, not how fast the
+  // cluster recovers: under load, nats-server 2.9 took up to ~30 s (4 request timeouts) to answer for a
+  // partition consumer whose leader died (session 13, two CPU burners beside the test), hence 120 s.
   const waited = Date.now();
   await waitUntil(async () => {
     for (const s of subjects) {
@@ -97,7 +99,7 @@ test('killing one node of a 3-node cluster during ingest loses no acknowledged e
       if (f.subject['subject.view_count_24h'] !== (accepted.get(s) ?? 0)) return false;
     }
     return true;
-  }, 60_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
+  }, 120_000, 'every acknowledged event to be counted once in the features').catch(async (err) => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     const counts = await Promise.all(subjects.map(async (s) => JSON.stringify(((await (await fetch(`${worker.url}/v1/features/${s}`, { headers })).json()) as { subject?: Record<string, number>; code?: string }).subject?.['subject.view_count_24h'] ?? 'error')));
     // The partitions' story from the start (leases, pauses, takeovers) and every warning, not only the tail.
