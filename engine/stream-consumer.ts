@@ -85,7 +85,7 @@ export async function startStreamConsumer(
   /** the consumer sequence the next delivery must carry; a jump means deliveries were lost on the way */
   let nextDelivery = 1;
   /** set when the consumer must be re-created just past the sink (lost deliveries, a missing durable) */
-  let gap = false;
+  let reposition = false;
   let consumer = await position();
   // Pulls expire after 5 s (nats.js's default is 30 s) and the server heartbeats an idle pull every 2.5 s:
   // a pull lost with a dying consumer leader is noticed by missed heartbeats and pulled again within ~5 s.
@@ -134,9 +134,9 @@ export async function startStreamConsumer(
       // The durable is gone (deleted by an operator, or a stream restored without it): nats.js would keep
       // asking for it without end. Re-create it just past the sink, as on a gap. Anything else: the broker is
       // unreachable; keep the last figure (readiness reports the outage).
-      if (consumerMissing(err) && !stopped && !gap) {
+      if (consumerMissing(err) && !stopped && !reposition) {
         log.warn({ durable }, 'consumer missing on the server; re-creating it');
-        gap = true;
+        reposition = true;
         messages.stop();
       }
     }
@@ -177,7 +177,7 @@ export async function startStreamConsumer(
             // acknowledge them unapplied, and the server would not redeliver them before ack_wait. Reposition
             // the consumer just past what the sink holds instead; nothing after the gap is applied or acked.
             log.warn({ durable, expected: nextDelivery, got: delivery, lastSeq: sink.lastSeq }, 'deliveries lost in flight; repositioning the consumer');
-            gap = true;
+            reposition = true;
             break;
           }
           if (delivery === nextDelivery) nextDelivery++;
@@ -212,17 +212,17 @@ export async function startStreamConsumer(
         if (applying) throw err;
         if (stopped) break;
         log.warn({ durable, err: { message: (err as Error).message } }, 'pull ended with an error; re-creating the consumer');
-        gap = true;
+        reposition = true;
       }
       if (stopped) break;
       ackNow();
       await new Promise((r) => setTimeout(r, 100));
-      if (gap) {
+      if (reposition) {
         messages.stop();
-        while (gap && !stopped) {
+        while (reposition && !stopped) {
           try {
             consumer = await position();
-            gap = false;
+            reposition = false;
           } catch (err) {
             log.warn({ durable, err: { message: (err as Error).message } }, 'repositioning the consumer failed; retrying');
             await new Promise((r) => setTimeout(r, 1000));
@@ -327,9 +327,6 @@ export function deliverySequences(m: JsMsg): { stream: number; consumer: number 
   parsed.consumer = m.info?.deliverySequence ?? 0;
   return parsed;
 }
-
-/** The stream sequence of a delivered message (see deliverySequences). */
-export const streamSequence = (m: JsMsg): number => deliverySequences(m).stream;
 
 const parsed = { stream: 0, consumer: 0 };
 /** where the last numberAt stopped (the dot after the number) */

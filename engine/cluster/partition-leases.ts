@@ -65,6 +65,11 @@ interface Lease {
   revision: number;
 }
 
+const RELEASED: Record<ReleaseMode, string> = {
+  handover: 'partition released',
+  lost: 'partition lease lost to another worker',
+  pause: 'partition lease lapsed with no other holder; applying paused, state kept',
+};
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const partitionKey = (p: number) => `partition.${p}`;
@@ -149,8 +154,8 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
         await handlers.acquire(p);
       } catch (err) {
         log.error({ err, partition: p }, 'partition could not be acquired; handing the lease back');
-        if (held.get(p) === undefined) return;
-        const current = held.get(p)!;
+        const current = held.get(p);
+        if (current === undefined) return;
         held.delete(p);
         if (resumed) paused.add(p); // the state is still kept
         await kv.delete(partitionKey(p), { previousSeq: current }).catch(() => undefined);
@@ -170,11 +175,6 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
     if (mode === 'pause') paused.add(p);
     else paused.delete(p);
     if (mode === 'handover' && owners.get(p)?.worker === workerId) owners.delete(p);
-    const messages = {
-      handover: 'partition released',
-      lost: 'partition lease lost to another worker',
-      pause: 'partition lease lapsed with no other holder; applying paused, state kept',
-    };
     return queue(p, async () => {
       try {
         await handlers.release(p, mode);
@@ -183,7 +183,7 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
       }
       // Deleted only once released: the next holder restores the snapshot the release wrote.
       if (mode === 'handover' && revision !== undefined) await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
-      log.info({ partition: p, mode }, messages[mode]);
+      log.info({ partition: p, mode }, RELEASED[mode]);
     });
   }
 

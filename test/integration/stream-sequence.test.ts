@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JsMsg } from 'nats';
-import { deliverySequences, streamSequence } from '../../engine/stream-consumer.ts';
+import { deliverySequences } from '../../engine/stream-consumer.ts';
+
+const streamSequence = (m: JsMsg) => deliverySequences(m).stream;
 
 /** A message as nats.js delivers it: the ack subject in `reply`, and its own parse behind `seq`. */
 const msg = (reply: string, fallback = -1) => ({ reply, seq: fallback }) as unknown as JsMsg;
