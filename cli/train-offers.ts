@@ -4,7 +4,6 @@
  * goes to stderr; with --json the metrics are the last line of stdout.
  */
 import type { Command } from 'commander';
-import { offersMetricsJson, runTrainOffers } from '../training/offers/train-offers.ts';
 import { createProgress } from './progress.ts';
 
 export function register(program: Command): void {
@@ -30,6 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the metrics as JSON on the last line')
     .action(async (opts) => {
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
+      const { offersMetricsJson, runTrainOffers } = await import('../training/offers/train-offers.ts');
       const result = await runTrainOffers(
         {
           events: opts.events,

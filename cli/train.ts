@@ -4,8 +4,6 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { runTrainForecast } from '../training/forecast/train-forecast.ts';
-import { metricsJson, runTrainIntent } from '../training/train-intent.ts';
 import { createProgress } from './progress.ts';
 
 export function register(program: Command) {
@@ -29,6 +27,7 @@ export function register(program: Command) {
     .option('--json', 'print the metrics as JSON on the last line')
     .action(async (opts) => {
       const say = (line: string) => process.stdout.write(line + '\n');
+      const { metricsJson, runTrainIntent } = await import('../training/train-intent.ts');
       const result = await runTrainIntent(
         {
           events: opts.events,
@@ -65,6 +64,7 @@ export function register(program: Command) {
     .option('--json', 'print the metrics as JSON on the last line')
     .action(async (opts) => {
       const say = (line: string) => process.stdout.write(line + '\n');
+      const { runTrainForecast } = await import('../training/forecast/train-forecast.ts');
       const summary = await runTrainForecast(
         {
           events: opts.events,
