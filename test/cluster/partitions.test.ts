@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'nats';
 import { partitionMapping, partitionOf } from '../../engine/index.ts';
+import { LEASES_BUCKET } from '../../engine/cluster/partition-leases.ts';
 import { startEngineProcess, waitUntil, type RunningEngine } from '../helpers/cli-process.ts';
-import { defer, startTestNats, tempDir } from '../helpers/nats.ts';
+import { defer, startTestNats, tempDir, type HasAfter } from '../helpers/nats.ts';
 
 const PARTITIONS = 4;
 const KEY = 'cluster-admin-key-0123456789';
@@ -22,6 +23,30 @@ function mappingConfig(dir: string, partitions: number): string {
   const path = join(dir, 'mapping.conf');
   writeFileSync(path, `mappings = {\n  "${from}": "${to}"\n}\n`);
   return path;
+}
+
+/** A partitioned worker's environment: lease TTL 2 s, a snapshot every second, one admin key. */
+function workerEnv(t: HasAfter, natsUrl: string, id: string): NodeJS.ProcessEnv {
+  return {
+    NATS_URL: natsUrl,
+    IOB_DATA_DIR: tempDir(t, `iob-worker-${id}-`),
+    IOB_PORT: '0',
+    IOB_PARTITIONS: String(PARTITIONS),
+    IOB_WORKER_ID: id,
+    IOB_LEASE_TTL_MS: '2000',
+    IOB_SNAPSHOT_INTERVAL_MS: '1000',
+    IOB_PSEUDONYM_KEY: 'cluster-pseudonym-key-'.padEnd(40, 'c'),
+    IOB_API_KEYS: JSON.stringify([{ id: 'ops', key: KEY, scopes: ['admin'] }]),
+  };
+}
+
+async function call(w: RunningEngine, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${w.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 test("the engine's partition of a pseudonym is the one nats-server's mapping picks", async (t) => {
@@ -43,25 +68,7 @@ test("the engine's partition of a pseudonym is the one nats-server's mapping pic
 
 test('two workers share the partitions; a killed worker’s partitions are served again by the other, with equal features', async (t) => {
   const nats = await startTestNats(t, ['-c', mappingConfig(tempDir(t), PARTITIONS)]);
-  const env = (id: string): NodeJS.ProcessEnv => ({
-    NATS_URL: nats.url,
-    IOB_DATA_DIR: tempDir(t, `iob-worker-${id}-`),
-    IOB_PORT: '0',
-    IOB_PARTITIONS: String(PARTITIONS),
-    IOB_WORKER_ID: id,
-    IOB_LEASE_TTL_MS: '2000',
-    IOB_SNAPSHOT_INTERVAL_MS: '1000',
-    IOB_PSEUDONYM_KEY: 'cluster-pseudonym-key-'.padEnd(40, 'c'),
-    IOB_API_KEYS: JSON.stringify([{ id: 'ops', key: KEY, scopes: ['admin'] }]),
-  });
-  const call = async (w: RunningEngine, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${w.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const env = (id: string) => workerEnv(t, nats.url, id);
   const a = await startEngineProcess([], env('worker-a'));
   defer(t, () => a.child.kill('SIGKILL'));
   const b = await startEngineProcess([], env('worker-b'));
@@ -124,4 +131,45 @@ test('two workers share the partitions; a killed worker’s partitions are serve
   t.diagnostic(`takeover: every subject served again by the survivor ${((performance.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL (lease TTL 2 s)`);
   assert.deepEqual(await owned(a), [0, 1, 2, 3]);
   assert.match(a.output(), /"worker":"worker-a","partition":\d,"fromSeq":[1-9]\d*,"msg":"partition restored from snapshot; replaying after it"/, 'taken over from a snapshot, not replayed from scratch');
+});
+
+test('a consent withdrawal that lands while a partition is paused reaches its kept state, and resuming does not bring it back', async (t) => {
+  const nats = await startTestNats(t, ['-c', mappingConfig(tempDir(t), PARTITIONS)]);
+  const w = await startEngineProcess([], workerEnv(t, nats.url, 'worker-p'));
+  defer(t, () => w.child.kill('SIGKILL'));
+  const nc = await connect({ servers: nats.url });
+  defer(t, () => nc.close());
+
+  const [leaver, erased, stayer] = ['paused-leaver', 'paused-erased', 'paused-stayer'];
+  for (const s of [leaver, erased, stayer]) assert.equal((await call(w, 'PUT', `/v1/consent/${s}`, { purposes: { personalization: true }, source: 'cmp' })).status, 200);
+  await new Promise((r) => setTimeout(r, 300));
+  const now = Date.now();
+  const events = [leaver, erased, stayer].flatMap((s) => [0, 1, 2].map((k) => ({ id: `${s}-${k}`, ts: now + k, subject: s, type: 'view', item: `sku-${k}` })));
+  assert.equal((await call(w, 'POST', '/v1/events', { events })).body.accepted, events.length);
+  const views = async (s: string) => {
+    const f = await call(w, 'GET', `/v1/features/${s}`);
+    return f.status === 200 ? (f.body.subject['subject.view_count_24h'] as number) : f.status;
+  };
+  await waitUntil(async () => (await views(leaver)) === 3 && (await views(erased)) === 3 && (await views(stayer)) === 3, 20_000, 'the subjects to be served');
+
+  // The lease bucket goes away (as when its stream has no leader): the leases lapse with nobody else
+  // holding them, so every partition pauses, keeps its state, and cannot be taken back yet.
+  await (await nc.jetstream().jetstreamManager()).streams.delete(`KV_${LEASES_BUCKET}`);
+  await waitUntil(async () => (await views(leaver)) === 421 && (await views(stayer)) === 421, 20_000, 'the partitions to pause');
+
+  // Consent registry and stream are still there: the withdrawal and the erasure are recorded, and every
+  // replica purges.
+  assert.equal((await call(w, 'PUT', `/v1/consent/${leaver}`, { purposes: { personalization: false }, source: 'cmp' })).status, 200);
+  const erasure = await call(w, 'DELETE', `/v1/subjects/${erased}`);
+  assert.ok(erasure.status < 300, `erasure answered ${erasure.status} ${JSON.stringify(erasure.body)}`);
+  await new Promise((r) => setTimeout(r, 500));
+
+  // The bucket is back: the worker takes its leases again and resumes from the state it kept.
+  await nc.jetstream().views.kv(LEASES_BUCKET, { ttl: 2000, history: 1 });
+  await waitUntil(async () => (await views(stayer)) === 3, 20_000, 'the partitions to resume').catch((err) => {
+    throw new Error(`${err.message}\n${w.output().slice(-3000)}`);
+  });
+  assert.match(w.output(), /"msg":"partition resumed from the state kept; applying after it"/, 'resumed from the kept state, not restored or replayed');
+  assert.equal(await views(leaver), 0, "the withdrawn subject's profile stays purged after the resume");
+  assert.equal(await views(erased), 0, "the erased subject's profile stays purged after the resume");
 });
