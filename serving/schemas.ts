@@ -230,7 +230,11 @@ export const ForecastTopResponseSchema = z.object({ generatedAt: z.string(), hor
 export const IntentRequestSchema = z.strictObject({
   subject: z.string().min(1).max(256).describe('the raw subject id as the shop knows it; pseudonymized on arrival, never stored'),
   session: z.string().min(1).max(256).optional().describe('raw session id; default: the session derived from events without one'),
-}).meta({ examples: [{ subject: 'u000042', session: 's-9f1c' }] });
+  reasons: z
+    .boolean()
+    .optional()
+    .describe('false: answer the score alone (`reasons` is empty), skipping the attribution, which costs about as much as the score itself; default true'),
+}).meta({ examples: [{ subject: 'u000042', session: 's-9f1c' }, { subject: 'u000042', reasons: false }] });
 
 export const IntentResponseSchema = z.object({
   score: z.number().min(0).max(1).describe('calibrated probability of a purchase in this session'),

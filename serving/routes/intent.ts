@@ -9,6 +9,8 @@ import { jsonString } from '../json-text.ts';
 import type { IntentAnswer, IntentService } from '../intent-service.ts';
 import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
+const NO_REASONS = { reasons: false } as const;
+
 export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
   async (app) => {
     app.post('/v1/intent', {
@@ -28,7 +30,7 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
       // written as is; re-validating it with zod on every request cost more than reading the features,
       // and JSON.stringify of it more than auth (see intentAnswerJson). Other statuses: plain JSON.
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? (data) => intentAnswerJson(data as IntentAnswer) : (data) => JSON.stringify(data)),
-      handler: async (req) => intent.score(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1'),
+      handler: async (req) => intent.score(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1', req.body.reasons === false ? NO_REASONS : undefined),
     });
     app.get('/v1/models', {
       config: endpoint('GET /v1/models'),

@@ -69,6 +69,9 @@ test('POST /v1/intent: personalized with consent, base rate without, never a 5xx
   }
   const magnitudes = body.reasons.map((r) => Math.abs(r.contribution));
   assert.deepEqual(magnitudes, [...magnitudes].sort((a, b) => b - a), 'largest first');
+  // reasons: false answers the same score without the attribution.
+  const bare = await intent(app, { subject: 'alice', session: 's1', reasons: false });
+  assert.deepEqual(bare.json(), { ...body, reasons: [] });
 
   // Parity: the route's score is the forward pass (and TF.js model.predict) on the same named vector.
   const dir = versionDir(registry, 'intent', 'v1');
@@ -106,6 +109,7 @@ test('POST /v1/intent: personalized with consent, base rate without, never a 5xx
     [{}, 'body.subject'],
     [{ subject: 5 }, 'body.subject'],
     [{ subject: 'alice', session: '' }, 'body.session'],
+    [{ subject: 'alice', reasons: 'no' }, 'body.reasons'],
   ] as const) {
     const bad = await intent(app, payload);
     assert.equal(bad.statusCode, 400);
