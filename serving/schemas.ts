@@ -233,7 +233,7 @@ export const IntentRequestSchema = z.strictObject({
   reasons: z
     .boolean()
     .optional()
-    .describe('false: answer the score alone (`reasons` is empty), skipping the attribution, which costs about as much as the score itself; default true'),
+    .describe('false: answer the score alone (`reasons` is empty), skipping the attribution (a backward pass through the model: about a third of the scoring work); default true'),
 }).meta({ examples: [{ subject: 'u000042', session: 's-9f1c' }, { subject: 'u000042', reasons: false }] });
 
 export const IntentResponseSchema = z.object({
@@ -248,7 +248,7 @@ export const IntentResponseSchema = z.object({
         contribution: z.number().describe('its share of the logit versus the average training visitor'),
       }),
     )
-    .describe('the features that moved the score most, largest first; empty when not personalized'),
+    .describe('the features that moved the score most, largest first; empty when not personalized or when the request set `reasons: false`'),
   note: z
     .enum(['no_consent', 'unknown_subject'])
     .optional()

@@ -19,7 +19,7 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
         summary: 'Purchase intent of a subject in a session, now',
         description:
           "Scores from the subject's online features with the serving model version (pure-TypeScript forward pass, in memory). " +
-          'Consent is checked on every request: with `personalization` consent the answer is personalized and names the features that moved it most; ' +
+          'Consent is checked on every request: with `personalization` consent the answer is personalized and names the features that moved it most (unless the request sets `reasons: false`); ' +
           'without it (or with `Sec-GPC: 1`), or for a subject the engine knows nothing about, the answer is the model\'s training base rate with `personalized: false` and a `note`. ' +
           'A promoted version replaces the serving one without a restart. 503 `IOB_ERR_MODEL_UNAVAILABLE` until a version has loaded.',
         tags: ['scores'],

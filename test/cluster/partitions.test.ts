@@ -10,12 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'nats';
-import { partitionMapping, partitionOf } from '../../engine/index.ts';
-import { LEASES_BUCKET } from '../../engine/cluster/partition-leases.ts';
+import { LEASES_BUCKET, partitionMapping, partitionOf } from '../../engine/index.ts';
 import { startEngineProcess, waitUntil, type RunningEngine } from '../helpers/cli-process.ts';
 import { defer, startTestNats, tempDir, type HasAfter } from '../helpers/nats.ts';
 
 const PARTITIONS = 4;
+const LEASE_TTL_MS = 2000;
 const KEY = 'cluster-admin-key-0123456789';
 
 function mappingConfig(dir: string, partitions: number): string {
@@ -33,7 +33,7 @@ function workerEnv(t: HasAfter, natsUrl: string, id: string): NodeJS.ProcessEnv 
     IOB_PORT: '0',
     IOB_PARTITIONS: String(PARTITIONS),
     IOB_WORKER_ID: id,
-    IOB_LEASE_TTL_MS: '2000',
+    IOB_LEASE_TTL_MS: String(LEASE_TTL_MS),
     IOB_SNAPSHOT_INTERVAL_MS: '1000',
     IOB_PSEUDONYM_KEY: 'cluster-pseudonym-key-'.padEnd(40, 'c'),
     IOB_API_KEYS: JSON.stringify([{ id: 'ops', key: KEY, scopes: ['admin'] }]),
@@ -155,21 +155,27 @@ test('a consent withdrawal that lands while a partition is paused reaches its ke
   // The lease bucket goes away (as when its stream has no leader): the leases lapse with nobody else
   // holding them, so every partition pauses, keeps its state, and cannot be taken back yet.
   await (await nc.jetstream().jetstreamManager()).streams.delete(`KV_${LEASES_BUCKET}`);
-  await waitUntil(async () => (await views(leaver)) === 421 && (await views(stayer)) === 421, 20_000, 'the partitions to pause');
+  await waitUntil(async () => (await views(leaver)) === 421 && (await views(erased)) === 421 && (await views(stayer)) === 421, 20_000, 'the partitions to pause');
 
-  // Consent registry and stream are still there: the withdrawal and the erasure are recorded, and every
-  // replica purges.
+  // The consent registry and the stream are still there: the withdrawal and the erasure are recorded, and
+  // the worker's registry watch purges what it keeps for them.
   assert.equal((await call(w, 'PUT', `/v1/consent/${leaver}`, { purposes: { personalization: false }, source: 'cmp' })).status, 200);
   const erasure = await call(w, 'DELETE', `/v1/subjects/${erased}`);
   assert.ok(erasure.status < 300, `erasure answered ${erasure.status} ${JSON.stringify(erasure.body)}`);
-  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(erasure.body.purged.features, 1, 'the erasure purged the paused partition\'s features');
+  // The withdrawal's purge runs in the same callback that updates the consent the route reads.
+  await waitUntil(async () => (await call(w, 'GET', `/v1/consent/${leaver}`)).body?.purposes?.personalization === false, 10_000, 'the withdrawal to reach the worker');
+  const pausedOutput = w.output().length;
 
-  // The bucket is back: the worker takes its leases again and resumes from the state it kept.
-  await nc.jetstream().views.kv(LEASES_BUCKET, { ttl: 2000, history: 1 });
-  await waitUntil(async () => (await views(stayer)) === 3, 20_000, 'the partitions to resume').catch((err) => {
+  // The bucket is back: the worker takes its leases again and resumes every partition from the state it kept.
+  await nc.jetstream().views.kv(LEASES_BUCKET, { ttl: LEASE_TTL_MS, history: 1 });
+  const owned = async () => ((await call(w, 'GET', '/readyz')).body?.partitions?.owned ?? []).length;
+  await waitUntil(async () => (await owned()) === PARTITIONS && (await views(stayer)) === 3, 20_000, 'the partitions to resume').catch((err) => {
     throw new Error(`${err.message}\n${w.output().slice(-3000)}`);
   });
-  assert.match(w.output(), /"msg":"partition resumed from the state kept; applying after it"/, 'resumed from the kept state, not restored or replayed');
+  const resumed = w.output().slice(pausedOutput);
+  assert.equal(resumed.match(/"msg":"partition resumed from the state kept; applying after it"/g)?.length, PARTITIONS, 'every partition resumed from its kept state');
+  assert.doesNotMatch(resumed, /restored from snapshot|replayed from the stream/, 'nothing restored or replayed');
   assert.equal(await views(leaver), 0, "the withdrawn subject's profile stays purged after the resume");
   assert.equal(await views(erased), 0, "the erased subject's profile stays purged after the resume");
 });

@@ -12,7 +12,7 @@ import { CatalogPutSchema, ConsentPutSchema, ForecastQuerySchema, IntentRequestS
 const route = (schema: unknown) => ({ schema, method: 'POST', url: '/x', httpPart: 'body' }) as unknown as Parameters<typeof validatorCompiler>[0];
 
 const cases: [string, unknown, unknown[]][] = [
-  ['intent', IntentRequestSchema, [{ subject: 'u1' }, { subject: 'u1', session: 's' }, {}, { subject: '' }, { subject: 'x'.repeat(257) }, { subject: 7 }, null, 'text', { subject: 'u1', extra: true }]],
+  ['intent', IntentRequestSchema, [{ subject: 'u1' }, { subject: 'u1', session: 's' }, {}, { subject: '' }, { subject: 'x'.repeat(257) }, { subject: 7 }, null, 'text', { subject: 'u1', extra: true }, { subject: 'u1', reasons: false }, { subject: 'u1', reasons: 'no' }]],
   ['offers', OffersRequestSchema, [{ subject: 'u1', k: 10 }, { subject: 'u1', k: 0 }, { subject: 'u1', k: 1.5 }, { subject: 'u1', exclude: ['a', ''] }, { subject: 'u1', context: { explore: 'epsilon', epsilon: 2 } }, { subject: 'u1', context: { other: 1 } }]],
   ['consent', ConsentPutSchema, [{ purposes: { personalization: true }, source: 'cmp' }, { purposes: {}, source: 'cmp' }, { purposes: { nope: true }, source: 'cmp' }, { purposes: { personalization: 'yes' }, source: '' }]],
   ['forecast query', ForecastQuerySchema, [{ item: 'i1', horizon: '7' }, { item: 'i1', category: 'c' }, {}, { item: 'i1', horizon: '0' }, { category: 'c', horizon: 'abc' }]],
