@@ -123,7 +123,10 @@ export function trainingRowLine(cells: readonly string[], values: ArrayLike<numb
   return out;
 }
 
-/** Shortest text that reads back to the same float32 (features are float32 in the store). */
+/**
+ * Text that reads back to the same float32 (features are float32 in the store): integers as they are,
+ * others at 9 significant digits (enough for any float32) with trailing zeros dropped.
+ */
 function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return String(Math.fround(v) === v ? Number(v.toPrecision(9)) : v);
