@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
 import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
 import { openTextSink } from '../datasets/io/text-sink.ts';
+import { duplicateColumn, isArrowPath, writeTrainingArrow } from '../datasets/training-arrow.ts';
 import { buildPointInTimeRowsInParallel, decodeEvent, EventColumns, EVENTS_STREAM, IobError, prewarmBuildWorker, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
 import { openOutput, outputFileError } from './output-error.ts';
@@ -32,6 +33,7 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
       throw new IobError('IOB_ERR_VALIDATION', `--out must differ from ${flag}`, [{ path: '--out', reason: 'same_as_input', message: `must differ from ${flag}` }]);
     }
   }
+  const arrow = isArrowPath(opts.out);
   // Opened before the work, so a path that cannot be written fails in a second, not after the replay.
   const out = openOutput('--out', opts.out, () => openTextSink(opts.out));
   let written = false;
@@ -79,6 +81,13 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     progress.stop();
 
     const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
+    // Arrow readers look columns up by name: a label header naming one twice is refused before the replay.
+    const twice = arrow ? duplicateColumn(labelFile.header) : undefined;
+    if (twice !== undefined) {
+      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}, line 1: the column ${twice} is named twice; Arrow output (${opts.out}) needs unique column names`, [
+        { path: '--labels', reason: 'duplicate_column', message: `names ${twice} twice` },
+      ]);
+    }
     for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
     if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
     // A training set without rows, or whose every feature is zero because no event could be read, is
@@ -118,16 +127,23 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
         { path: '--labels', reason: 'feature_column', message: `has the feature column ${clash}` },
       ]);
     }
-    // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
-    let chunk = trainingHeaderLine(labelFile.header, result.columns) + '\n';
-    for (let i = 0; i < kept.length; i++) {
-      chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
-      if (chunk.length >= 1 << 20) {
-        await writeOutput(chunk);
-        chunk = '';
+    if (arrow) {
+      await writeTrainingArrow(
+        { writeBytes: (bytes) => out.writeBytes(bytes).catch((err: unknown) => Promise.reject(outputFileError('--out', opts.out, err))) },
+        { header: labelFile.header, features: result.columns, rows: kept.length, cells: (i) => kept[i]!.cells, values: (i) => result.row(i) },
+      );
+    } else {
+      // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
+      let chunk = trainingHeaderLine(labelFile.header, result.columns) + '\n';
+      for (let i = 0; i < kept.length; i++) {
+        chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
+        if (chunk.length >= 1 << 20) {
+          await writeOutput(chunk);
+          chunk = '';
+        }
       }
+      if (chunk) await writeOutput(chunk);
     }
-    if (chunk) await writeOutput(chunk);
     await out.close().catch((err: unknown) => {
       throw outputFileError('--out', opts.out, err);
     });
@@ -163,7 +179,7 @@ export function register(program: Command) {
     .option('--events <file>', 'canonical event file (CSV or JSONL, optionally .gz)')
     .option('--from-stream', 'read the events from the live IOB_EVENTS stream instead of a file (needs NATS_URL)')
     .requiredOption('--labels <file>', 'CSV with subject,ts[,session,item] and any label columns')
-    .requiredOption('--out <file>', 'output CSV: the label columns, then one column per feature')
+    .requiredOption('--out <file>', 'output: the label columns, then one column per feature; CSV (.csv, .csv.gz), or Arrow IPC / Feather v2 with types (.arrow, .feather, .ipc)')
     .option('--data-dir <dir>', 'where the pseudonym key is kept (IOB_DATA_DIR)')
     .option('--nats-url <url>', 'NATS, for the erasure list and --from-stream (NATS_URL)')
     .option('--strict', 'stop at the first bad event or label row (default: report them with line numbers and skip them)')

@@ -1,5 +1,6 @@
 /**
- * A text file being written: buffered, gzipped when the name ends in `.gz`, with backpressure.
+ * A text file being written: buffered, gzipped when the name ends in `.gz`, with backpressure. Bytes can be
+ * written too (a binary format's encoder output, e.g. an Arrow IPC file), in order with the text.
  *
  * The file appears under its name only when `close()` succeeds. Until then it is written to a temporary
  * name beside it, so an interrupted run never leaves a truncated file that a later step would read as
@@ -20,6 +21,8 @@ export interface TextSink {
    * which case it resolves when the output drained: `await` it and memory stays bounded.
    */
   write(text: string): Promise<void>;
+  /** Appends bytes after the text written so far, with the same backpressure. */
+  writeBytes(bytes: Uint8Array): Promise<void>;
   /** Flushes, finishes the file and moves it under its final name. */
   close(): Promise<void>;
   /** Stops and removes the partial file. Safe to call after a failure. */
@@ -71,6 +74,15 @@ export function openTextSink(path: string): TextSink {
       pending.push(text);
       pendingChars += text.length;
       return pendingChars >= FLUSH_CHARS ? flush() : READY;
+    },
+
+    writeBytes(bytes) {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (state !== 'open') return Promise.reject(new Error(`write after ${state}: ${path}`));
+      // The text goes first; when it fills the stream's buffer, so do the bytes queued behind it, and the
+      // one drain awaited below covers both (a failure is kept in `failure` and surfaces there or on close).
+      flush().catch(() => undefined);
+      return head.write(bytes) ? READY : waitForDrain();
     },
 
     async close() {

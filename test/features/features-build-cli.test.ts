@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { tableFromIPC } from 'apache-arrow';
 import { IOB_BIN } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/nats.ts';
 
@@ -201,6 +202,42 @@ test('label headers are matched as the event file matches its own: any case, spa
   assert.ok(row!.startsWith('alice,2026-01-05T10:00:00Z,1,'), row);
   assert.notEqual(row!.split(',')[3], undefined);
   assert.ok(row!.split(',').slice(3).some((v) => v !== '0'), 'alice has events before the label time');
+});
+
+test('--out FILE.arrow writes the same training set as the CSV, typed: label columns as numbers or text, features as float32, empty cells null', () => {
+  const labels = labelFile('labels-arrow.csv', ['subject,ts,session,label,weight', 'alice,2026-01-05T10:00:00Z,s1,1,0.5', 'bob,2026-01-05T10:00:00Z,,0,', 'carol,2026-01-05T10:00:00Z,,1,2']);
+  const csvOut = join(dir, 'train-typed.csv');
+  const arrowOut = join(dir, 'train-typed.arrow');
+  assert.equal(build(labels, csvOut).status, 0);
+  const run = build(labels, arrowOut);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /wrote 3 rows × \d+ features to .*train-typed\.arrow/);
+  const table = tableFromIPC(readFileSync(arrowOut));
+  const lines = readFileSync(csvOut, 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  assert.deepEqual(table.schema.fields.map((f) => f.name), header, 'the CSV\'s columns, in its order');
+  const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
+  assert.equal(types.subject, 'Utf8');
+  assert.equal(types.ts, 'Utf8', 'ISO-8601 times stay as written');
+  assert.equal(types.label, 'Float64');
+  assert.equal(types.weight, 'Float64', 'a column of numbers with empty cells');
+  for (const f of header.slice(5)) assert.equal(types[f], 'Float32', f);
+  assert.equal(table.numRows, lines.length - 1);
+  for (let r = 0; r < table.numRows; r++) {
+    const cells = lines[r + 1]!.split(',');
+    for (let c = 0; c < header.length; c++) {
+      const value = table.getChildAt(c)!.get(r);
+      const expected = cells[c] === '' ? null : types[header[c]!] === 'Utf8' ? cells[c] : Math.fround(Number(cells[c]));
+      assert.equal(types[header[c]!] === 'Float64' && value !== null ? Math.fround(value) : value, expected, `row ${r}, ${header[c]}`);
+    }
+  }
+  assert.ok(header.slice(5).some((_, f) => table.getChildAt(5 + f)!.get(0) !== 0), 'alice has features');
+
+  const twice = labelFile('labels-twice.csv', ['subject,ts,label,label', 'alice,2026-01-05T10:00:00Z,1,0']);
+  const refused = build(twice, join(dir, 'train-twice.feather'));
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /labels-twice\.csv, line 1: the column label is named twice; Arrow output .* needs unique column names/);
+  assert.equal(existsSync(join(dir, 'train-twice.feather')), false, 'nothing written');
 });
 
 test('timestamps that read as 1970 (Unix seconds where milliseconds are expected) are warned about', () => {
