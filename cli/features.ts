@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { readLabelFile, trainingHeaderLine, trainingRowLine } from '../datasets/index.ts';
 import { LIKELY_SECONDS_BELOW_MS, likelySecondsWarning } from '../datasets/canonical-event.ts';
 import { openTextSink } from '../datasets/io/text-sink.ts';
-import { duplicateColumn, isArrowPath, writeTrainingArrow } from '../datasets/training-arrow.ts';
+import { duplicateColumn, isArrowPath, unsupportedOutput, writeTrainingArrow } from '../datasets/training-arrow.ts';
 import { buildPointInTimeRowsInParallel, decodeEvent, EventColumns, EVENTS_STREAM, IobError, prewarmBuildWorker, type LabelRow } from '../engine/index.ts';
 import { openEventScope, readFeatureEvents } from '../training/feature-events.ts';
 import { openOutput, outputFileError } from './output-error.ts';
@@ -33,6 +33,8 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
       throw new IobError('IOB_ERR_VALIDATION', `--out must differ from ${flag}`, [{ path: '--out', reason: 'same_as_input', message: `must differ from ${flag}` }]);
     }
   }
+  const unsupported = unsupportedOutput(opts.out);
+  if (unsupported) throw new IobError('IOB_ERR_VALIDATION', `--out ${opts.out}: ${unsupported}`, [{ path: '--out', reason: 'format', message: unsupported }]);
   const arrow = isArrowPath(opts.out);
   // Opened before the work, so a path that cannot be written fails in a second, not after the replay.
   const out = openOutput('--out', opts.out, () => openTextSink(opts.out));
@@ -51,6 +53,24 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
   if (!scope.admits) prewarmBuildWorker();
 
   try {
+    const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
+    // Arrow readers look columns up by name: a label header naming one twice is refused before any work.
+    const twice = arrow ? duplicateColumn(labelFile.header) : undefined;
+    if (twice !== undefined) {
+      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}, line 1: the column ${twice} is named twice; Arrow output (${opts.out}) needs unique column names`, [
+        { path: '--labels', reason: 'duplicate_column', message: `names ${twice} twice` },
+      ]);
+    }
+    for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
+    if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
+    // A training set without rows, or whose every feature is zero because no event could be read, is
+    // a mistake in the inputs, not a result: said as one, so a pipeline does not train on it. The labels
+    // (small beside the events) are read first, so a mistake in them is said before the events are read.
+    if (labelFile.rows.length === 0) {
+      const why = labelFile.badRows.length > 0 ? `${allBad(labelFile.badRows.length)} (listed above)` : 'it has no data rows';
+      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}: no label row to build: ${why}`, [{ path: '--labels', reason: 'empty', message: why }]);
+    }
+
     let events = new EventColumns();
     let badRows = 0;
     let excludedEvents = 0;
@@ -80,22 +100,6 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     }
     progress.stop();
 
-    const labelFile = await readLabelFile(opts.labels, { strict: opts.strict });
-    // Arrow readers look columns up by name: a label header naming one twice is refused before the replay.
-    const twice = arrow ? duplicateColumn(labelFile.header) : undefined;
-    if (twice !== undefined) {
-      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}, line 1: the column ${twice} is named twice; Arrow output (${opts.out}) needs unique column names`, [
-        { path: '--labels', reason: 'duplicate_column', message: `names ${twice} twice` },
-      ]);
-    }
-    for (const bad of labelFile.badRows.slice(0, BAD_LABELS_SHOWN)) say(`skipped label line ${bad.line}, column ${bad.column}: ${bad.message}`);
-    if (labelFile.badRows.length > BAD_LABELS_SHOWN) say(`… ${labelFile.badRows.length - BAD_LABELS_SHOWN} more bad label rows`);
-    // A training set without rows, or whose every feature is zero because no event could be read, is
-    // a mistake in the inputs, not a result: said as one, so a pipeline does not train on it.
-    if (labelFile.rows.length === 0) {
-      const why = labelFile.badRows.length > 0 ? `${allBad(labelFile.badRows.length)} (listed above)` : 'it has no data rows';
-      throw new IobError('IOB_ERR_VALIDATION', `${opts.labels}: no label row to build: ${why}`, [{ path: '--labels', reason: 'empty', message: why }]);
-    }
     if (events.length === 0 && excludedEvents === 0) {
       const source = opts.fromStream ? `the stream ${EVENTS_STREAM}` : opts.events!;
       const why = badRows > 0 ? allBad(badRows) : 'it holds no events';

@@ -4,16 +4,40 @@
  * and their order are the CSV's: the label file's own columns, then one float32 column per feature (the
  * store's own precision, so no value is rounded on the way).
  *
- * A label column whose every non-empty cell reads as a finite number is float64 (labels, weights, epoch-ms
- * times); any other is utf8 (ids, ISO-8601 times) and keeps its cells as written. Empty cells are null.
- * Rows go out in record batches of BATCH_ROWS, so memory stays bounded by one batch, not the set.
+ * Label columns: the ids (`subject`, `session`, `item`) are always text, as written. Any other column is
+ * float64 when it holds at least one number and every non-empty cell is a plain decimal number (`12`,
+ * `-0.5`, `1e3`; not `007`, `0x10`, ` 1`, `+5`, or an integer past 2^53, which would not read back as
+ * written); otherwise text, kept as written. Empty cells are null. So labels, weights and epoch-ms times
+ * come out as numbers, ISO-8601 times as text. Rows go out in record batches of BATCH_ROWS, so memory stays
+ * bounded by one batch, not the set. The library is imported when a file is written: other commands and
+ * CSV builds do not load it.
  */
-import { Field, Float32, Float64, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import type { Data, DataType } from 'apache-arrow';
 import type { TextSink } from './io/text-sink.ts';
 
 /** File names that ask for Arrow IPC output instead of CSV. */
 export const ARROW_EXTENSIONS = ['.arrow', '.feather', '.ipc'] as const;
 export const isArrowPath = (path: string): boolean => ARROW_EXTENSIONS.some((e) => path.toLowerCase().endsWith(e));
+
+/** Why an output name cannot be written, when it names a format this writer does not produce (else undefined). */
+export function unsupportedOutput(path: string): string | undefined {
+  const name = path.toLowerCase();
+  if (name.endsWith('.gz') && isArrowPath(name.slice(0, -3))) return 'an Arrow file is not gzipped (its columns are binary already): drop the .gz';
+  if (name.endsWith('.parquet')) return 'Parquet is not written: use .arrow (or .feather), which pandas, polars and pyarrow read as well, or .csv';
+  if (name.endsWith('.arrows')) return 'the Arrow stream format is not written: use .arrow (the IPC file format)';
+  return undefined;
+}
+
+/** Label columns that hold ids: text whatever they look like (a subject `00042` is not the number 42). */
+const ID_COLUMNS = new Set(['subject', 'session', 'item']);
+
+/** A plain decimal number that reads back as written (no leading zeros, signs, spaces, hex, or unsafe integers). */
+const DECIMAL = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+export function isPlainNumber(cell: string): boolean {
+  if (!DECIMAL.test(cell)) return false;
+  const value = Number(cell);
+  return Number.isFinite(value) && (cell.includes('.') || /[eE]/.test(cell) || Number.isSafeInteger(value));
+}
 
 const BATCH_ROWS = 65_536;
 
@@ -38,19 +62,19 @@ export function duplicateColumn(names: readonly string[]): string | undefined {
   return undefined;
 }
 
-const isNumber = (cell: string): boolean => cell.trim() !== '' && Number.isFinite(Number(cell));
-
 /** Writes the rows to `sink` as an Arrow IPC file; the caller closes the sink. */
 export async function writeTrainingArrow(sink: Pick<TextSink, 'writeBytes'>, set: TrainingRows): Promise<void> {
   const clash = duplicateColumn([...set.header, ...set.features]);
   if (clash !== undefined) throw new RangeError(`the column ${clash} is named twice; Arrow output needs unique column names`);
+  const { Field, Float32, Float64, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } = await import('apache-arrow');
   // A label column's type is decided over every row first: one batch must not say float64 and the next utf8.
-  const numeric = set.header.map((_, c) => {
+  const numeric = set.header.map((name, c) => {
+    if (ID_COLUMNS.has(name.trim().toLowerCase())) return false;
     let any = false;
     for (let i = 0; i < set.rows; i++) {
       const cell = set.cells(i)[c]!;
       if (cell === '') continue;
-      if (!isNumber(cell)) return false;
+      if (!isPlainNumber(cell)) return false;
       any = true;
     }
     return any;

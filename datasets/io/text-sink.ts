@@ -44,6 +44,10 @@ export function openTextSink(path: string): TextSink {
 
   let failure: unknown;
   const fail = (err: unknown) => {
+    // A write's error (a full disk) names no file: name the one being written, so the caller can say which
+    // output failed (cli/output-error.ts recognises it by its path).
+    const e = err as NodeJS.ErrnoException | undefined;
+    if (e && typeof e === 'object' && typeof e.code === 'string' && e.path === undefined) e.path = temporaryPath;
     failure ??= err;
   };
   finished.catch(fail);

@@ -227,8 +227,10 @@ test('--out FILE.arrow writes the same training set as the CSV, typed: label col
     const cells = lines[r + 1]!.split(',');
     for (let c = 0; c < header.length; c++) {
       const value = table.getChildAt(c)!.get(r);
-      const expected = cells[c] === '' ? null : types[header[c]!] === 'Utf8' ? cells[c] : Math.fround(Number(cells[c]));
-      assert.equal(types[header[c]!] === 'Float64' && value !== null ? Math.fround(value) : value, expected, `row ${r}, ${header[c]}`);
+      const type = types[header[c]!];
+      // float64 label cells exactly; float32 features as the CSV's 9 digits read back into a float32
+      const expected = cells[c] === '' ? null : type === 'Utf8' ? cells[c] : type === 'Float64' ? Number(cells[c]) : Math.fround(Number(cells[c]));
+      assert.equal(value, expected, `row ${r}, ${header[c]}`);
     }
   }
   assert.ok(header.slice(5).some((_, f) => table.getChildAt(5 + f)!.get(0) !== 0), 'alice has features');
@@ -238,6 +240,11 @@ test('--out FILE.arrow writes the same training set as the CSV, typed: label col
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /labels-twice\.csv, line 1: the column label is named twice; Arrow output .* needs unique column names/);
   assert.equal(existsSync(join(dir, 'train-twice.feather')), false, 'nothing written');
+
+  const gzipped = build(labels, join(dir, 'train-typed.arrow.gz'));
+  assert.equal(gzipped.status, 2, gzipped.stderr);
+  assert.match(gzipped.stderr, /--out .*train-typed\.arrow\.gz: an Arrow file is not gzipped/);
+  assert.equal(existsSync(join(dir, 'train-typed.arrow.gz')), false, 'no gzipped CSV under an Arrow name');
 });
 
 test('timestamps that read as 1970 (Unix seconds where milliseconds are expected) are warned about', () => {
