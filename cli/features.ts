@@ -39,8 +39,9 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
   // Opened before the work, so a path that cannot be written fails in a second, not after the replay.
   const out = openOutput('--out', opts.out, () => openTextSink(opts.out));
   let written = false;
-  const writeOutput = (text: string): Promise<void> =>
-    out.write(text).catch((err: unknown) => {
+  /** An output failure (a full disk, a folder gone) as the `--out` error, whichever step met it. */
+  const onOutput = (step: Promise<void>): Promise<void> =>
+    step.catch((err: unknown) => {
       throw outputFileError('--out', opts.out, err);
     });
   const scope = await openEventScope(opts, say).catch(async (err: unknown) => {
@@ -133,8 +134,15 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
     }
     if (arrow) {
       await writeTrainingArrow(
-        { writeBytes: (bytes) => out.writeBytes(bytes).catch((err: unknown) => Promise.reject(outputFileError('--out', opts.out, err))) },
-        { header: labelFile.header, features: result.columns, rows: kept.length, cells: (i) => kept[i]!.cells, values: (i) => result.row(i) },
+        { writeBytes: (bytes) => onOutput(out.writeBytes(bytes)) },
+        {
+          header: labelFile.header,
+          textColumns: labelFile.idColumns,
+          features: result.columns,
+          rows: kept.length,
+          cells: (i) => kept[i]!.cells,
+          values: (i) => result.row(i),
+        },
       );
     } else {
       // Rows go out in chunks of ~1 MB: a write (and an await) per row cost more than formatting the row.
@@ -142,15 +150,13 @@ export async function runFeaturesBuild(opts: FeaturesBuildOptions, say: (line: s
       for (let i = 0; i < kept.length; i++) {
         chunk += trainingRowLine(kept[i]!.cells, result.row(i)) + '\n';
         if (chunk.length >= 1 << 20) {
-          await writeOutput(chunk);
+          await onOutput(out.write(chunk));
           chunk = '';
         }
       }
-      if (chunk) await writeOutput(chunk);
+      if (chunk) await onOutput(out.write(chunk));
     }
-    await out.close().catch((err: unknown) => {
-      throw outputFileError('--out', opts.out, err);
-    });
+    await onOutput(out.close());
     written = true;
 
     const stats = result.store.stats();

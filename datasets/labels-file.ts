@@ -29,6 +29,8 @@ export interface LabelFileProblem {
 
 export interface LabelFile {
   header: string[];
+  /** positions of the id columns (subject, and session and item when present): ids, whatever they look like */
+  idColumns: number[];
   rows: LabelFileRow[];
   /** rows left out, in file order */
   badRows: LabelFileProblem[];
@@ -108,7 +110,7 @@ export async function readLabelFile(path: string, options: { strict?: boolean } 
   }
   records.finish(accept);
   if (!header) throw new IobError('IOB_ERR_VALIDATION', `${path}: empty label file (expected a header with subject and ts)`);
-  return { header, rows, badRows };
+  return { header, idColumns: [col.subject, col.session, col.item].filter((c) => c >= 0), rows, badRows };
 }
 
 /** The output's header line: the label file's own column names, then the feature names. */

@@ -4,10 +4,10 @@
  * and their order are the CSV's: the label file's own columns, then one float32 column per feature (the
  * store's own precision, so no value is rounded on the way).
  *
- * Label columns: the ids (`subject`, `session`, `item`) are always text, as written. Any other column is
- * float64 when it holds at least one number and every non-empty cell is a plain decimal number (`12`,
- * `-0.5`, `1e3`; not `007`, `0x10`, ` 1`, `+5`, or an integer past 2^53, which would not read back as
- * written); otherwise text, kept as written. Empty cells are null. So labels, weights and epoch-ms times
+ * Label columns: the ids (`textColumns`: the label reader's subject, session and item) are always text, as
+ * written. Any other column is float64 when it holds at least one number and every non-empty cell is a
+ * plain decimal number (`12`, `-0.5`, `1e3`; not `007`, `0x10`, ` 1`, `+5`, or an integer past 2^53, which
+ * would not read back as written); otherwise text, kept as written. Empty cells are null. So labels, weights and epoch-ms times
  * come out as numbers, ISO-8601 times as text. Rows go out in record batches of BATCH_ROWS, so memory stays
  * bounded by one batch, not the set. The library is imported when a file is written: other commands and
  * CSV builds do not load it.
@@ -28,9 +28,6 @@ export function unsupportedOutput(path: string): string | undefined {
   return undefined;
 }
 
-/** Label columns that hold ids: text whatever they look like (a subject `00042` is not the number 42). */
-const ID_COLUMNS = new Set(['subject', 'session', 'item']);
-
 /** A plain decimal number that reads back as written (no leading zeros, signs, spaces, hex, or unsafe integers). */
 const DECIMAL = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 export function isPlainNumber(cell: string): boolean {
@@ -44,6 +41,8 @@ const BATCH_ROWS = 65_536;
 export interface TrainingRows {
   /** the label file's column names, then the feature names (unique: see `duplicateColumn`) */
   header: readonly string[];
+  /** label columns written as text whatever they hold: the ids (a subject `00042` is not the number 42) */
+  textColumns: readonly number[];
   features: readonly string[];
   rows: number;
   /** row i's own label cells, in header order */
@@ -68,8 +67,8 @@ export async function writeTrainingArrow(sink: Pick<TextSink, 'writeBytes'>, set
   if (clash !== undefined) throw new RangeError(`the column ${clash} is named twice; Arrow output needs unique column names`);
   const { Field, Float32, Float64, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } = await import('apache-arrow');
   // A label column's type is decided over every row first: one batch must not say float64 and the next utf8.
-  const numeric = set.header.map((name, c) => {
-    if (ID_COLUMNS.has(name.trim().toLowerCase())) return false;
+  const numeric = set.header.map((_, c) => {
+    if (set.textColumns.includes(c)) return false;
     let any = false;
     for (let i = 0; i < set.rows; i++) {
       const cell = set.cells(i)[c]!;

@@ -63,6 +63,13 @@ export function openTextSink(path: string): TextSink {
     if (failure !== undefined) throw failure;
   }
 
+  /** Why a write cannot be taken now (the stream failed, or the sink was closed), as the rejection to return. */
+  function refusal(): Promise<void> | undefined {
+    if (failure !== undefined) return Promise.reject(failure);
+    if (state !== 'open') return Promise.reject(new Error(`write after ${state}: ${path}`));
+    return undefined;
+  }
+
   function flush(): Promise<void> {
     if (pendingChars === 0) return READY;
     const chunk = pending.join('');
@@ -73,16 +80,16 @@ export function openTextSink(path: string): TextSink {
 
   return {
     write(text) {
-      if (failure !== undefined) return Promise.reject(failure);
-      if (state !== 'open') return Promise.reject(new Error(`write after ${state}: ${path}`));
+      const refused = refusal();
+      if (refused) return refused;
       pending.push(text);
       pendingChars += text.length;
       return pendingChars >= FLUSH_CHARS ? flush() : READY;
     },
 
     writeBytes(bytes) {
-      if (failure !== undefined) return Promise.reject(failure);
-      if (state !== 'open') return Promise.reject(new Error(`write after ${state}: ${path}`));
+      const refused = refusal();
+      if (refused) return refused;
       // The text goes first; when it fills the stream's buffer, so do the bytes queued behind it, and the
       // one drain awaited below covers both (a failure is kept in `failure` and surfaces there or on close).
       flush().catch(() => undefined);

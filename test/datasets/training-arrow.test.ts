@@ -17,6 +17,7 @@ test('rows across several record batches read back exactly, in order', async () 
   const rows = 150_001;
   const set: TrainingRows = {
     header: ['subject', 'label'],
+    textColumns: [0],
     features: ['f.a', 'f.b'],
     rows,
     cells: (i) => [`u${i}`, String(i % 2)],
@@ -35,7 +36,7 @@ test('rows across several record batches read back exactly, in order', async () 
 });
 
 test('an empty set is a valid file with its columns', async () => {
-  const table = tableFromIPC((await written({ header: ['subject', 'ts', 'label'], features: ['f.a'], rows: 0, cells: () => [], values: () => [] })).bytes);
+  const table = tableFromIPC((await written({ header: ['subject', 'ts', 'label'], textColumns: [0], features: ['f.a'], rows: 0, cells: () => [], values: () => [] })).bytes);
   assert.equal(table.numRows, 0);
   assert.deepEqual(table.schema.fields.map((f) => f.name), ['subject', 'ts', 'label', 'f.a']);
   assert.equal(String(table.schema.fields[3]!.type), 'Float32');
@@ -47,7 +48,7 @@ test('ids stay text; a column is float64 only when its cells are plain decimal n
     ['00042', '7', '12', '1767607200000', '1', '0.5', '007', '12345678901234567890', '0x10', ' 1'],
     ['42', '8', '13', '1767607200001', '0', '', '8', '1', '16', '2'],
   ];
-  const table = tableFromIPC((await written({ header, features: [], rows: rows.length, cells: (i) => rows[i]!, values: () => [] })).bytes);
+  const table = tableFromIPC((await written({ header, textColumns: [0, 1, 2], features: [], rows: rows.length, cells: (i) => rows[i]!, values: () => [] })).bytes);
   const types = table.schema.fields.map((f) => `${f.name}:${String(f.type)}`);
   assert.deepEqual(types, ['Subject:Utf8', 'session:Utf8', 'item:Utf8', 'ts:Float64', 'label:Float64', 'weight:Float64', 'code:Utf8', 'big:Utf8', 'hex:Utf8', 'spaced:Utf8']);
   assert.deepEqual(table.getChildAt(0)!.toArray(), ['00042', '42'], 'two subjects stay two ids');
