@@ -1,6 +1,8 @@
 /**
- * `iob convert` — turn a public dataset (Taobao UserBehavior, OTTO, UCI Online Retail) into a canonical
- * event file. Events keep the input's order (grouped by user or session, as the sources are).
+ * `iob convert` — turn a public dataset (Taobao UserBehavior, OTTO, UCI Online Retail, YOOCHOOSE,
+ * RetailRocket, DIGINETICA) into a canonical event file. Events keep the input's order (grouped by user or
+ * session, as the sources are); several `--in` files (clicks and buys, views and purchases, parts of a set)
+ * are read in the order given into one file.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,7 +15,8 @@ import { createProgress } from './progress.ts';
 
 export interface ConvertCommandOptions {
   from: ConverterName;
-  in: string;
+  /** one or more input files, read in this order */
+  in: string[];
   out: string;
 }
 
@@ -23,29 +26,38 @@ export function register(program: Command, say: (line: string) => void = printLi
     .command('convert')
     .description('convert a public dataset into a canonical event file')
     .requiredOption('--from <format>', `input format: ${CONVERTER_NAMES.join(' | ')}`)
-    .requiredOption('--in <file>', 'input file (.gz is read compressed)')
+    .requiredOption('--in <files...>', 'input file(s) (.gz is read compressed); several are read in turn into one output, e.g. clicks and buys')
     .requiredOption('--out <file>', 'output file: .csv, .jsonl or .ndjson, optionally .gz')
-    .action(async (raw: { from: string; in: string; out: string }) => {
+    .action(async (raw: { from: string; in: string | string[]; out: string }) => {
       await runConvert(parseConvertOptions(raw), say);
     });
 }
 
-export function parseConvertOptions(raw: { from: string; in: string; out: string }): ConvertCommandOptions {
+export function parseConvertOptions(raw: { from: string; in: string | string[]; out: string }): ConvertCommandOptions {
   if (!isConverterName(raw.from)) {
     throw new IobError('IOB_ERR_VALIDATION', `unknown input format for --from; use one of ${CONVERTER_NAMES.join(', ')}`, [
       { path: '--from', reason: 'unknown_format', message: `must be one of ${CONVERTER_NAMES.join(', ')}` },
     ]);
   }
-  if (resolve(raw.in) === resolve(raw.out)) {
+  const inputs = typeof raw.in === 'string' ? [raw.in] : raw.in;
+  if (inputs.some((input) => resolve(input) === resolve(raw.out))) {
     throw new IobError('IOB_ERR_VALIDATION', '--out must differ from --in', [{ path: '--out', reason: 'same_as_input', message: 'must differ from --in' }]);
   }
-  return { from: raw.from, in: raw.in, out: raw.out };
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    if (seen.has(resolve(input))) {
+      throw new IobError('IOB_ERR_VALIDATION', `--in names ${input} twice (its events would be written twice)`, [{ path: '--in', reason: 'duplicate_input', message: 'names the same file twice' }]);
+    }
+    seen.add(resolve(input));
+  }
+  return { from: raw.from, in: inputs, out: raw.out };
 }
 
 /** Converts the file; reports a summary through `say` and returns the counts. */
 export async function runConvert(options: ConvertCommandOptions, say: (line: string) => void): Promise<ConversionStats> {
   const started = performance.now();
-  const inputBytes = await sizeOf(options.in);
+  let inputBytes = 0;
+  for (const input of options.in) inputBytes += await sizeOf(input);
   const writer = openOutput('--out', options.out, () => createCanonicalWriter(options.out));
   const conversion = CONVERTERS[options.from].convert(options.in);
   const progress = createProgress(`convert ${options.from}`, 'KiB read', Math.max(1, Math.ceil(inputBytes / 1024)));

@@ -1,14 +1,20 @@
 /**
- * What every converter shares: a line-by-line pass over a (possibly gzipped) text file that turns each
- * input line into zero or more canonical events, and counts what it read, wrote and skipped, by reason.
+ * What every converter shares: a line-by-line pass over one or more (possibly gzipped) text files that turns
+ * each input line into zero or more canonical events, and counts what it read, wrote and skipped, by reason.
  *
  * Converters are lenient about single bad rows (counted, skipped) but refuse a file whose first data row
  * does not parse at all: that is the wrong file or the wrong `--from`, not a bad row.
+ *
+ * Several inputs (a dataset published as clicks and buys, or views and purchases, or in parts) are read one
+ * after the other into one event stream, each with its own converter state, so each file is judged by its
+ * own first row and header. Event ids are made from line numbers, so with several inputs each file's ids
+ * carry its position (`InputFile.tag`) and stay unique across them.
  */
+import { basename } from 'node:path';
 import { IobError, type EventType } from '../../engine/index.ts';
 import type { CanonicalEvent } from '../canonical-event.ts';
 import { flattenBatches } from '../io/flatten.ts';
-import { readLineBlocks } from '../io/text-lines.ts';
+import { readLineBlocks, type LineBlockSource } from '../io/text-lines.ts';
 
 export interface ConversionStats {
   /** input records read: data rows, or sessions for OTTO (one JSON line each) */
@@ -34,7 +40,18 @@ export interface Conversion extends AsyncIterable<CanonicalEvent> {
 export interface Converter {
   readonly name: string;
   readonly description: string;
-  convert(inputPath: string): Conversion;
+  /** one input file, or several read in turn into one stream */
+  convert(input: string | readonly string[]): Conversion;
+}
+
+/** One input of a conversion. */
+export interface InputFile {
+  path: string;
+  /**
+   * What this file's event ids carry so that ids stay unique across inputs: '' for a single input (the
+   * ids a one-file conversion always had), `<k>.` for the k-th of several (1-based).
+   */
+  tag: string;
 }
 
 /** The per-file state of one conversion: takes the input line by line. */
@@ -49,39 +66,55 @@ export function emptyStats(): ConversionStats {
   return { rowsRead: 0, events: 0, eventsByType: {}, skipped: {}, skippedLines: {} };
 }
 
-/** Counts a record left out; `line` is where it starts in the input (header = 1). */
-export function countSkip(stats: ConversionStats, reason: string, line: number): void {
-  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
-  const lines = (stats.skippedLines[reason] ??= []);
+/**
+ * Counts a record left out; `line` is where it starts in its file (header = 1). With several inputs the
+ * reason names the file (`malformed_row in buys.dat`), so the lines kept point into the right one.
+ */
+export function countSkip(stats: ConversionStats, reason: string, line: number, file?: InputFile): void {
+  const key = file !== undefined && file.tag !== '' ? `${reason} in ${basename(file.path)}` : reason;
+  stats.skipped[key] = (stats.skipped[key] ?? 0) + 1;
+  const lines = (stats.skippedLines[key] ??= []);
   if (lines.length < SKIPPED_LINES_KEPT) lines.push(line);
 }
 
-/** Runs a line converter over a file; `start` builds the converter's per-file state. */
-export function convertLines(path: string, start: (stats: ConversionStats) => LineConverter): Conversion {
+/**
+ * Runs a line converter over each input file in turn; `start` builds the converter's state for one file.
+ * A file without a single data row is refused, naming it: converted to nothing, it would pass for a dataset
+ * without events.
+ */
+export function convertLines(input: string | readonly string[], start: (stats: ConversionStats, file: InputFile) => LineConverter): Conversion {
+  const paths = typeof input === 'string' ? [input] : [...input];
+  if (paths.length === 0) throw new RangeError('a conversion needs at least one input file');
   const stats = emptyStats();
-  const source = readLineBlocks(path);
+  let bytesOfDoneFiles = 0;
+  let source: LineBlockSource | undefined;
 
   async function* batches(): AsyncGenerator<CanonicalEvent[]> {
-    const converter = start(stats);
-    let lineNumber = 1;
-    for await (const block of source) {
-      const out: CanonicalEvent[] = [];
-      let from = 0;
-      while (from < block.length) {
-        let to = block.indexOf('\n', from);
-        if (to === -1) to = block.length;
-        converter.line(block.slice(from, to), lineNumber++, out);
-        from = to + 1;
+    for (const [index, path] of paths.entries()) {
+      const converter = start(stats, { path, tag: paths.length === 1 ? '' : `${index + 1}.` });
+      const rowsBefore = stats.rowsRead;
+      source = readLineBlocks(path);
+      let lineNumber = 1;
+      for await (const block of source) {
+        const out: CanonicalEvent[] = [];
+        let from = 0;
+        while (from < block.length) {
+          let to = block.indexOf('\n', from);
+          if (to === -1) to = block.length;
+          converter.line(block.slice(from, to), lineNumber++, out);
+          from = to + 1;
+        }
+        yield count(stats, out);
       }
+      const out: CanonicalEvent[] = [];
+      converter.end?.(out);
+      if (stats.rowsRead === rowsBefore) {
+        throw new IobError('IOB_ERR_VALIDATION', `${path}: the file is empty (no data rows)`, [{ path: 'lines.1', reason: 'empty', message: 'the file is empty (no data rows)' }]);
+      }
+      bytesOfDoneFiles += source.bytesRead;
+      source = undefined;
       yield count(stats, out);
     }
-    const out: CanonicalEvent[] = [];
-    converter.end?.(out);
-    // An empty file converted to an empty event file would pass for a dataset without events.
-    if (stats.rowsRead === 0) {
-      throw new IobError('IOB_ERR_VALIDATION', `${path}: the file is empty (no data rows)`, [{ path: 'lines.1', reason: 'empty', message: 'the file is empty (no data rows)' }]);
-    }
-    yield count(stats, out);
   }
 
   const events = flattenBatches(batches());
@@ -89,7 +122,7 @@ export function convertLines(path: string, start: (stats: ConversionStats) => Li
     [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
     stats,
     get bytesRead() {
-      return source.bytesRead;
+      return bytesOfDoneFiles + (source?.bytesRead ?? 0);
     },
   };
 }
@@ -98,6 +131,19 @@ function count(stats: ConversionStats, events: CanonicalEvent[]): CanonicalEvent
   stats.events += events.length;
   for (const { type } of events) stats.eventsByType[type] = (stats.eventsByType[type] ?? 0) + 1;
   return events;
+}
+
+/**
+ * Column positions by name from a header row (names trimmed, any order, extra columns allowed); throws
+ * `wrongFormat` naming the required columns it lacks.
+ */
+export function headerColumns<C extends string>(fields: readonly string[], required: readonly C[], converter: string, path: string, line: number): Record<C, number> {
+  const names = fields.map((name) => name.trim());
+  const found = {} as Record<C, number>;
+  for (const column of required) found[column] = names.indexOf(column);
+  const missing = required.filter((column) => found[column] === -1);
+  if (missing.length > 0) throw wrongFormat(converter, path, line, `is a header without ${missing.join(', ')}`);
+  return found;
 }
 
 /** The error for a file that is not in the converter's format at all (judged by its first data row). */

@@ -11,11 +11,12 @@
  *   as UTC: close enough for daily demand, and the data carries no zone;
  * - skipped and counted: StockCodes that are not products (postage, fees, discounts, manual adjustments,
  *   gift vouchers …), prices of zero or less, and quantities that do not fit a sale or a cancellation.
- * Event ids are `or-<line>` (line of the input file, header = 1).
+ * Event ids are `or-<line>` (line of the input file, header = 1; `or-<k>.<line>` for the k-th of several).
  */
 import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
 import { MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
+import { utcMs } from './utc-date.ts';
+import { convertLines, countSkip, headerColumns, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
 type Column = (typeof REQUIRED)[number];
@@ -33,31 +34,20 @@ const US_LOCAL = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})$/;
 /** Invoice date as epoch ms, read as UTC; NaN when it is not a date in either known form. */
 export function parseInvoiceDate(text: string): number {
   let m = ISO_LOCAL.exec(text);
-  if (m !== null) return utc(m[1], m[2], m[3], m[4], m[5], m[6]);
+  if (m !== null) return utcMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6]));
   m = US_LOCAL.exec(text);
-  if (m !== null) return utc(m[3], m[1], m[2], m[4], m[5], undefined);
+  if (m !== null) return utcMs(Number(m[3]), Number(m[1]), Number(m[2]), Number(m[4]), Number(m[5]));
   return Number.NaN;
-}
-
-function utc(year?: string, month?: string, day?: string, hour?: string, minute?: string, second?: string): number {
-  const y = Number(year);
-  const mo = Number(month);
-  const d = Number(day);
-  const h = Number(hour);
-  const mi = Number(minute);
-  const s = second === undefined ? 0 : Number(second);
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return Number.NaN;
-  const epoch = Date.UTC(y, mo - 1, d, h, mi, s);
-  return new Date(epoch).getUTCDate() === d ? epoch : Number.NaN; // no 31 April
 }
 
 export const onlineRetailConverter: Converter = {
   name: 'online-retail',
   description: 'UCI Online Retail CSV (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)',
-  convert: (inputPath) => convertLines(inputPath, (stats) => onlineRetailLines(inputPath, stats)),
+  convert: (input) => convertLines(input, onlineRetailLines),
 };
 
-function onlineRetailLines(path: string, stats: ConversionStats): LineConverter {
+function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConverter {
+  const { path } = file;
   const records = new CsvRecordAssembler();
   let columns: Record<Column, number> | undefined;
   let width = 0;
@@ -67,12 +57,7 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
 
   function header(fields: string[] | CsvSyntaxError, lineNumber: number): void {
     if (fields instanceof CsvSyntaxError) throw wrongFormat('online-retail', path, lineNumber, `is not valid CSV: ${fields.message}`);
-    const names = fields.map((name) => name.trim());
-    const found = {} as Record<Column, number>;
-    for (const column of REQUIRED) found[column] = names.indexOf(column);
-    const missing = REQUIRED.filter((column) => found[column] === -1);
-    if (missing.length > 0) throw wrongFormat('online-retail', path, lineNumber, `is a header without ${missing.join(', ')}`);
-    columns = found;
+    columns = headerColumns(fields, REQUIRED, 'online-retail', path, lineNumber);
     width = fields.length;
   }
 
@@ -80,7 +65,7 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
   function record(fields: string[] | CsvSyntaxError, line: number, out: CanonicalEvent[]): void {
     if (columns === undefined) return header(fields, line);
     stats.rowsRead++;
-    if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', line);
+    if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', line, file);
     const invoice = fields[columns.InvoiceNo] as string;
     const stockCode = fields[columns.StockCode] as string;
     const quantityText = fields[columns.Quantity] as string;
@@ -94,20 +79,20 @@ function onlineRetailLines(path: string, stats: ConversionStats): LineConverter 
     const quantity = Number(quantityText);
     const price = Number(priceText);
     if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
-      return countSkip(stats, 'malformed_row', line);
+      return countSkip(stats, 'malformed_row', line, file);
     }
-    if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', line);
-    if (!(price > 0)) return countSkip(stats, 'price_not_positive', line);
+    if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', line, file);
+    if (!(price > 0)) return countSkip(stats, 'price_not_positive', line, file);
 
     const cancelled = invoice.startsWith('C');
-    if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', line);
+    if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', line, file);
     const units = Math.abs(quantity);
-    if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', line);
+    if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', line, file);
 
     // Some copies store CustomerID as a float (17850.0): the id is the integer.
     const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
     out.push({
-      id: `or-${line}`,
+      id: `or-${file.tag}${line}`,
       ts,
       subject: customer === '' ? `guest-${invoice}` : customer,
       session: invoice,

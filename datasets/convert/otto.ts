@@ -4,10 +4,11 @@
  * Input: JSON Lines, one session per line: `{"session": n, "events": [{"aid", "ts" (ms), "type"}]}` with
  * type `clicks` | `carts` | `orders`. The data is anonymous sessions, so subject and session are both the
  * session number, prefixed (`otto-s<n>`) to keep them apart from other sources. Event ids are
- * `otto-<session>-<i>`, i the event's position in its session. `rowsRead` counts sessions.
+ * `otto-<session>-<i>`, i the event's position in its session (`otto-<k>.<session>-<i>` for the k-th of
+ * several inputs: train and test files). `rowsRead` counts sessions.
  */
 import type { EventType } from '../../engine/index.ts';
-import { convertLines, countSkip, isBlank, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, isBlank, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_OTTO: Readonly<Record<string, EventType>> = { clicks: 'view', carts: 'cart_add', orders: 'purchase' };
 
@@ -24,14 +25,16 @@ function isOttoSession(value: unknown): value is OttoSession {
 export const ottoConverter: Converter = {
   name: 'otto',
   description: 'OTTO sessions JSONL ({session, events: [{aid, ts (ms), type: clicks|carts|orders}]})',
-  convert: (inputPath) => convertLines(inputPath, (stats) => ottoLines(inputPath, stats)),
+  convert: (input) => convertLines(input, ottoLines),
 };
 
-function ottoLines(path: string, stats: ConversionStats): LineConverter {
+function ottoLines(stats: ConversionStats, file: InputFile): LineConverter {
+  let rows = 0;
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
       stats.rowsRead++;
+      rows++;
       let session: unknown;
       try {
         session = JSON.parse(raw);
@@ -39,18 +42,18 @@ function ottoLines(path: string, stats: ConversionStats): LineConverter {
         session = undefined;
       }
       if (!isOttoSession(session)) {
-        if (stats.rowsRead === 1) throw wrongFormat('otto', path, lineNumber, 'is not a JSON session object with "session" and "events"');
-        return countSkip(stats, 'malformed_session', lineNumber);
+        if (rows === 1) throw wrongFormat('otto', file.path, lineNumber, 'is not a JSON session object with "session" and "events"');
+        return countSkip(stats, 'malformed_session', lineNumber, file);
       }
       const id = `otto-s${session.session}`;
       session.events.forEach((value, index) => {
         const event = value as { aid?: unknown; ts?: unknown; type?: unknown } | null;
         if (typeof event !== 'object' || event === null || !Number.isSafeInteger(event.aid) || !Number.isSafeInteger(event.ts) || (event.ts as number) < 0) {
-          return countSkip(stats, 'malformed_event', lineNumber);
+          return countSkip(stats, 'malformed_event', lineNumber, file);
         }
         const type = typeof event.type === 'string' ? TYPE_OF_OTTO[event.type] : undefined;
-        if (type === undefined) return countSkip(stats, 'unknown_event_type', lineNumber);
-        out.push({ id: `otto-${session.session}-${index}`, ts: event.ts as number, subject: id, session: id, type, item: String(event.aid) });
+        if (type === undefined) return countSkip(stats, 'unknown_event_type', lineNumber, file);
+        out.push({ id: `otto-${file.tag}${session.session}-${index}`, ts: event.ts as number, subject: id, session: id, type, item: String(event.aid) });
       });
     },
   };

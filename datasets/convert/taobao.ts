@@ -3,11 +3,12 @@
  *
  * Input: CSV without header, `user_id,item_id,category_id,behavior_type,timestamp` (Unix seconds, UTC),
  * behavior `pv` | `cart` | `fav` | `buy`. Ids are kept as they are. The data has no sessions: `session` is
- * left empty and the engine sessionizes by its 30-minute inactivity gap. Event ids are `tb-<line>`.
+ * left empty and the engine sessionizes by its 30-minute inactivity gap. Event ids are `tb-<line>`
+ * (`tb-<k>.<line>` for the k-th of several inputs, e.g. the full set's parts).
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_BEHAVIOR: Readonly<Record<string, EventType>> = { pv: 'view', cart: 'cart_add', fav: 'favorite', buy: 'purchase' };
 
@@ -16,14 +17,16 @@ const DIGITS = /^\d{1,15}$/;
 export const taobaoConverter: Converter = {
   name: 'taobao',
   description: 'Taobao UserBehavior CSV (user,item,category,behavior,timestamp in seconds; no header)',
-  convert: (inputPath) => convertLines(inputPath, (stats) => taobaoLines(inputPath, stats)),
+  convert: (input) => convertLines(input, taobaoLines),
 };
 
-function taobaoLines(path: string, stats: ConversionStats): LineConverter {
+function taobaoLines(stats: ConversionStats, file: InputFile): LineConverter {
+  let rows = 0;
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
       stats.rowsRead++;
+      rows++;
       const fields = withoutCr(raw).split(',');
       const [user, item, category, behavior, seconds] = fields as [string, string, string, string, string];
       const problem =
@@ -32,18 +35,18 @@ function taobaoLines(path: string, stats: ConversionStats): LineConverter {
         : !DIGITS.test(seconds) ? 'has a timestamp that is not Unix seconds'
         : undefined;
       if (problem !== undefined) {
-        if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber);
+        if (rows === 1) throw wrongFormat('taobao', file.path, lineNumber, problem);
+        return countSkip(stats, 'malformed_row', lineNumber, file);
       }
       const type = TYPE_OF_BEHAVIOR[behavior];
       if (type === undefined) {
-        if (stats.rowsRead === 1) throw wrongFormat('taobao', path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
-        return countSkip(stats, 'unknown_behavior', lineNumber);
+        if (rows === 1) throw wrongFormat('taobao', file.path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
+        return countSkip(stats, 'unknown_behavior', lineNumber, file);
       }
       const ts = Number(seconds) * 1000;
       // digits, but past the dates an event file may hold: the canonical reader would refuse the row
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber);
-      const event: CanonicalEvent = { id: `tb-${lineNumber}`, ts, subject: user, type, item };
+      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      const event: CanonicalEvent = { id: `tb-${file.tag}${lineNumber}`, ts, subject: user, type, item };
       if (category !== '') event.category = category;
       out.push(event);
     },

@@ -103,6 +103,23 @@ test('iob convert names the lines of the rows it skipped, by reason', async () =
   assert.match(summary, /^skipped 3: unknown_behavior 2 \(lines 2, 5\) · malformed_row 1 \(line 3\)$/m);
 });
 
+test('iob convert reads several --in files into one output, and refuses one named twice', async () => {
+  const clicks = join(dir, 'yc-clicks.dat');
+  const buys = join(dir, 'yc-buys.dat');
+  writeFileSync(clicks, '1,2014-04-07T10:51:09.277Z,214536502,0\n1,2014-04-07T10:54:09.868Z,214536500,0\n2,2014-04-07T13:56:37Z,214662742,3\n');
+  writeFileSync(buys, '1,2014-04-07T10:58:00.000Z,214536500,12462,1\nbad\n');
+  const out = join(dir, 'yc.csv');
+  const summary = await iob('convert', '--from', 'yoochoose', '--in', clicks, buys, '--out', out);
+  assert.match(summary, /^converted yoochoose: 5 rows read → 4 events \(view 3 · purchase 1\) → /);
+  assert.match(summary, /^skipped 1: malformed_row in yc-buys\.dat 1 \(line 2\)$/m);
+  assert.deepEqual(await countRows(out), { events: 4, errors: 0 });
+  // the flag repeated reads the same as one flag with two files
+  await iob('convert', '--from', 'yoochoose', '--in', clicks, '--in', buys, '--out', join(dir, 'yc2.csv'));
+  assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'yc2.csv'))));
+  await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', clicks, clicks, '--out', join(dir, 'yc3.csv')), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--in' && /names .* twice/.test(err.message));
+  await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', clicks, out, '--out', out), (err: unknown) => err instanceof IobError && /--out must differ from --in/.test(err.message));
+});
+
 test('iob convert and generate: an --out (or --catalog) that cannot be written is refused naming the flag, the path and why', async () => {
   const file = join(dir, 'a-file.txt');
   writeFileSync(file, 'not a folder\n');

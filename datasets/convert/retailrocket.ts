@@ -1,0 +1,66 @@
+/**
+ * RetailRocket e-commerce dataset (Kaggle, `events.csv`) → canonical events.
+ *
+ * Input: CSV with header `timestamp,visitorid,event,itemid,transactionid` (any column order), timestamp in
+ * epoch milliseconds, event `view` | `addtocart` | `transaction`. Ids are kept as they are. The data has no
+ * sessions: `session` is left empty and the engine sessionizes by its 30-minute inactivity gap (as
+ * session-based recommendation papers do with this set). The item properties files (category over time)
+ * are not events and are not read. Event ids are `rr-<line>` (`rr-<k>.<line>` for the k-th of several
+ * inputs).
+ */
+import type { EventType } from '../../engine/index.ts';
+import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
+import { convertLines, countSkip, headerColumns, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+
+const TYPE_OF_EVENT: Readonly<Record<string, EventType>> = { view: 'view', addtocart: 'cart_add', transaction: 'purchase' };
+const REQUIRED = ['timestamp', 'visitorid', 'event', 'itemid'] as const;
+const DIGITS = /^\d{1,16}$/;
+
+export const retailrocketConverter: Converter = {
+  name: 'retailrocket',
+  description: 'RetailRocket events.csv (timestamp in ms,visitorid,event: view|addtocart|transaction,itemid,transactionid)',
+  convert: (input) => convertLines(input, retailrocketLines),
+};
+
+function retailrocketLines(stats: ConversionStats, file: InputFile): LineConverter {
+  let columns: Record<(typeof REQUIRED)[number], number> | undefined;
+  let width = 0;
+  let rows = 0;
+  return {
+    line(raw, lineNumber, out) {
+      if (isBlank(raw)) return;
+      const fields = withoutCr(raw).split(',');
+      if (columns === undefined) {
+        columns = headerColumns(fields, REQUIRED, 'retailrocket', file.path, lineNumber);
+        width = fields.length;
+        return;
+      }
+      stats.rowsRead++;
+      rows++;
+      const time = fields[columns.timestamp]!;
+      const visitor = fields[columns.visitorid]!;
+      const item = fields[columns.itemid]!;
+      const problem =
+        fields.length !== width ? `has ${fields.length} fields, expected ${width} as in the header`
+        : !DIGITS.test(time) ? 'has a timestamp that is not epoch milliseconds'
+        : visitor === '' || item === '' ? 'lacks a visitorid or itemid'
+        : undefined;
+      if (problem !== undefined) {
+        if (rows === 1) throw wrongFormat('retailrocket', file.path, lineNumber, problem);
+        return countSkip(stats, 'malformed_row', lineNumber, file);
+      }
+      const type = TYPE_OF_EVENT[fields[columns.event]!];
+      if (type === undefined) {
+        if (rows === 1) throw wrongFormat('retailrocket', file.path, lineNumber, 'has an event other than view, addtocart, transaction');
+        return countSkip(stats, 'unknown_event', lineNumber, file);
+      }
+      const ts = Number(time);
+      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      const event: CanonicalEvent = { id: `rr-${file.tag}${lineNumber}`, ts, subject: visitor, type, item };
+      out.push(event);
+    },
+    end() {
+      if (columns === undefined) throw wrongFormat('retailrocket', file.path, 1, 'is missing: the file is empty, without a header');
+    },
+  };
+}
