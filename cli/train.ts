@@ -24,6 +24,7 @@ export function register(program: Command) {
     .option('--reports <dir>', 'report folder (default: <data dir>/reports)')
     .option('--data-dir <dir>', 'data dir (IOB_DATA_DIR)', process.env.IOB_DATA_DIR ?? './.iob')
     .option('--promote', 'serve the new version')
+    .option('--no-register', 'evaluate and report only (no final fit, no version)')
     .option('--json', 'print the metrics as JSON on the last line')
     .action(async (opts) => {
       const say = (line: string) => process.stdout.write(line + '\n');
@@ -43,6 +44,7 @@ export function register(program: Command) {
           reports: opts.reports,
           dataDir: opts.dataDir,
           promote: opts.promote,
+          register: opts.register,
         },
         opts.json ? (line) => process.stderr.write(line + '\n') : say,
         { progress: createProgress },

@@ -12,3 +12,8 @@ export function optionFlag(option: string): string {
  */
 export const cliNumber = <S extends z.ZodType<number>>(schema: S) =>
   z.preprocess((v) => (typeof v === 'string' ? (DECIMAL.test(v.trim()) ? Number(v) : Number.NaN) : v), schema);
+
+/** `--promote` serves the version the run registers: with `--no-register` there is none (a refinement for both trainers). */
+export function promoteNeedsRegistration(o: { promote?: boolean | undefined; register: boolean }, ctx: z.RefinementCtx): void {
+  if (o.promote === true && !o.register) ctx.addIssue({ code: 'custom', path: ['promote'], message: '--promote serves the version this run registers; with --no-register there is none' });
+}

@@ -29,7 +29,7 @@ import { meanOf, renderIntentReport, type Evaluation } from './intent-report.ts'
 import { binaryMetrics, type BinaryMetrics } from './metrics.ts';
 import { featureMatrix, featureNames, loadOnlineShoppers, timeKeys, withinMonthTimeKeys } from './online-shoppers.ts';
 import { requireBothClasses } from './single-class.ts';
-import { cliNumber, optionFlag } from './option-flag.ts';
+import { cliNumber, optionFlag, promoteNeedsRegistration } from './option-flag.ts';
 import { heapLimitLine } from './heap-limit.ts';
 import { splitByTime, stratifiedKFold, type Fold } from './splits.ts';
 
@@ -69,6 +69,7 @@ export const trainIntentOptionsSchema = z
     register: z.boolean().default(true),
   })
   .superRefine((o, ctx) => {
+    promoteNeedsRegistration(o, ctx);
     if (o.events === undefined && o.maxRows !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['maxRows'], message: '--max-rows samples the scoring points of --events; a --format data set is used whole' });
     }

@@ -83,6 +83,14 @@ test('a dataset with a single class is refused with a clear error before any tra
 test('bad options are refused with the flag named', async () => {
   await assert.rejects(runTrainIntent({ ...base, cv: 1 }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--cv');
   await assert.rejects(runTrainIntent({ ...base, format: 'csv' as 'online-shoppers' }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--format');
+  await assert.rejects(runTrainIntent({ ...base, promote: true, register: false }, quiet), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--promote' && /--no-register/.test(err.problems[0].message));
+});
+
+test('iob train intent --no-register reaches the options: with --promote it is refused, exit 2', () => {
+  const run = spawnSync(process.execPath, [IOB_BIN, 'train', 'intent', '--format', 'online-shoppers', '--data', subset, '--no-register', '--promote', '--data-dir', join(dir, 'no-register')], { encoding: 'utf8' });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /--promote serves the version this run registers; with --no-register there is none/);
+  assert.equal(existsSync(join(dir, 'no-register', 'models')), false, 'nothing registered');
 });
 
 test('a bad row of a --data file is reported with line and column and skipped; --strict refuses it', async () => {

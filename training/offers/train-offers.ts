@@ -34,7 +34,7 @@ import { renderOffersReport } from './report.ts';
 import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
 import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
-import { cliNumber, optionFlag } from '../option-flag.ts';
+import { cliNumber, optionFlag, promoteNeedsRegistration } from '../option-flag.ts';
 import { heapLimitLine } from '../heap-limit.ts';
 import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
@@ -73,7 +73,7 @@ export const trainOffersOptionsSchema = z.object({
   promote: z.boolean().optional(),
   /** Skip the final fit on every session and the registration (evaluation and report only). */
   register: z.boolean().default(true),
-});
+}).superRefine(promoteNeedsRegistration);
 
 export type TrainOffersOptions = z.input<typeof trainOffersOptionsSchema>;
 
