@@ -3,6 +3,7 @@ import { digineticaConverter } from './diginetica.ts';
 import { onlineRetailConverter } from './online-retail.ts';
 import { ottoConverter } from './otto.ts';
 import { retailrocketConverter } from './retailrocket.ts';
+import { sessionRecConverter } from './session-rec.ts';
 import { taobaoConverter } from './taobao.ts';
 import { yoochooseConverter } from './yoochoose.ts';
 import type { Converter } from './conversion.ts';
@@ -16,6 +17,7 @@ export const CONVERTERS = {
   yoochoose: yoochooseConverter,
   retailrocket: retailrocketConverter,
   diginetica: digineticaConverter,
+  'session-rec': sessionRecConverter,
 } as const satisfies Record<string, Converter>;
 
 export type ConverterName = keyof typeof CONVERTERS;

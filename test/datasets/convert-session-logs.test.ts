@@ -137,6 +137,21 @@ test('diginetica: views and purchases told apart by their header; time is the da
   );
 });
 
+test('session-rec / GRU4Rec files: tab or comma separated, seconds with a fraction or milliseconds, UserId when present', async () => {
+  const train = tempFile('rsc15_train_full.txt', 'SessionId\tItemId\tTime\n1\t214536502\t1396839069.277\n1\t214536500\t1396839249\n2\t214662742\tsoon\n');
+  const test2 = tempFile('test.csv', 'UserId,SessionId,ItemId,Time,Extra\n7,9,42,1433221332117,x\n,10,43,1433221332,y\n');
+  const conversion = CONVERTERS['session-rec'].convert([train, test2]);
+  const events = await convertAndCheck(conversion, 'session-rec');
+  assert.deepEqual(events, [
+    { id: 'sr-1.2', ts: 1_396_839_069_277, subject: 'sr-s1', session: 'sr-s1', type: 'view', item: '214536502' },
+    { id: 'sr-1.3', ts: 1_396_839_249_000, subject: 'sr-s1', session: 'sr-s1', type: 'view', item: '214536500' },
+    { id: 'sr-2.2', ts: 1_433_221_332_117, subject: '7', session: 'sr-s9', type: 'view', item: '42' },
+    { id: 'sr-2.3', ts: 1_433_221_332_000, subject: 'sr-s10', session: 'sr-s10', type: 'view', item: '43' },
+  ]);
+  assert.deepEqual(conversion.stats.skippedLines, { 'malformed_row in rsc15_train_full.txt': [4] });
+  await assert.rejects(drain(CONVERTERS['session-rec'].convert(tempFile('no-time.txt', 'SessionId\tItemId\n1\t2\n'))), refusal(/is a header without Time/));
+});
+
 test('each input is judged by its own first row, and an empty one is refused by name', async () => {
   const clicks = tempFile('c.dat', '1,2014-04-07T10:51:09.277Z,214536502,0\n');
   const notYoochoose = tempFile('other.csv', 'timestamp,visitorid,event,itemid,transactionid\n');
