@@ -1,6 +1,6 @@
 /**
  * `iob convert` — turn a public dataset (Taobao UserBehavior, OTTO, UCI Online Retail, YOOCHOOSE,
- * RetailRocket, DIGINETICA) into a canonical event file. Events keep the input's order (grouped by user or
+ * RetailRocket, DIGINETICA, session-rec/GRU4Rec files) into a canonical event file. Events keep the input's order (grouped by user or
  * session, as the sources are); several `--in` files (clicks and buys, views and purchases, parts of a set)
  * are read in the order given into one file.
  */

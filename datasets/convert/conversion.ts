@@ -12,7 +12,7 @@
  */
 import { basename } from 'node:path';
 import { IobError, type EventType } from '../../engine/index.ts';
-import type { CanonicalEvent } from '../canonical-event.ts';
+import { MAX_ID_LENGTH, MAX_SUBJECT_LENGTH, type CanonicalEvent } from '../canonical-event.ts';
 import { flattenBatches } from '../io/flatten.ts';
 import { readLineBlocks, type LineBlockSource } from '../io/text-lines.ts';
 
@@ -52,6 +52,8 @@ export interface InputFile {
    * ids a one-file conversion always had), `<k>.` for the k-th of several (1-based).
    */
   tag: string;
+  /** how skip reasons name the file when there are several: its base name, or the path as given when two share one */
+  name: string;
 }
 
 /** The per-file state of one conversion: takes the input line by line. */
@@ -71,7 +73,7 @@ export function emptyStats(): ConversionStats {
  * reason names the file (`malformed_row in buys.dat`), so the lines kept point into the right one.
  */
 export function countSkip(stats: ConversionStats, reason: string, line: number, file?: InputFile): void {
-  const key = file !== undefined && file.tag !== '' ? `${reason} in ${basename(file.path)}` : reason;
+  const key = file !== undefined && file.tag !== '' ? `${reason} in ${file.name}` : reason;
   stats.skipped[key] = (stats.skipped[key] ?? 0) + 1;
   const lines = (stats.skippedLines[key] ??= []);
   if (lines.length < SKIPPED_LINES_KEPT) lines.push(line);
@@ -89,9 +91,13 @@ export function convertLines(input: string | readonly string[], start: (stats: C
   let bytesOfDoneFiles = 0;
   let source: LineBlockSource | undefined;
 
+  const names = paths.map((path) => basename(path));
+  const namesRepeat = new Set(names).size < names.length;
+
   async function* batches(): AsyncGenerator<CanonicalEvent[]> {
     for (const [index, path] of paths.entries()) {
-      const converter = start(stats, { path, tag: paths.length === 1 ? '' : `${index + 1}.` });
+      const file: InputFile = { path, tag: paths.length === 1 ? '' : `${index + 1}.`, name: namesRepeat ? path : names[index]! };
+      const converter = start(stats, file);
       const rowsBefore = stats.rowsRead;
       source = readLineBlocks(path);
       let lineNumber = 1;
@@ -101,7 +107,10 @@ export function convertLines(input: string | readonly string[], start: (stats: C
         while (from < block.length) {
           let to = block.indexOf('\n', from);
           if (to === -1) to = block.length;
-          converter.line(block.slice(from, to), lineNumber++, out);
+          const before = out.length;
+          converter.line(block.slice(from, to), lineNumber, out);
+          if (out.length > before) dropOverlong(out, before, stats, lineNumber, file);
+          lineNumber++;
           from = to + 1;
         }
         yield count(stats, out);
@@ -109,7 +118,8 @@ export function convertLines(input: string | readonly string[], start: (stats: C
       const out: CanonicalEvent[] = [];
       converter.end?.(out);
       if (stats.rowsRead === rowsBefore) {
-        throw new IobError('IOB_ERR_VALIDATION', `${path}: the file is empty (no data rows)`, [{ path: 'lines.1', reason: 'empty', message: 'the file is empty (no data rows)' }]);
+        const why = 'no data rows: the file is empty, or holds a header only';
+        throw new IobError('IOB_ERR_VALIDATION', `${path}: ${why}`, [{ path: 'lines.1', reason: 'empty', message: why }]);
       }
       bytesOfDoneFiles += source.bytesRead;
       source = undefined;
@@ -125,6 +135,27 @@ export function convertLines(input: string | readonly string[], start: (stats: C
       return bytesOfDoneFiles + (source?.bytesRead ?? 0);
     },
   };
+}
+
+/**
+ * Events of one input line whose identifiers exceed the canonical limits (ids, items and categories 128
+ * characters, subjects and sessions 256, prefixes included) are left out and counted here, for every
+ * converter: written, the canonical reader would refuse the row later, far from its source line.
+ */
+function dropOverlong(out: CanonicalEvent[], from: number, stats: ConversionStats, line: number, file: InputFile): void {
+  let kept = from;
+  for (let i = from; i < out.length; i++) {
+    const e = out[i]!;
+    const overlong =
+      e.id.length > MAX_ID_LENGTH ||
+      e.subject.length > MAX_SUBJECT_LENGTH ||
+      (e.session?.length ?? 0) > MAX_SUBJECT_LENGTH ||
+      (e.item?.length ?? 0) > MAX_ID_LENGTH ||
+      (e.category?.length ?? 0) > MAX_ID_LENGTH;
+    if (overlong) countSkip(stats, 'identifier_too_long', line, file);
+    else out[kept++] = e;
+  }
+  out.length = kept;
 }
 
 function count(stats: ConversionStats, events: CanonicalEvent[]): CanonicalEvent[] {
@@ -144,6 +175,11 @@ export function headerColumns<C extends string>(fields: readonly string[], requi
   const missing = required.filter((column) => found[column] === -1);
   if (missing.length > 0) throw wrongFormat(converter, path, line, `is a header without ${missing.join(', ')}`);
   return found;
+}
+
+/** What a converter whose files start with a header says of a file without one (empty or blank). */
+export function missingHeader(converter: string, file: InputFile, required: readonly string[]): IobError {
+  return wrongFormat(converter, file.path, 1, `is missing: the file is empty; expected a header naming ${required.join(', ')}`);
 }
 
 /** The error for a file that is not in the converter's format at all (judged by its first data row). */

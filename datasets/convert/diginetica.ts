@@ -17,7 +17,7 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 import { parseIsoDay } from './utc-date.ts';
 
 const REQUIRED = ['sessionId', 'userId', 'itemId', 'timeframe', 'eventdate'] as const;
@@ -80,7 +80,7 @@ function digineticaLines(stats: ConversionStats, file: InputFile): LineConverter
       out.push(event);
     },
     end() {
-      if (columns === undefined) throw wrongFormat('diginetica', file.path, 1, 'is missing: the file is empty, without a header');
+      if (columns === undefined) throw missingHeader('diginetica', file, REQUIRED);
     },
   };
 }

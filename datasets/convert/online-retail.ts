@@ -16,7 +16,7 @@
 import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
 import { MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
 import { utcMs } from './utc-date.ts';
-import { convertLines, countSkip, headerColumns, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, headerColumns, missingHeader, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
 type Column = (typeof REQUIRED)[number];
@@ -110,7 +110,7 @@ function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConvert
     end(out) {
       // a quote never closed: its row is skipped, the rows it took in are read again
       records.finish((fields, line) => record(fields, line, out));
-      if (columns === undefined) throw wrongFormat('online-retail', path, 1, 'is missing: the file is empty, without a header');
+      if (columns === undefined) throw missingHeader('online-retail', file, REQUIRED);
     },
   };
 }

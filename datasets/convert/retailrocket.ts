@@ -10,7 +10,7 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_EVENT: Readonly<Record<string, EventType>> = { view: 'view', addtocart: 'cart_add', transaction: 'purchase' };
 const REQUIRED = ['timestamp', 'visitorid', 'event', 'itemid'] as const;
@@ -60,7 +60,7 @@ function retailrocketLines(stats: ConversionStats, file: InputFile): LineConvert
       out.push(event);
     },
     end() {
-      if (columns === undefined) throw wrongFormat('retailrocket', file.path, 1, 'is missing: the file is empty, without a header');
+      if (columns === undefined) throw missingHeader('retailrocket', file, REQUIRED);
     },
   };
 }

@@ -8,11 +8,12 @@
  * without a fraction (`1396839069.277`); a value of 1e11 or more is taken as epoch milliseconds. Every
  * row is a `view` (these files hold the clicks the models learn from).
  *
- * - Session = `sr-s<SessionId>`; subject = UserId when the file has one, else the session.
+ * - Session = `sr-s<SessionId>`; subject = the row's UserId when the file has that column and the row a
+ *   value, else the session.
  * - Event ids are `sr-<line>` (`sr-<k>.<line>` for the k-th of several inputs, e.g. train and test).
  */
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['SessionId', 'ItemId', 'Time'] as const;
 /** Unix seconds with an optional fraction, or integer milliseconds. */
@@ -60,15 +61,15 @@ function sessionRecLines(stats: ConversionStats, file: InputFile): LineConverter
         return countSkip(stats, 'malformed_row', lineNumber, file);
       }
       const value = Number(time);
-      const ts = value >= MS_FROM ? value : Math.round(value * 1000);
-      if (!Number.isSafeInteger(ts) || checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      const ts = Math.round(value >= MS_FROM ? value : value * 1000);
+      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
       const sessionId = `sr-s${session}`;
       const userId = user >= 0 ? fields[user]! : '';
       const event: CanonicalEvent = { id: `sr-${file.tag}${lineNumber}`, ts, subject: userId === '' ? sessionId : userId, session: sessionId, type: 'view', item };
       out.push(event);
     },
     end() {
-      if (columns === undefined) throw wrongFormat('session-rec', file.path, 1, 'is missing: the file is empty, without a header');
+      if (columns === undefined) throw missingHeader('session-rec', file, REQUIRED);
     },
   };
 }

@@ -23,6 +23,8 @@ import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type Conversi
 import { parseIsoUtc } from './utc-date.ts';
 
 const DIGITS = /^\d{1,18}$/;
+/** A price as the data writes it: digits, with a decimal fraction in some copies. */
+const PRICE = /^\d{1,15}(\.\d+)?$/;
 
 /** The two shapes of the data's rows: by their field count. */
 const SHAPES: Readonly<Record<number, { type: EventType; prefix: string }>> = {
@@ -70,11 +72,12 @@ function yoochooseLines(stats: ConversionStats, file: InputFile): LineConverter 
         const category = fields[3]!;
         if (category !== '0' && category !== '') event.category = category;
       } else {
-        const price = Number(fields[3]);
-        const quantity = Number(fields[4]);
-        if (!(price >= 0 && price <= MAX_PRICE) || !Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
-          return countSkip(stats, 'price_or_quantity_out_of_range', lineNumber, file);
-        }
+        const priceText = fields[3]!;
+        const quantityText = fields[4]!;
+        if (!PRICE.test(priceText) || !DIGITS.test(quantityText)) return countSkip(stats, 'malformed_row', lineNumber, file);
+        const price = Number(priceText);
+        const quantity = Number(quantityText);
+        if (price > MAX_PRICE || quantity > MAX_QUANTITY) return countSkip(stats, 'price_or_quantity_out_of_range', lineNumber, file);
         if (price > 0) event.price = price;
         if (quantity > 0) event.quantity = quantity;
       }

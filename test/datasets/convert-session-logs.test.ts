@@ -5,7 +5,7 @@
  * through the YOOCHOOSE format at scale.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -60,7 +60,7 @@ test('yoochoose: clicks and buys in one conversion, told apart by their shape; i
   );
   const buys = tempFile(
     'yoochoose-buys.dat.gz',
-    '420374,2014-04-06T18:44:58.314Z,214537888,12462,1\n' + '420374,2014-04-06T18:44:58.325Z,214537850,0,0\n' + '420375,2014-04-06T18:45:00.000Z,214537851,10471\n' + '420376,2014-04-06T18:46:00.000Z,214537852,5,-2\n',
+    '420374,2014-04-06T18:44:58.314Z,214537888,12462,1\n' + '420374,2014-04-06T18:44:58.325Z,214537850,0,0\n' + '420375,2014-04-06T18:45:00.000Z,214537851,10471\n' + '420376,2014-04-06T18:46:00.000Z,214537852,5,2000000\n' + '420377,2014-04-06T18:47:00.000Z,214537853,0x10,1\n' + `420378,2014-04-06T18:48:00.000Z,${'9'.repeat(129)},5,1\n`,
   );
   const conversion = CONVERTERS.yoochoose.convert([clicks, buys]);
   const events = await convertAndCheck(conversion, 'yoochoose');
@@ -73,13 +73,15 @@ test('yoochoose: clicks and buys in one conversion, told apart by their shape; i
     // price and quantity 0 are the data's "unknown": left out, the purchase kept
     { id: 'yc-b2.2', ts: Date.UTC(2014, 3, 6, 18, 44, 58, 325), subject: 'yc-s420374', session: 'yc-s420374', type: 'purchase', item: '214537850' },
   ]);
-  assert.equal(conversion.stats.rowsRead, 11);
+  assert.equal(conversion.stats.rowsRead, 13);
   assert.deepEqual(conversion.stats.eventsByType, { view: 4, purchase: 2 });
   // With several inputs a reason names the file its lines are in.
   assert.deepEqual(conversion.stats.skippedLines, {
     'malformed_row in yoochoose-clicks.dat': [5, 6, 7],
-    'malformed_row in yoochoose-buys.dat.gz': [3],
+    'malformed_row in yoochoose-buys.dat.gz': [3, 5],
     'price_or_quantity_out_of_range in yoochoose-buys.dat.gz': [4],
+    // an item id past the canonical 128 characters: left out here, not refused later by the reader
+    'identifier_too_long in yoochoose-buys.dat.gz': [6],
   });
 
   // One file alone keeps the plain ids.
@@ -149,6 +151,10 @@ test('session-rec / GRU4Rec files: tab or comma separated, seconds with a fracti
     { id: 'sr-2.3', ts: 1_433_221_332_000, subject: 'sr-s10', session: 'sr-s10', type: 'view', item: '43' },
   ]);
   assert.deepEqual(conversion.stats.skippedLines, { 'malformed_row in rsc15_train_full.txt': [4] });
+  // milliseconds with a fraction are rounded like seconds with one
+  const fraction = [];
+  for await (const e of CONVERTERS['session-rec'].convert(tempFile('ms.txt', 'SessionId\tItemId\tTime\n1\t2\t1396839069277.6\n'))) fraction.push(e.ts);
+  assert.deepEqual(fraction, [1_396_839_069_278]);
   await assert.rejects(drain(CONVERTERS['session-rec'].convert(tempFile('no-time.txt', 'SessionId\tItemId\n1\t2\n'))), refusal(/is a header without Time/));
 });
 
@@ -157,16 +163,24 @@ test('each input is judged by its own first row, and an empty one is refused by 
   const notYoochoose = tempFile('other.csv', 'timestamp,visitorid,event,itemid,transactionid\n');
   await assert.rejects(drain(CONVERTERS.yoochoose.convert([clicks, notYoochoose])), refusal(new RegExp(`^${notYoochoose}: does not look like yoochoose input: line 1`)));
   const empty = tempFile('empty.dat', '');
-  await assert.rejects(drain(CONVERTERS.yoochoose.convert([clicks, empty])), refusal(new RegExp(`^${empty}: the file is empty`)));
+  await assert.rejects(drain(CONVERTERS.yoochoose.convert([clicks, empty])), refusal(new RegExp(`^${empty}: no data rows: the file is empty`)));
   const headerOnly = tempFile('header-only.csv', 'timestamp,visitorid,event,itemid,transactionid\n');
-  await assert.rejects(drain(CONVERTERS.retailrocket.convert(headerOnly)), refusal(/the file is empty \(no data rows\)/));
-  await assert.rejects(drain(CONVERTERS.retailrocket.convert(tempFile('rr-empty.csv', ''))), refusal(/without a header/));
+  await assert.rejects(drain(CONVERTERS.retailrocket.convert(headerOnly)), refusal(/no data rows: the file is empty, or holds a header only/));
+  await assert.rejects(drain(CONVERTERS.retailrocket.convert(tempFile('rr-empty.csv', ''))), refusal(/the file is empty; expected a header naming timestamp, visitorid, event, itemid/));
   await assert.rejects(drain(CONVERTERS.retailrocket.convert(tempFile('rr-taobao.csv', '1,10,100,pv,1511544070\n'))), refusal(/is a header without timestamp, visitorid, event, itemid/));
   // A taobao file split in parts: ids stay unique across them.
   const parts = [tempFile('tb-1.csv', '1,10,100,pv,1511544070\n'), tempFile('tb-2.csv', '2,11,100,buy,1511544071\n')];
   const ids = [];
   for await (const e of CONVERTERS.taobao.convert(parts)) ids.push(e.id);
   assert.deepEqual(ids, ['tb-1.1', 'tb-2.1']);
+  // Two inputs of the same name (parts in two folders): skip reasons name them by path.
+  const [a, b] = ['a', 'b'].map((folder) => {
+    mkdirSync(join(dir, folder), { recursive: true });
+    return tempFile(join(folder, 'UserBehavior.csv'), '1,10,100,pv,1511544070\n1,12\n');
+  });
+  const twins = CONVERTERS.taobao.convert([a!, b!]);
+  await drain(twins);
+  assert.deepEqual(twins.stats.skippedLines, { [`malformed_row in ${a}`]: [2], [`malformed_row in ${b}`]: [2] });
 });
 
 test('a generated log written in the YOOCHOOSE format converts back to its sessions, items, times and purchases', async () => {
