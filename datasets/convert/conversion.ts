@@ -56,6 +56,44 @@ export interface InputFile {
   name: string;
 }
 
+/** A converter that reads its files line by line (all of them): `start` builds its state for one file. */
+export function lineConverter(name: string, description: string, start: (stats: ConversionStats, file: InputFile) => LineConverter): Converter {
+  return { name, description, convert: (input) => convertLines(input, start) };
+}
+
+/**
+ * One file's data rows as a converter judges them: counted (in the stats and per file), and a bad one
+ * either refused or skipped. The file's first data row failing to parse means the wrong file or the wrong
+ * `--from`, so the conversion stops there; a later bad row is skipped and counted by reason.
+ */
+export class FileRows {
+  /** data rows of this file so far */
+  count = 0;
+
+  constructor(
+    private readonly converter: string,
+    private readonly stats: ConversionStats,
+    readonly file: InputFile,
+  ) {}
+
+  /** Call once per data row, before judging it. */
+  next(): void {
+    this.stats.rowsRead++;
+    this.count++;
+  }
+
+  /** A row that does not parse as `problem` says: refused at the file's first row, else skipped as `reason`. */
+  bad(line: number, problem: string, reason = 'malformed_row'): void {
+    if (this.count === 1) throw wrongFormat(this.converter, this.file.path, line, problem);
+    countSkip(this.stats, reason, line, this.file);
+  }
+
+  /** A row that parses but is left out (a value out of range), wherever it is. */
+  skip(line: number, reason: string): void {
+    countSkip(this.stats, reason, line, this.file);
+  }
+}
+
 /** The per-file state of one conversion: takes the input line by line. */
 export interface LineConverter {
   /** `text` is the raw line without its `\n` (a CRLF file leaves a `\r` at the end). */

@@ -17,25 +17,25 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, headerColumns, isBlank, lineConverter, missingHeader, withoutCr, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 import { parseIsoDay } from './utc-date.ts';
 
 const REQUIRED = ['sessionId', 'userId', 'itemId', 'timeframe', 'eventdate'] as const;
 type Column = (typeof REQUIRED)[number];
 const DIGITS = /^\d{1,15}$/;
 
-export const digineticaConverter: Converter = {
-  name: 'diginetica',
-  description: 'DIGINETICA train-item-views.csv / train-purchases.csv (;-separated, header; sessionId,userId,itemId,timeframe,eventdate)',
-  convert: (input) => convertLines(input, digineticaLines),
-};
+export const digineticaConverter = lineConverter(
+  'diginetica',
+  'DIGINETICA train-item-views.csv / train-purchases.csv (;-separated, header; sessionId,userId,itemId,timeframe,eventdate)',
+  digineticaLines,
+);
 
 function digineticaLines(stats: ConversionStats, file: InputFile): LineConverter {
   let columns: Record<Column, number> | undefined;
   let width = 0;
   let type: EventType = 'view';
   let prefix = '';
-  let rows = 0;
+  const rows = new FileRows('diginetica', stats, file);
   // A session's rows share its day: parse each distinct date once.
   let lastDateText = '';
   let lastDay = Number.NaN;
@@ -51,8 +51,7 @@ function digineticaLines(stats: ConversionStats, file: InputFile): LineConverter
         prefix = purchases ? 'dn-p' : 'dn-v';
         return;
       }
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       const session = fields[columns.sessionId]!;
       const item = fields[columns.itemId]!;
       const timeframe = fields[columns.timeframe]!;
@@ -68,12 +67,9 @@ function digineticaLines(stats: ConversionStats, file: InputFile): LineConverter
         : !DIGITS.test(timeframe) ? 'has a timeframe that is not milliseconds'
         : Number.isNaN(lastDay) ? 'has an eventdate that is not YYYY-MM-DD'
         : undefined;
-      if (problem !== undefined) {
-        if (rows === 1) throw wrongFormat('diginetica', file.path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber, file);
-      }
+      if (problem !== undefined) return rows.bad(lineNumber, problem);
       const ts = lastDay + Number(timeframe);
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      if (checkEpochMs(ts) instanceof FieldProblem) return rows.skip(lineNumber, 'timestamp_out_of_range');
       const user = fields[columns.userId]!;
       const sessionId = `dn-s${session}`;
       const event: CanonicalEvent = { id: `${prefix}${file.tag}${lineNumber}`, ts, subject: user === '' || user === 'NA' ? sessionId : user, session: sessionId, type, item };

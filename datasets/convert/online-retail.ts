@@ -16,7 +16,7 @@
 import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
 import { MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
 import { utcMs } from './utc-date.ts';
-import { convertLines, countSkip, headerColumns, missingHeader, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { countSkip, headerColumns, lineConverter, missingHeader, wrongFormat, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
 type Column = (typeof REQUIRED)[number];
@@ -40,11 +40,11 @@ export function parseInvoiceDate(text: string): number {
   return Number.NaN;
 }
 
-export const onlineRetailConverter: Converter = {
-  name: 'online-retail',
-  description: 'UCI Online Retail CSV (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)',
-  convert: (input) => convertLines(input, onlineRetailLines),
-};
+export const onlineRetailConverter = lineConverter(
+  'online-retail',
+  'UCI Online Retail CSV (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)',
+  onlineRetailLines,
+);
 
 function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConverter {
   const { path } = file;

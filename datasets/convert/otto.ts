@@ -8,7 +8,7 @@
  * several inputs: train and test files). `rowsRead` counts sessions.
  */
 import type { EventType } from '../../engine/index.ts';
-import { convertLines, countSkip, isBlank, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, isBlank, lineConverter, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_OTTO: Readonly<Record<string, EventType>> = { clicks: 'view', carts: 'cart_add', orders: 'purchase' };
 
@@ -22,37 +22,29 @@ function isOttoSession(value: unknown): value is OttoSession {
   return typeof v === 'object' && v !== null && Number.isSafeInteger(v.session) && (v.session as number) >= 0 && Array.isArray(v.events);
 }
 
-export const ottoConverter: Converter = {
-  name: 'otto',
-  description: 'OTTO sessions JSONL ({session, events: [{aid, ts (ms), type: clicks|carts|orders}]})',
-  convert: (input) => convertLines(input, ottoLines),
-};
+export const ottoConverter = lineConverter('otto', 'OTTO sessions JSONL ({session, events: [{aid, ts (ms), type: clicks|carts|orders}]})', ottoLines);
 
 function ottoLines(stats: ConversionStats, file: InputFile): LineConverter {
-  let rows = 0;
+  const rows = new FileRows('otto', stats, file);
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       let session: unknown;
       try {
         session = JSON.parse(raw);
       } catch {
         session = undefined;
       }
-      if (!isOttoSession(session)) {
-        if (rows === 1) throw wrongFormat('otto', file.path, lineNumber, 'is not a JSON session object with "session" and "events"');
-        return countSkip(stats, 'malformed_session', lineNumber, file);
-      }
+      if (!isOttoSession(session)) return rows.bad(lineNumber, 'is not a JSON session object with "session" and "events"', 'malformed_session');
       const id = `otto-s${session.session}`;
       session.events.forEach((value, index) => {
         const event = value as { aid?: unknown; ts?: unknown; type?: unknown } | null;
         if (typeof event !== 'object' || event === null || !Number.isSafeInteger(event.aid) || !Number.isSafeInteger(event.ts) || (event.ts as number) < 0) {
-          return countSkip(stats, 'malformed_event', lineNumber, file);
+          return rows.skip(lineNumber, 'malformed_event');
         }
         const type = typeof event.type === 'string' ? TYPE_OF_OTTO[event.type] : undefined;
-        if (type === undefined) return countSkip(stats, 'unknown_event_type', lineNumber, file);
+        if (type === undefined) return rows.skip(lineNumber, 'unknown_event_type');
         out.push({ id: `otto-${file.tag}${session.session}-${index}`, ts: event.ts as number, subject: id, session: id, type, item: String(event.aid) });
       });
     },

@@ -10,22 +10,22 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, headerColumns, isBlank, lineConverter, missingHeader, withoutCr, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_EVENT: Readonly<Record<string, EventType>> = { view: 'view', addtocart: 'cart_add', transaction: 'purchase' };
 const REQUIRED = ['timestamp', 'visitorid', 'event', 'itemid'] as const;
 const DIGITS = /^\d{1,16}$/;
 
-export const retailrocketConverter: Converter = {
-  name: 'retailrocket',
-  description: 'RetailRocket events.csv (timestamp in ms,visitorid,event: view|addtocart|transaction,itemid,transactionid)',
-  convert: (input) => convertLines(input, retailrocketLines),
-};
+export const retailrocketConverter = lineConverter(
+  'retailrocket',
+  'RetailRocket events.csv (timestamp in ms,visitorid,event: view|addtocart|transaction,itemid,transactionid)',
+  retailrocketLines,
+);
 
 function retailrocketLines(stats: ConversionStats, file: InputFile): LineConverter {
   let columns: Record<(typeof REQUIRED)[number], number> | undefined;
   let width = 0;
-  let rows = 0;
+  const rows = new FileRows('retailrocket', stats, file);
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
@@ -35,8 +35,7 @@ function retailrocketLines(stats: ConversionStats, file: InputFile): LineConvert
         width = fields.length;
         return;
       }
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       const time = fields[columns.timestamp]!;
       const visitor = fields[columns.visitorid]!;
       const item = fields[columns.itemid]!;
@@ -45,17 +44,11 @@ function retailrocketLines(stats: ConversionStats, file: InputFile): LineConvert
         : !DIGITS.test(time) ? 'has a timestamp that is not epoch milliseconds'
         : visitor === '' || item === '' ? 'lacks a visitorid or itemid'
         : undefined;
-      if (problem !== undefined) {
-        if (rows === 1) throw wrongFormat('retailrocket', file.path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber, file);
-      }
+      if (problem !== undefined) return rows.bad(lineNumber, problem);
       const type = TYPE_OF_EVENT[fields[columns.event]!];
-      if (type === undefined) {
-        if (rows === 1) throw wrongFormat('retailrocket', file.path, lineNumber, 'has an event other than view, addtocart, transaction');
-        return countSkip(stats, 'unknown_event', lineNumber, file);
-      }
+      if (type === undefined) return rows.bad(lineNumber, 'has an event other than view, addtocart, transaction', 'unknown_event');
       const ts = Number(time);
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      if (checkEpochMs(ts) instanceof FieldProblem) return rows.skip(lineNumber, 'timestamp_out_of_range');
       const event: CanonicalEvent = { id: `rr-${file.tag}${lineNumber}`, ts, subject: visitor, type, item };
       out.push(event);
     },

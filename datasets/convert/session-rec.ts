@@ -13,7 +13,7 @@
  * - Event ids are `sr-<line>` (`sr-<k>.<line>` for the k-th of several inputs, e.g. train and test).
  */
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, headerColumns, isBlank, missingHeader, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, headerColumns, isBlank, lineConverter, missingHeader, withoutCr, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['SessionId', 'ItemId', 'Time'] as const;
 /** Unix seconds with an optional fraction, or integer milliseconds. */
@@ -21,18 +21,18 @@ const TIME = /^\d{1,16}(\.\d+)?$/;
 /** Times at or above this are epoch milliseconds (1e11 s is the year 5138). */
 const MS_FROM = 1e11;
 
-export const sessionRecConverter: Converter = {
-  name: 'session-rec',
-  description: 'session-rec / GRU4Rec files (header SessionId, ItemId, Time in Unix seconds, optional UserId; tab or comma separated)',
-  convert: (input) => convertLines(input, sessionRecLines),
-};
+export const sessionRecConverter = lineConverter(
+  'session-rec',
+  'session-rec / GRU4Rec files (header SessionId, ItemId, Time in Unix seconds, optional UserId; tab or comma separated)',
+  sessionRecLines,
+);
 
 function sessionRecLines(stats: ConversionStats, file: InputFile): LineConverter {
   let columns: Record<(typeof REQUIRED)[number], number> | undefined;
   let user = -1;
   let separator = '\t';
   let width = 0;
-  let rows = 0;
+  const rows = new FileRows('session-rec', stats, file);
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
@@ -45,8 +45,7 @@ function sessionRecLines(stats: ConversionStats, file: InputFile): LineConverter
         width = names.length;
         return;
       }
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       const fields = text.split(separator);
       const session = fields[columns.SessionId]!;
       const item = fields[columns.ItemId]!;
@@ -56,13 +55,10 @@ function sessionRecLines(stats: ConversionStats, file: InputFile): LineConverter
         : session === '' || item === '' ? 'lacks a SessionId or ItemId'
         : !TIME.test(time) ? 'has a Time that is not Unix seconds'
         : undefined;
-      if (problem !== undefined) {
-        if (rows === 1) throw wrongFormat('session-rec', file.path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber, file);
-      }
+      if (problem !== undefined) return rows.bad(lineNumber, problem);
       const value = Number(time);
       const ts = Math.round(value >= MS_FROM ? value : value * 1000);
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      if (checkEpochMs(ts) instanceof FieldProblem) return rows.skip(lineNumber, 'timestamp_out_of_range');
       const sessionId = `sr-s${session}`;
       const userId = user >= 0 ? fields[user]! : '';
       const event: CanonicalEvent = { id: `sr-${file.tag}${lineNumber}`, ts, subject: userId === '' ? sessionId : userId, session: sessionId, type: 'view', item };

@@ -8,25 +8,20 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, isBlank, lineConverter, withoutCr, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const TYPE_OF_BEHAVIOR: Readonly<Record<string, EventType>> = { pv: 'view', cart: 'cart_add', fav: 'favorite', buy: 'purchase' };
 
 const DIGITS = /^\d{1,15}$/;
 
-export const taobaoConverter: Converter = {
-  name: 'taobao',
-  description: 'Taobao UserBehavior CSV (user,item,category,behavior,timestamp in seconds; no header)',
-  convert: (input) => convertLines(input, taobaoLines),
-};
+export const taobaoConverter = lineConverter('taobao', 'Taobao UserBehavior CSV (user,item,category,behavior,timestamp in seconds; no header)', taobaoLines);
 
 function taobaoLines(stats: ConversionStats, file: InputFile): LineConverter {
-  let rows = 0;
+  const rows = new FileRows('taobao', stats, file);
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       const fields = withoutCr(raw).split(',');
       const [user, item, category, behavior, seconds] = fields as [string, string, string, string, string];
       const problem =
@@ -34,18 +29,12 @@ function taobaoLines(stats: ConversionStats, file: InputFile): LineConverter {
         : user === '' || item === '' ? 'lacks a user or item id'
         : !DIGITS.test(seconds) ? 'has a timestamp that is not Unix seconds'
         : undefined;
-      if (problem !== undefined) {
-        if (rows === 1) throw wrongFormat('taobao', file.path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber, file);
-      }
+      if (problem !== undefined) return rows.bad(lineNumber, problem);
       const type = TYPE_OF_BEHAVIOR[behavior];
-      if (type === undefined) {
-        if (rows === 1) throw wrongFormat('taobao', file.path, lineNumber, 'has a behavior other than pv, cart, fav, buy');
-        return countSkip(stats, 'unknown_behavior', lineNumber, file);
-      }
+      if (type === undefined) return rows.bad(lineNumber, 'has a behavior other than pv, cart, fav, buy', 'unknown_behavior');
       const ts = Number(seconds) * 1000;
       // digits, but past the dates an event file may hold: the canonical reader would refuse the row
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      if (checkEpochMs(ts) instanceof FieldProblem) return rows.skip(lineNumber, 'timestamp_out_of_range');
       const event: CanonicalEvent = { id: `tb-${file.tag}${lineNumber}`, ts, subject: user, type, item };
       if (category !== '') event.category = category;
       out.push(event);

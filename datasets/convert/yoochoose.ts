@@ -19,7 +19,7 @@
  */
 import type { EventType } from '../../engine/index.ts';
 import { checkEpochMs, FieldProblem, MAX_PRICE, MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
-import { convertLines, countSkip, isBlank, withoutCr, wrongFormat, type ConversionStats, type Converter, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, isBlank, lineConverter, withoutCr, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 import { parseIsoUtc } from './utc-date.ts';
 
 const DIGITS = /^\d{1,18}$/;
@@ -32,24 +32,23 @@ const SHAPES: Readonly<Record<number, { type: EventType; prefix: string }>> = {
   5: { type: 'purchase', prefix: 'yc-b' },
 };
 
-export const yoochooseConverter: Converter = {
-  name: 'yoochoose',
-  description: 'YOOCHOOSE clicks (SessionID,Timestamp,ItemID,Category) and buys (SessionID,Timestamp,ItemID,Price,Quantity) files; no header',
-  convert: (input) => convertLines(input, yoochooseLines),
-};
+export const yoochooseConverter = lineConverter(
+  'yoochoose',
+  'YOOCHOOSE clicks (SessionID,Timestamp,ItemID,Category) and buys (SessionID,Timestamp,ItemID,Price,Quantity) files; no header',
+  yoochooseLines,
+);
 
 function yoochooseLines(stats: ConversionStats, file: InputFile): LineConverter {
-  let rows = 0;
+  const rows = new FileRows('yoochoose', stats, file);
   /** fields per row in this file: 4 (clicks) or 5 (buys), from its first data row */
   let width = 0;
   return {
     line(raw, lineNumber, out) {
       if (isBlank(raw)) return;
-      stats.rowsRead++;
-      rows++;
+      rows.next();
       const fields = withoutCr(raw).split(',');
-      if (rows === 1) {
-        if (SHAPES[fields.length] === undefined) throw wrongFormat('yoochoose', file.path, lineNumber, `has ${fields.length} fields, expected 4 (clicks) or 5 (buys)`);
+      if (rows.count === 1) {
+        if (SHAPES[fields.length] === undefined) return rows.bad(lineNumber, `has ${fields.length} fields, expected 4 (clicks) or 5 (buys)`);
         width = fields.length;
       }
       const [session, time, item] = fields as [string, string, string];
@@ -60,11 +59,8 @@ function yoochooseLines(stats: ConversionStats, file: InputFile): LineConverter 
         : item === '' ? 'lacks an ItemID'
         : Number.isNaN(ts) ? 'has a Timestamp that is not ISO 8601 UTC (2014-04-07T10:51:09.277Z)'
         : undefined;
-      if (problem !== undefined) {
-        if (rows === 1) throw wrongFormat('yoochoose', file.path, lineNumber, problem);
-        return countSkip(stats, 'malformed_row', lineNumber, file);
-      }
-      if (checkEpochMs(ts) instanceof FieldProblem) return countSkip(stats, 'timestamp_out_of_range', lineNumber, file);
+      if (problem !== undefined) return rows.bad(lineNumber, problem);
+      if (checkEpochMs(ts) instanceof FieldProblem) return rows.skip(lineNumber, 'timestamp_out_of_range');
       const { type, prefix } = SHAPES[width]!;
       const id = `yc-s${session}`;
       const event: CanonicalEvent = { id: `${prefix}${file.tag}${lineNumber}`, ts, subject: id, session: id, type, item };
@@ -74,10 +70,10 @@ function yoochooseLines(stats: ConversionStats, file: InputFile): LineConverter 
       } else {
         const priceText = fields[3]!;
         const quantityText = fields[4]!;
-        if (!PRICE.test(priceText) || !DIGITS.test(quantityText)) return countSkip(stats, 'malformed_row', lineNumber, file);
+        if (!PRICE.test(priceText) || !DIGITS.test(quantityText)) return rows.skip(lineNumber, 'malformed_row');
         const price = Number(priceText);
         const quantity = Number(quantityText);
-        if (price > MAX_PRICE || quantity > MAX_QUANTITY) return countSkip(stats, 'price_or_quantity_out_of_range', lineNumber, file);
+        if (price > MAX_PRICE || quantity > MAX_QUANTITY) return rows.skip(lineNumber, 'price_or_quantity_out_of_range');
         if (price > 0) event.price = price;
         if (quantity > 0) event.quantity = quantity;
       }

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createCanonicalWriter, readCanonicalEvents, type CanonicalEvent } from '../../datasets/canonical-file.ts';
 import { CONVERTERS, type Conversion } from '../../datasets/convert/index.ts';
+import { convertAndCheck } from './conversion-check.ts';
 import { parseIsoDay, parseIsoUtc } from '../../datasets/convert/utc-date.ts';
 import { generateBehavior } from '../../datasets/generate.ts';
 import { IobError } from '../../engine/index.ts';
@@ -25,21 +25,6 @@ function tempFile(name: string, text: string): string {
   return path;
 }
 
-/** The events of a conversion, after checking that each reads back from a canonical file in strict mode. */
-async function convertAndCheck(conversion: Conversion, name: string): Promise<CanonicalEvent[]> {
-  const path = join(dir, `${name}.csv`);
-  const writer = createCanonicalWriter(path);
-  const events: CanonicalEvent[] = [];
-  for await (const event of conversion) {
-    events.push(event);
-    await writer.write(event);
-  }
-  await writer.close();
-  let read = 0;
-  for await (const record of readCanonicalEvents(path, { strict: true })) if ('event' in record) read++;
-  assert.equal(read, events.length, 'every converted event reads back as a valid canonical event');
-  return events;
-}
 
 const refusal = (pattern: RegExp) => (err: unknown) => err instanceof IobError && err.code === 'IOB_ERR_VALIDATION' && pattern.test(err.message);
 
@@ -63,7 +48,7 @@ test('yoochoose: clicks and buys in one conversion, told apart by their shape; i
     '420374,2014-04-06T18:44:58.314Z,214537888,12462,1\n' + '420374,2014-04-06T18:44:58.325Z,214537850,0,0\n' + '420375,2014-04-06T18:45:00.000Z,214537851,10471\n' + '420376,2014-04-06T18:46:00.000Z,214537852,5,2000000\n' + '420377,2014-04-06T18:47:00.000Z,214537853,0x10,1\n' + `420378,2014-04-06T18:48:00.000Z,${'9'.repeat(129)},5,1\n`,
   );
   const conversion = CONVERTERS.yoochoose.convert([clicks, buys]);
-  const events = await convertAndCheck(conversion, 'yoochoose');
+  const events = await convertAndCheck(conversion, dir, 'yoochoose');
   assert.deepEqual(events, [
     { id: 'yc-c1.1', ts: Date.UTC(2014, 3, 7, 10, 51, 9, 277), subject: 'yc-s1', session: 'yc-s1', type: 'view', item: '214536502' },
     { id: 'yc-c1.2', ts: Date.UTC(2014, 3, 7, 10, 54, 9, 868), subject: 'yc-s1', session: 'yc-s1', type: 'view', item: '214536500', category: 'S' },
@@ -104,7 +89,7 @@ test('retailrocket: header in any order, views, cart adds and transactions; no s
         '111016,1433221999827,view,318965,\r\n',
     ),
   );
-  const events = await convertAndCheck(conversion, 'retailrocket');
+  const events = await convertAndCheck(conversion, dir, 'retailrocket');
   assert.deepEqual(events, [
     { id: 'rr-2', ts: 1_433_221_332_117, subject: '257597', type: 'view', item: '355908' },
     { id: 'rr-3', ts: 1_433_221_400_000, subject: '257597', type: 'cart_add', item: '355908' },
@@ -122,7 +107,7 @@ test('diginetica: views and purchases told apart by their header; time is the da
   );
   const purchases = tempFile('train-purchases.csv', 'sessionId;userId;timeframe;eventdate;ordernumber;itemId\n' + '2;5;103811;2016-05-10;9;32118\n');
   const conversion = CONVERTERS.diginetica.convert([views, purchases]);
-  const events = await convertAndCheck(conversion, 'diginetica');
+  const events = await convertAndCheck(conversion, dir, 'diginetica');
   const day = (d: number) => Date.UTC(2016, 4, d);
   assert.deepEqual(events, [
     { id: 'dn-v1.2', ts: day(9) + 526_309, subject: 'dn-s1', session: 'dn-s1', type: 'view', item: '81766' },
@@ -143,7 +128,7 @@ test('session-rec / GRU4Rec files: tab or comma separated, seconds with a fracti
   const train = tempFile('rsc15_train_full.txt', 'SessionId\tItemId\tTime\n1\t214536502\t1396839069.277\n1\t214536500\t1396839249\n2\t214662742\tsoon\n');
   const test2 = tempFile('test.csv', 'UserId,SessionId,ItemId,Time,Extra\n7,9,42,1433221332117,x\n,10,43,1433221332,y\n');
   const conversion = CONVERTERS['session-rec'].convert([train, test2]);
-  const events = await convertAndCheck(conversion, 'session-rec');
+  const events = await convertAndCheck(conversion, dir, 'session-rec');
   assert.deepEqual(events, [
     { id: 'sr-1.2', ts: 1_396_839_069_277, subject: 'sr-s1', session: 'sr-s1', type: 'view', item: '214536502' },
     { id: 'sr-1.3', ts: 1_396_839_249_000, subject: 'sr-s1', session: 'sr-s1', type: 'view', item: '214536500' },
@@ -199,7 +184,7 @@ test('a generated log written in the YOOCHOOSE format converts back to its sessi
   }
   assert.ok(clicks.length > 2_000 && buys.length > 50, `${clicks.length} clicks, ${buys.length} buys`);
   const conversion = CONVERTERS.yoochoose.convert([tempFile('gen-clicks.dat', `${clicks.join('\n')}\n`), tempFile('gen-buys.dat', `${buys.join('\n')}\n`)]);
-  const events = await convertAndCheck(conversion, 'yoochoose-generated');
+  const events = await convertAndCheck(conversion, dir, 'yoochoose-generated');
   const key = ([session, ts, item, type]: [string, number, string, string]) => `${session} ${ts} ${item} ${type}`;
   assert.deepEqual(events.map((e) => key([e.session!, e.ts, e.item!, e.type])).sort(), expected.map(key).sort());
   assert.deepEqual(conversion.stats.skipped, {});

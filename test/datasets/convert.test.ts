@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createCanonicalWriter, readCanonicalEvents, type CanonicalEvent } from '../../datasets/canonical-file.ts';
 import { CONVERTERS, type Conversion } from '../../datasets/convert/index.ts';
+import { convertAndCheck } from './conversion-check.ts';
 import { parseInvoiceDate } from '../../datasets/convert/online-retail.ts';
 import { IobError } from '../../engine/index.ts';
 
@@ -19,24 +19,6 @@ const ONLINE_RETAIL = join(DATA, 'uci-online-retail', 'online_retail.csv.gz');
 const dir = mkdtempSync(join(tmpdir(), 'iob-convert-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * Runs a conversion, writing the events to a canonical CSV file, then reads that file back in strict
- * mode: every converted event must be valid canonical input.
- */
-async function convertAndCheck(conversion: Conversion, name: string): Promise<CanonicalEvent[]> {
-  const path = join(dir, `${name}.csv`);
-  const writer = createCanonicalWriter(path);
-  const events: CanonicalEvent[] = [];
-  for await (const event of conversion) {
-    events.push(event);
-    await writer.write(event);
-  }
-  await writer.close();
-  let read = 0;
-  for await (const record of readCanonicalEvents(path, { strict: true })) if ('event' in record) read++;
-  assert.equal(read, events.length, 'every converted event reads back as a valid canonical event');
-  return events;
-}
 
 function tempFile(name: string, text: string): string {
   const path = join(dir, name);
@@ -46,7 +28,7 @@ function tempFile(name: string, text: string): string {
 
 test('taobao: 65,027 events from 611 users, behaviors mapped, no sessions', async () => {
   const conversion = CONVERTERS.taobao.convert(TAOBAO);
-  const events = await convertAndCheck(conversion, 'taobao');
+  const events = await convertAndCheck(conversion, dir, 'taobao');
   assert.equal(events.length, 65_027);
   assert.deepEqual(conversion.stats, {
     rowsRead: 65_027,
@@ -64,7 +46,7 @@ test('taobao: 65,027 events from 611 users, behaviors mapped, no sessions', asyn
 
 test('otto: 20 sessions, 862 events (800 views, 52 cart adds, 10 purchases), subject and session from the session', async () => {
   const conversion = CONVERTERS.otto.convert(OTTO);
-  const events = await convertAndCheck(conversion, 'otto');
+  const events = await convertAndCheck(conversion, dir, 'otto');
   assert.equal(conversion.stats.rowsRead, 20);
   assert.equal(events.length, 862);
   assert.deepEqual(conversion.stats.eventsByType, { view: 800, cart_add: 52, purchase: 10 });
@@ -83,7 +65,7 @@ test('otto: 20 sessions, 862 events (800 views, 52 cart adds, 10 purchases), sub
 
 test('online retail: 541,909 rows read; sales, refunds, skipped non-products and unpriced rows add up', async () => {
   const conversion = CONVERTERS['online-retail'].convert(ONLINE_RETAIL);
-  const events = await convertAndCheck(conversion, 'online-retail');
+  const events = await convertAndCheck(conversion, dir, 'online-retail');
   const { stats } = conversion;
   assert.equal(stats.rowsRead, 541_909);
   assert.deepEqual(stats.eventsByType, { purchase: 527_725, refund: 8_704 });
