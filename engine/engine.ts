@@ -31,6 +31,7 @@ import { createBoundary } from './ingest-boundary.ts';
 import { createJetStreamPublisher } from './jetstream-publisher.ts';
 import { createIngestor, type IngestCounters, type IngestReport } from './ingest.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
+import { whenPlaceable } from './jetstream-placement.ts';
 import { createPseudonymizer, type Pseudonymizer } from './pseudonymize.ts';
 import { ensureDataDir, ensurePseudonymKey } from './secrets.ts';
 import { startStreamConsumer, type ConsumerStats, type EventSink, type StreamConsumer } from './stream-consumer.ts';
@@ -150,20 +151,27 @@ export async function startEngine({ config, log, consume = true }: StartEngineOp
 
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
-  await ensureEventStream(jsm, {
-    maxAgeMs: config.retentionDays * 86_400_000,
-    duplicateWindowMs: config.duplicateWindowMs,
-    replicas: config.streamReplicas,
-    partitions,
-  });
+  // Each store is created (or opened) once the cluster can place its replicas (jetstream-placement.ts); each
+  // opener creates its stream or bucket before it watches anything, so a refused attempt leaves nothing behind.
+  const placement = { timeoutMs: Math.max(30_000, config.natsReadyTimeoutMs), onWait: (reason: string) => log.warn({ reason }, 'JetStream cannot place the streams yet (a cluster still forming?); waiting') };
+  await whenPlaceable(
+    () =>
+      ensureEventStream(jsm, {
+        maxAgeMs: config.retentionDays * 86_400_000,
+        duplicateWindowMs: config.duplicateWindowMs,
+        replicas: config.streamReplicas,
+        partitions,
+      }),
+    placement,
+  );
 
-  const consent = await openConsentRegistry(js, { replicas: config.streamReplicas });
-  const audit = await openAuditLog(js, jsm, config.streamReplicas);
+  const consent = await whenPlaceable(() => openConsentRegistry(js, { replicas: config.streamReplicas }), placement);
+  const audit = await whenPlaceable(() => openAuditLog(js, jsm, config.streamReplicas), placement);
   await consent.synced();
   // An erasure anywhere empties this process's memo of raw ids (the one place one outlives its request).
-  const erasures = await openErasureList(js, { replicas: config.streamReplicas, onErased: () => pseudonymize.forgetRaw() });
-  const forecasts = await openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) });
-  const catalog = await watchCatalog(js, { replicas: config.streamReplicas, onBadEntry: () => log.warn('catalog entry fails validation; ignored') });
+  const erasures = await whenPlaceable(() => openErasureList(js, { replicas: config.streamReplicas, onErased: () => pseudonymize.forgetRaw() }), placement);
+  const forecasts = await whenPlaceable(() => openForecastStore(js, { replicas: config.streamReplicas, log: log.child({ component: 'forecasts' }) }), placement);
+  const catalog = await whenPlaceable(() => watchCatalog(js, { replicas: config.streamReplicas, onBadEntry: () => log.warn('catalog entry fails validation; ignored') }), placement);
   await catalog.synced();
   const subjects = createSubjectRights({ pseudonymize, registry: consent, audit, erasures, js, jsm, partitions });
 

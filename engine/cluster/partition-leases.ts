@@ -22,6 +22,7 @@
  */
 import type { JetStreamManager, KV, KvEntry, NatsConnection } from 'nats';
 import type { Logger } from '../logger.ts';
+import { whenPlaceable } from '../jetstream-placement.ts';
 
 export const LEASES_BUCKET = 'IOB_LEASES';
 
@@ -82,7 +83,9 @@ export async function startPartitionLeases(nc: NatsConnection, options: LeaseOpt
   // A request that cannot be answered within half a TTL would renew a lease that has nearly lapsed anyway.
   const js = nc.jetstream({ timeout: Math.min(5000, Math.max(500, Math.floor(ttlMs / 2))) });
   const jsm: JetStreamManager = await js.jetstreamManager();
-  const kv: KV = await js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1, replicas: options.replicas ?? 1 });
+  const kv: KV = await whenPlaceable(() => js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1, replicas: options.replicas ?? 1 }), {
+    onWait: (reason) => log.warn({ reason }, 'JetStream cannot place the lease bucket yet; waiting'),
+  });
   const kvStream = `KV_${LEASES_BUCKET}`;
   const kvPrefix = `$KV.${LEASES_BUCKET}.`;
   /** partition → the KV revision of our lease */

@@ -11,6 +11,8 @@ export interface TestCluster {
   nodes: NatsServer[];
   /** every client URL, comma-separated (what NATS_URL takes) */
   urls: string;
+  /** With `held`: starts the nodes held back (they join the running ones). */
+  startHeld(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -24,35 +26,39 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestCluster(t: HasAfter, options: { size?: number; partitions?: number } = {}): Promise<TestCluster> {
+/**
+ * `held` nodes (the last ones) are configured and given ports but not started until `startHeld()`: a cluster
+ * whose meta leader answers while it cannot yet place an asset on every node.
+ */
+export async function startTestCluster(t: HasAfter, options: { size?: number; partitions?: number; held?: number } = {}): Promise<TestCluster> {
   const size = options.size ?? 3;
+  const held = options.held ?? 0;
   const dir = tempDir(t, 'iob-cluster-');
   const clientPorts = await Promise.all(Array.from({ length: size }, freePort));
   const routePorts = await Promise.all(Array.from({ length: size }, freePort));
   const mapping = options.partitions && options.partitions > 1 ? partitionMapping(options.partitions) : undefined;
-  const nodes = await Promise.all(
-    clientPorts.map((port, i) => {
-      const conf = join(dir, `n${i}.conf`);
-      writeFileSync(
-        conf,
-        [
-          `cluster {`,
-          `  name: iob-test`,
-          `  listen: 127.0.0.1:${routePorts[i]}`,
-          `  routes: [${routePorts.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}]`,
-          `}`,
-          ...(mapping ? [`mappings = {`, `  "${mapping[0]}": "${mapping[1]}"`, `}`] : []),
-        ].join('\n'),
-      );
-      return startNatsServer({ storeDir: join(dir, `n${i}`), port, serverName: `n${i}`, args: ['-c', conf], readyTimeoutMs: 30_000 });
-    }),
-  );
+  const startNode = (port: number, i: number) => {
+    const conf = join(dir, `n${i}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `cluster {`,
+        `  name: iob-test`,
+        `  listen: 127.0.0.1:${routePorts[i]}`,
+        `  routes: [${routePorts.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}]`,
+        `}`,
+        ...(mapping ? [`mappings = {`, `  "${mapping[0]}": "${mapping[1]}"`, `}`] : []),
+      ].join('\n'),
+    );
+    return startNatsServer({ storeDir: join(dir, `n${i}`), port, serverName: `n${i}`, args: ['-c', conf], readyTimeoutMs: 30_000 });
+  };
+  const nodes = await Promise.all(clientPorts.slice(0, size - held).map(startNode));
   defer(t, async () => {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
   });
-  const urls = nodes.map((n) => n.url).join(',');
+  const urls = clientPorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
   // JetStream answers once the nodes have elected a meta leader.
-  const nc = await connect({ servers: urls.split(',') });
+  const nc = await connect({ servers: nodes.map((n) => n.url) });
   try {
     await waitUntil(
       async () => {
@@ -69,5 +75,8 @@ export async function startTestCluster(t: HasAfter, options: { size?: number; pa
   } finally {
     await nc.close();
   }
-  return { nodes, urls };
+  const startHeld = async () => {
+    nodes.push(...(await Promise.all(clientPorts.slice(size - held).map((port, k) => startNode(port, size - held + k)))));
+  };
+  return { nodes, urls, startHeld };
 }
