@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .description('next-best offers: item2vec embeddings + co-occurrence + session ranking, beside POP and SKNN (HR@20, MRR@20)')
     .requiredOption('--events <file>', 'canonical event file (CSV or JSONL, optionally .gz)')
     .option('--test-days <d>', 'test period: sessions starting in the last D days', '1')
+    .option('--train-days <d>', 'train on the sessions of the D days before the test period only (default: all earlier sessions)')
     .option('--epochs <n>', 'item2vec epochs per fit', '5')
     .option('--dim <n>', 'embedding dimensions', '32')
     .option('--tune-rounds <n>', 'coordinate-ascent rounds on the validation slice (0: default ranking)', '2')
@@ -34,6 +35,7 @@ export function register(program: Command): void {
         {
           events: opts.events,
           testDays: opts.testDays,
+          trainDays: opts.trainDays,
           epochs: opts.epochs,
           dim: opts.dim,
           tuneRounds: opts.tuneRounds,

@@ -99,6 +99,20 @@ test('deterministic: the same seed gives the same metrics, tables and version', 
   assert.deepEqual(await readFile(join(a.paths.model!, 'tables.bin')), await readFile(join(b.paths.model!, 'tables.bin')));
 });
 
+test('--train-days trains on the days before the test period only; the test period is the same', async (t) => {
+  const { dir, events } = await workspace(t);
+  const all = await runTrainOffers(fast(dir, events, { tuneRounds: 0, register: false }), quiet);
+  const said: string[] = [];
+  const windowed = await runTrainOffers(fast(dir, events, { tuneRounds: 0, register: false, trainDays: 1 }), (l) => said.push(l));
+  assert.equal(windowed.split.train_days, 1);
+  assert.equal(all.split.train_days, null);
+  assert.equal(windowed.split.cutoff, all.split.cutoff);
+  assert.ok((windowed.split.trainSessions as number) < (all.split.trainSessions as number), `${String(windowed.split.trainSessions)} < ${String(all.split.trainSessions)}`);
+  assert.ok((windowed.split.trainSessions as number) > 0);
+  assert.ok(said.some((l) => /from the 1 day\(s\) before \(\d+ earlier sessions left out\)$/.test(l)), said.join('\n'));
+  await assert.rejects(runTrainOffers(fast(dir, events, { trainDays: 0 }), quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--train-days');
+});
+
 test('the --json line is the last line of stdout; bad input is a clear CLI error', async (t) => {
   const { dir, events } = await workspace(t);
   const args = ['train', 'offers', '--epochs', '1', '--dim', '8', '--tune-rounds', '0', '--no-register', '--data-dir', dir, '--json'];

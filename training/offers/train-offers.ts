@@ -27,7 +27,7 @@ import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
-import { DAY_MS, HISTORY_LENGTH, evaluateRanker, samplePredictions, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
@@ -55,6 +55,11 @@ export const trainOffersOptionsSchema = z.object({
   events: z.string().min(1),
   /** The test period: sessions whose first event lies in the last D days. */
   testDays: cliNumber(z.number().positive().max(3650)).default(1),
+  /**
+   * Train on the sessions that start in the D days before the test period only (default: every earlier
+   * session): bounds the fits on a long log, as session-based papers do with their "last 1/64" splits.
+   */
+  trainDays: cliNumber(z.number().positive().max(36_500)).optional(),
   seed: cliNumber(z.number().int().min(0)).default(0),
   /** item2vec epochs (each fit). */
   epochs: cliNumber(z.number().int().min(0).max(1000)).default(DEFAULT_ITEM2VEC.epochs),
@@ -150,11 +155,16 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       { path: 'events', reason: 'empty', message: log.excluded > 0 ? 'no event with an item is left after erasure and consent' : 'the file holds no event with an item' },
     ]);
   }
-  const split = splitLastDays(log.sessions, options.testDays);
+  // The window (--train-days) keeps the sessions that start within it: the test period's cutoff, counted from
+  // the log's last event, is the same with or without it.
+  const windowFrom = options.trainDays === undefined ? -Infinity : lastEventTime(log.sessions) - (options.testDays + options.trainDays) * DAY_MS;
+  const sessions = options.trainDays === undefined ? log.sessions : log.sessions.filter((s) => s.start >= windowFrom);
+  const split = splitLastDays(sessions, options.testDays);
   requireSessions(split, options.testDays, 'test');
   say(
     `data: ${log.events} item events in ${log.sessions.length} sessions, ${log.items.length} items; ` +
-      `test: ${split.counts.testSessions} sessions (${split.counts.predictions} predictions) from the last ${options.testDays} day(s); training: ${split.counts.trainSessions} sessions, ${split.counts.trainItems} items`,
+      `test: ${split.counts.testSessions} sessions (${split.counts.predictions} predictions) from the last ${options.testDays} day(s); training: ${split.counts.trainSessions} sessions, ${split.counts.trainItems} items` +
+      (options.trainDays === undefined ? '' : ` from the ${options.trainDays} day(s) before (${log.sessions.length - sessions.length} earlier sessions left out)`),
   );
 
   const fewPredictions =
@@ -217,6 +227,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     const splitRecord: Record<string, unknown> = {
       kind: 'session-rec last days',
       test_days: options.testDays,
+      train_days: options.trainDays ?? null,
       cutoff: new Date(split.cutoff).toISOString(),
       session_gap_minutes: log.gapMs / 60_000,
       ...split.counts,
@@ -235,7 +246,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     let version = 'unregistered';
     let modelDir: string | undefined;
     if (options.register) {
-      const all = await fitOffers(tf, log.sessions, log.items, hyper, options.seed, tick);
+      const all = await fitOffers(tf, sessions, log.items, hyper, options.seed, tick);
       version = versionName(createdAt, contentTag(namedTables(all.tables)));
       const card: OffersModelCard = {
         schemaVersion: OFFERS_CARD_SCHEMA_VERSION,
@@ -250,7 +261,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
           dataFile: basename(options.events),
           dataHash: `sha256:${dataHash}`,
           events: log.events,
-          sessions: log.sessions.length,
+          sessions: sessions.length,
           seed: options.seed,
           backend,
           seconds: round((performance.now() - started) / 1000, 1),
@@ -278,8 +289,15 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         dataHash,
         splitDescription:
           `test = sessions starting in the last ${options.testDays} day(s) (from ${new Date(split.cutoff).toISOString()}); items unseen in training removed, sessions shorter than 2 dropped; ` +
+          (options.trainDays === undefined ? '' : `training = sessions starting in the ${options.trainDays} day(s) before it (--train-days; earlier ones left out, the registered version included); `) +
           `every prefix predicts its next item. Sessions: the engine's (session id or subject, split at ${log.gapMs / 60_000}-minute gaps), consecutive repeats of an item collapsed.`,
-        counts: { ...split.counts, sessions: log.sessions.length, items: log.items.length, 'bad rows skipped': log.badRows.length },
+        counts: {
+          ...split.counts,
+          sessions: sessions.length,
+          ...(options.trainDays === undefined ? {} : { 'sessions before the training window': log.sessions.length - sessions.length }),
+          items: log.items.length,
+          'bad rows skipped': log.badRows.length,
+        },
         rankers: [
           { key: 'model', label: 'model (item2vec + co-occurrence + session + history)', ...evaluations.model },
           { key: 'session_only', label: 'model without subject history', ...evaluations.session_only },
