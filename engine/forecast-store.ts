@@ -80,6 +80,9 @@ const indexKey = (kind: ForecastKind, id: string) => `${kind}\u0000${id}`;
 
 export async function openForecastStore(js: JetStreamClient, options: { replicas?: number; log?: Logger } = {}): Promise<ForecastStore> {
   const os: ObjectStore = await js.views.os(FORECAST_BUCKET, { replicas: options.replicas ?? 1 });
+  // nats.js's object-store init swallows a failed stream lookup (a cluster still placing it answers 503):
+  // asking for the stream here lets that failure reach the caller (and engine/jetstream-placement.ts).
+  await (await js.jetstreamManager()).streams.info(`OBJ_${FORECAST_BUCKET}`);
   let doc: ForecastDocument | undefined;
   let index = new Map<string, SeriesForecast>();
   const listeners = new Set<(doc: ForecastDocument) => void>();

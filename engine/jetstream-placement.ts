@@ -1,10 +1,10 @@
 /**
  * Creating (or opening) a stream, bucket or object store, retried while JetStream cannot place it yet.
- * A cluster that is forming, or has just lost a node, has a meta leader that answers API calls before it
+ * A cluster that has elected its meta leader but is still forming, or has just lost a node, answers API calls before it
  * knows enough peers for an R-replica asset: the create call then fails with "no suitable peers for
  * placement" (or "JetStream system temporarily unavailable") for a second or two. A worker started beside
- * its cluster waits that out instead of exiting; any other error, or the wait running past its bound, is
- * thrown as it came.
+ * its cluster waits that out instead of exiting; any other error (a cluster with no meta leader at all
+ * times out, and is reported so), or the wait running past its bound, is thrown as it came.
  */
 
 /** nats-server's JSClusterNoPeersErr and JSClusterNotAvailErr: conditions a forming cluster grows out of. */
@@ -32,7 +32,8 @@ export async function whenPlaceable<T>(create: () => Promise<T>, options: Placem
       if (!isNotPlaceableYet(err) || Date.now() + delay > deadline) throw err;
       if (!told) {
         told = true;
-        options.onWait?.((err as Error).message);
+        // nats.js puts the status ("503") in the message for some of these; the server's words are in api_error.
+        options.onWait?.((err as { api_error?: { description?: string } }).api_error?.description ?? (err as Error).message);
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CONVERTERS, type Conversion } from '../../datasets/convert/index.ts';
+import { CONVERTERS } from '../../datasets/convert/index.ts';
 import { convertAndCheck } from './conversion-check.ts';
 import { parseInvoiceDate } from '../../datasets/convert/online-retail.ts';
 import { IobError } from '../../engine/index.ts';

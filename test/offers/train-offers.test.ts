@@ -103,7 +103,9 @@ test('--train-days trains on the days before the test period only; the test peri
   const { dir, events } = await workspace(t);
   const all = await runTrainOffers(fast(dir, events, { tuneRounds: 0, register: false }), quiet);
   const said: string[] = [];
-  const windowed = await runTrainOffers(fast(dir, events, { tuneRounds: 0, register: false, trainDays: 1 }), (l) => said.push(l));
+  const windowed = await runTrainOffers(fast(dir, events, { tuneRounds: 1, register: false, trainDays: 1 }), (l) => said.push(l));
+  // the validation slice is the test period's length before it: a window no longer leaves nothing to tune on
+  assert.ok(said.some((l) => /^tuning off: .*--train-days 1 leaves no sessions before it/.test(l)), said.join('\n'));
   assert.equal(windowed.split.train_days, 1);
   assert.equal(all.split.train_days, null);
   assert.equal(windowed.split.cutoff, all.split.cutoff);

@@ -27,7 +27,7 @@ import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
-import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, splitLastDays, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
@@ -155,12 +155,13 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       { path: 'events', reason: 'empty', message: log.excluded > 0 ? 'no event with an item is left after erasure and consent' : 'the file holds no event with an item' },
     ]);
   }
-  // The window (--train-days) keeps the sessions that start within it: the test period's cutoff, counted from
-  // the log's last event, is the same with or without it.
-  const windowFrom = options.trainDays === undefined ? -Infinity : lastEventTime(log.sessions) - (options.testDays + options.trainDays) * DAY_MS;
-  const sessions = options.trainDays === undefined ? log.sessions : log.sessions.filter((s) => s.start >= windowFrom);
-  const split = splitLastDays(sessions, options.testDays);
-  requireSessions(split, options.testDays, 'test');
+  // The test period's cutoff counts from the log's last event, window or not; the window (--train-days)
+  // keeps the sessions that start in the D days before it (a long session that started earlier and runs to the
+  // log's end is left out without moving the cutoff).
+  const cutoff = lastEventTime(log.sessions) - options.testDays * DAY_MS;
+  const sessions = options.trainDays === undefined ? log.sessions : log.sessions.filter((s) => s.start >= cutoff - options.trainDays! * DAY_MS);
+  const split = splitAt(sessions, cutoff);
+  requireSessions(split, options, 'test');
   say(
     `data: ${log.events} item events in ${log.sessions.length} sessions, ${log.items.length} items; ` +
       `test: ${split.counts.testSessions} sessions (${split.counts.predictions} predictions) from the last ${options.testDays} day(s); training: ${split.counts.trainSessions} sessions, ${split.counts.trainItems} items` +
@@ -181,7 +182,8 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     neighborMinCount: 2,
   };
   const validation = splitAt(split.train, split.cutoff - options.testDays * DAY_MS);
-  const tuneOn = options.tuneRounds > 0 && validation.counts.predictions >= MIN_VALIDATION_PREDICTIONS && validation.train.length > 0;
+  const windowTooShort = options.trainDays !== undefined && options.trainDays <= options.testDays;
+  const tuneOn = options.tuneRounds > 0 && !windowTooShort && validation.counts.predictions >= MIN_VALIDATION_PREDICTIONS && validation.train.length > 0;
   const fits = (tuneOn ? 1 : 0) + 1 + (options.register ? 1 : 0);
   const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
   const tick = (): void => progress?.increment(1);
@@ -204,7 +206,9 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       say(
         options.tuneRounds === 0
           ? 'tuning off: default ranking parameters'
-          : `too few validation predictions before the test period (${validation.counts.predictions} < ${MIN_VALIDATION_PREDICTIONS}): default ranking parameters`,
+          : windowTooShort
+            ? `tuning off: the validation slice is the ${options.testDays} day(s) before the test period, and --train-days ${options.trainDays} leaves no sessions before it to fit on (give more than --test-days): default ranking parameters`
+            : `too few validation predictions before the test period (${validation.counts.predictions} < ${MIN_VALIDATION_PREDICTIONS}): default ranking parameters`,
       );
     }
 
@@ -341,8 +345,14 @@ export function offersMetricsJson(result: TrainOffersResult): string {
   return JSON.stringify({ task, model, baselines, ablations, split, version });
 }
 
-function requireSessions(split: SessionSplit, days: number, what: string): void {
+function requireSessions(split: SessionSplit, window: { testDays: number; trainDays?: number | undefined }, what: string): void {
+  const days = window.testDays;
   if (split.counts.trainSessions === 0) {
+    if (window.trainDays !== undefined) {
+      throw new IobError('IOB_ERR_VALIDATION', `no training sessions: none starts in the ${window.trainDays} day(s) before the test period; give a larger --train-days (or a longer log)`, [
+        { path: '--train-days', reason: 'no_training_sessions', message: 'leaves no session before the test period' },
+      ]);
+    }
     throw new IobError('IOB_ERR_VALIDATION', `no training sessions: every session starts in the last ${days} day(s); use a longer log or a smaller --test-days`, [
       { path: '--test-days', reason: 'no_training_sessions', message: 'leaves no session before the test period' },
     ]);
