@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--train-days <d>', 'train on the sessions of the D days before the test period only (default: all earlier sessions)')
     .option('--epochs <n>', 'item2vec epochs per fit', '5')
     .option('--dim <n>', 'embedding dimensions', '32')
+    .option('--subsample <t>', "item2vec: word2vec's subsampling of frequent items (e.g. 1e-4; 0: off)", '0')
     .option('--tune-rounds <n>', 'coordinate-ascent rounds on the validation slice (0: default ranking)', '2')
     .option('--session-gap <minutes>', "inactivity gap that splits sessions (default: the engine's 30)")
     .option('--strict', 'refuse a file with bad rows (default: report them with line numbers and skip them)')
@@ -38,6 +39,7 @@ export function register(program: Command): void {
           trainDays: opts.trainDays,
           epochs: opts.epochs,
           dim: opts.dim,
+          subsample: opts.subsample,
           tuneRounds: opts.tuneRounds,
           sessionGapMinutes: opts.sessionGap,
           strict: opts.strict === true,

@@ -84,3 +84,31 @@ test('training separates items that share sessions from items that never do; det
   // Item 12 never had a pair: no vector, so it is similar to nothing.
   assert.deepEqual([...first.vectors.subarray(12 * OPTIONS.dim, 13 * OPTIONS.dim)], new Array(OPTIONS.dim).fill(0));
 });
+
+test('subsampling: off by default (0 is the same run), deterministic, and it still separates the clusters', async () => {
+  const { tf } = await tfBackend();
+  const { sequences, counts } = corpus();
+  const plain = await fitItem2Vec(tf, sequences, counts, OPTIONS, 5);
+  const zero = await fitItem2Vec(tf, sequences, counts, { ...OPTIONS, subsample: 0 }, 5);
+  assert.deepEqual(zero.vectors, plain.vectors);
+  // Every item here is ~1/12 of the steps: t = 0.01 keeps about (√(f/t) + 1)·t/f ≈ 0.47 of each occurrence.
+  const sub = await fitItem2Vec(tf, sequences, counts, { ...OPTIONS, subsample: 0.01 }, 5);
+  const again = await fitItem2Vec(tf, sequences, counts, { ...OPTIONS, subsample: 0.01 }, 5);
+  assert.deepEqual(sub.vectors, again.vectors);
+  assert.notDeepEqual(sub.vectors, plain.vectors);
+  assert.equal(sub.pairs, plain.pairs, 'the card records the pairs of the whole data');
+  const cos = (a: number, b: number): number => {
+    let dot = 0;
+    for (let d = 0; d < OPTIONS.dim; d++) dot += sub.vectors[a * OPTIONS.dim + d]! * sub.vectors[b * OPTIONS.dim + d]!;
+    return dot;
+  };
+  let within = 0;
+  let across = 0;
+  for (let a = 0; a < 12; a++) {
+    for (let b = a + 1; b < 12; b++) {
+      if (Math.floor(a / 6) === Math.floor(b / 6)) within += cos(a, b) / 30;
+      else across += cos(a, b) / 36;
+    }
+  }
+  assert.ok(within > across + 0.3, `mean cosine within clusters ${within.toFixed(3)}, across ${across.toFixed(3)}`);
+});

@@ -172,6 +172,9 @@ test('bad input: no test sessions, bad rows (listed or refused), invalid options
     await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, testDays: text as unknown as number }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--test-days', JSON.stringify(text));
   }
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, promote: true, register: false }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--promote');
+  for (const subsample of ['2', 'often', '-1e-4']) {
+    await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, subsample: subsample as unknown as number }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--subsample', subsample);
+  }
   // The flag is --session-gap (its value in minutes), not the option's name in code.
   await assert.rejects(runTrainOffers({ events: bad, dataDir: dir, sessionGapMinutes: 0 }, quiet), (err: unknown) => isIobError(err) && err.problems[0]!.path === '--session-gap');
 

@@ -15,6 +15,12 @@ export interface Item2VecOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * word2vec's subsampling threshold t (item2vec uses it too): each epoch, an occurrence of an item with
+   * frequency f (its share of all steps) is kept with probability (√(f/t) + 1)·t/f, so the most popular
+   * items stop dominating the pairs. 0 or absent: every occurrence is kept.
+   */
+  subsample?: number;
 }
 
 export const DEFAULT_ITEM2VEC: Item2VecOptions = { dim: 32, window: 3, negatives: 5, epochs: 5, batchSize: 1024, learningRate: 0.1 };
@@ -55,14 +61,20 @@ export async function fitItem2Vec(
   onEpoch?: (epoch: number, loss: number) => void,
 ): Promise<FittedItem2Vec> {
   const items = counts.length;
-  const { centers, contexts } = skipGramPairs(sequences, options.window);
-  const pairs = centers.length;
+  const all = skipGramPairs(sequences, options.window);
   const tables = initItem2Vec(tf, items, options.dim, seed);
   const noise = cumulativeWeights(Float64Array.from(counts, (c) => c ** 0.75));
-  const order = Uint32Array.from({ length: pairs }, (_, i) => i);
+  const keep = keepProbabilities(counts, options.subsample ?? 0);
   const losses: number[] = [];
-  for (let epoch = 0; epoch < options.epochs && pairs > 0; epoch++) {
+  // Without subsampling every epoch reshuffles the previous epoch's order (as this always did); with it,
+  // each epoch has pairs of its own and a fresh order.
+  let order = Uint32Array.from({ length: all.centers.length }, (_, i) => i);
+  for (let epoch = 0; epoch < options.epochs && all.centers.length > 0; epoch++) {
     const rng = new Rng(seed, 1, epoch);
+    const { centers, contexts } = keep === undefined ? all : skipGramPairs(subsampled(sequences, keep, new Rng(seed, 2, epoch)), options.window);
+    const pairs = centers.length;
+    if (pairs === 0) continue;
+    if (keep !== undefined) order = Uint32Array.from({ length: pairs }, (_, i) => i);
     shuffleInPlace(order, rng);
     let total = 0;
     for (let start = 0; start < pairs; start += options.batchSize) {
@@ -82,7 +94,24 @@ export async function fitItem2Vec(
   }
   const vectors = normalizedVectors(tables.input, options.dim);
   const paired = new Uint8Array(items);
-  for (const i of centers) paired[i] = 1;
+  for (const i of all.centers) paired[i] = 1;
   for (let i = 0; i < items; i++) if (!paired[i]) vectors.fill(0, i * options.dim, (i + 1) * options.dim);
-  return { vectors, losses, pairs };
+  return { vectors, losses, pairs: all.centers.length };
+}
+
+/** Per item, the chance an occurrence is kept under subsampling threshold `t`; undefined when nothing is dropped. */
+function keepProbabilities(counts: Float32Array, t: number): Float64Array | undefined {
+  if (!(t > 0)) return undefined;
+  let total = 0;
+  for (const c of counts) total += c;
+  const keep = Float64Array.from(counts, (c) => {
+    const f = c / total;
+    return f > t ? (Math.sqrt(f / t) + 1) * (t / f) : 1;
+  });
+  return keep.some((p) => p < 1) ? keep : undefined;
+}
+
+/** The sequences with each occurrence kept with its item's probability (seeded). */
+function subsampled(sequences: readonly Int32Array[], keep: Float64Array, rng: Rng): Int32Array[] {
+  return sequences.map((seq) => seq.filter((item) => keep[item]! >= 1 || rng.float() < keep[item]!));
 }
