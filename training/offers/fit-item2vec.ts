@@ -73,7 +73,6 @@ export async function fitItem2Vec(
     const rng = new Rng(seed, 1, epoch);
     const { centers, contexts } = keep === undefined ? all : skipGramPairs(subsampled(sequences, keep, new Rng(seed, 2, epoch)), options.window);
     const pairs = centers.length;
-    if (pairs === 0) continue;
     if (keep !== undefined) order = Uint32Array.from({ length: pairs }, (_, i) => i);
     shuffleInPlace(order, rng);
     let total = 0;
@@ -87,8 +86,10 @@ export async function fitItem2Vec(
       for (let q = 0; q < batch.negatives.length; q++) batch.negatives[q] = rng.weightedIndex(noise);
       total += item2vecStep(tf, tables, batch, options.learningRate) * size;
     }
-    losses.push(total / pairs);
-    onEpoch?.(epoch + 1, total / pairs);
+    // (an epoch whose subsample kept no pair trains nothing and reports a loss of 0)
+    const loss = pairs > 0 ? total / pairs : 0;
+    losses.push(loss);
+    onEpoch?.(epoch + 1, loss);
     // Let the event loop breathe between epochs (progress bars, signals).
     await new Promise((resolve) => setImmediate(resolve));
   }
