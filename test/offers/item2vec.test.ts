@@ -40,6 +40,24 @@ test('skip-gram pairs: every pair within the window, both directions', () => {
   assert.deepEqual(pairs, ['0>1', '1>0', '1>2', '2>1']);
 });
 
+/** Mean cosine of the corpus's item pairs within a cluster and across the two (vectors are normalized). */
+function clusterCosines(vectors: Float32Array): { within: number; across: number } {
+  const cos = (a: number, b: number): number => {
+    let dot = 0;
+    for (let d = 0; d < OPTIONS.dim; d++) dot += vectors[a * OPTIONS.dim + d]! * vectors[b * OPTIONS.dim + d]!;
+    return dot;
+  };
+  let within = 0;
+  let across = 0;
+  for (let a = 0; a < 12; a++) {
+    for (let b = a + 1; b < 12; b++) {
+      if (Math.floor(a / 6) === Math.floor(b / 6)) within += cos(a, b) / 30;
+      else across += cos(a, b) / 36;
+    }
+  }
+  return { within, across };
+}
+
 // Two clusters, 0–5 and 6–11, never in one session; item 12 only ever alone.
 function corpus(): { sequences: Int32Array[]; counts: Float32Array } {
   const rng = new Rng(11);
@@ -67,19 +85,7 @@ test('training separates items that share sessions from items that never do; det
   assert.notDeepEqual(first.vectors, other.vectors);
   assert.ok(first.losses.at(-1)! < first.losses[0]!, `loss falls: ${first.losses.join(', ')}`);
 
-  const cos = (a: number, b: number): number => {
-    let dot = 0;
-    for (let d = 0; d < OPTIONS.dim; d++) dot += first.vectors[a * OPTIONS.dim + d]! * first.vectors[b * OPTIONS.dim + d]!;
-    return dot;
-  };
-  let within = 0;
-  let across = 0;
-  for (let a = 0; a < 12; a++) {
-    for (let b = a + 1; b < 12; b++) {
-      if (Math.floor(a / 6) === Math.floor(b / 6)) within += cos(a, b) / 30;
-      else across += cos(a, b) / 36;
-    }
-  }
+  const { within, across } = clusterCosines(first.vectors);
   assert.ok(within > across + 0.3, `mean cosine within clusters ${within.toFixed(3)}, across ${across.toFixed(3)}`);
   // Item 12 never had a pair: no vector, so it is similar to nothing.
   assert.deepEqual([...first.vectors.subarray(12 * OPTIONS.dim, 13 * OPTIONS.dim)], new Array(OPTIONS.dim).fill(0));
@@ -97,18 +103,6 @@ test('subsampling: off by default (0 is the same run), deterministic, and it sti
   assert.deepEqual(sub.vectors, again.vectors);
   assert.notDeepEqual(sub.vectors, plain.vectors);
   assert.equal(sub.pairs, plain.pairs, 'the card records the pairs of the whole data');
-  const cos = (a: number, b: number): number => {
-    let dot = 0;
-    for (let d = 0; d < OPTIONS.dim; d++) dot += sub.vectors[a * OPTIONS.dim + d]! * sub.vectors[b * OPTIONS.dim + d]!;
-    return dot;
-  };
-  let within = 0;
-  let across = 0;
-  for (let a = 0; a < 12; a++) {
-    for (let b = a + 1; b < 12; b++) {
-      if (Math.floor(a / 6) === Math.floor(b / 6)) within += cos(a, b) / 30;
-      else across += cos(a, b) / 36;
-    }
-  }
+  const { within, across } = clusterCosines(sub.vectors);
   assert.ok(within > across + 0.3, `mean cosine within clusters ${within.toFixed(3)}, across ${across.toFixed(3)}`);
 });
