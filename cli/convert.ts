@@ -4,6 +4,7 @@
  * session, as the sources are); several `--in` files (clicks and buys, views and purchases, parts of a set)
  * are read in the order given into one file.
  */
+import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -40,15 +41,18 @@ export function parseConvertOptions(raw: { from: string; in: string | string[]; 
     ]);
   }
   const inputs = typeof raw.in === 'string' ? [raw.in] : raw.in;
-  if (inputs.some((input) => resolve(input) === resolve(raw.out))) {
-    throw new IobError('IOB_ERR_VALIDATION', '--out must differ from --in', [{ path: '--out', reason: 'same_as_input', message: 'must differ from --in' }]);
+  // Compared by real path: a symbolic link to the output is the output.
+  const out = realPath(raw.out);
+  const same = inputs.find((input) => realPath(input) === out);
+  if (same !== undefined) {
+    throw new IobError('IOB_ERR_VALIDATION', `--out must differ from --in (${same} is the output file)`, [{ path: '--out', reason: 'same_as_input', message: 'must differ from --in' }]);
   }
   const seen = new Set<string>();
   for (const input of inputs) {
-    if (seen.has(resolve(input))) {
+    if (seen.has(realPath(input))) {
       throw new IobError('IOB_ERR_VALIDATION', `--in names ${input} twice (its events would be written twice)`, [{ path: '--in', reason: 'duplicate_input', message: 'names the same file twice' }]);
     }
-    seen.add(resolve(input));
+    seen.add(realPath(input));
   }
   return { from: raw.from, in: inputs, out: raw.out };
 }
@@ -72,6 +76,8 @@ export async function runConvert(options: ConvertCommandOptions, say: (line: str
         kibShown = kib;
       }
     }
+    // Every row skipped: an empty event file would pass for a data set without events.
+    if (conversion.stats.events === 0) throw noEvents(conversion.stats);
     await writer.close();
   } catch (err) {
     await writer.abort();
@@ -83,12 +89,31 @@ export async function runConvert(options: ConvertCommandOptions, say: (line: str
   const { stats } = conversion;
   const seconds = (performance.now() - started) / 1000;
   say(
-    `converted ${options.from}: ${fmt(stats.rowsRead)} ${options.from === 'otto' ? 'sessions' : 'rows'} read → ${fmt(stats.events)} events ` +
+    `converted ${options.from}: ${counted(stats.rowsRead, options.from === 'otto' ? 'session' : 'row')} read → ${counted(stats.events, 'event')} ` +
       `(${listCounts(stats.eventsByType)}) → ${options.out} in ${seconds.toFixed(1)} s`,
   );
   const skipped = Object.values(stats.skipped).reduce((a, b) => a + b, 0);
   say(skipped === 0 ? 'skipped: none' : `skipped ${fmt(skipped)}: ${listCounts(stats.skipped, stats.skippedLines)}`);
   return stats;
+}
+
+function noEvents(stats: ConversionStats): IobError {
+  const why = `no events: every one of the ${counted(stats.rowsRead, 'data row')} was skipped (${listCounts(stats.skipped, stats.skippedLines)}); nothing was written`;
+  return new IobError('IOB_ERR_VALIDATION', why, [{ path: '--in', reason: 'no_events', message: why }]);
+}
+
+/** `1 row`, `2 rows` (thousands separated). */
+function counted(n: number, noun: string): string {
+  return `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The file's real path when it exists (links resolved), else the path made absolute. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 async function sizeOf(path: string): Promise<number> {

@@ -108,10 +108,10 @@ export function emptyStats(): ConversionStats {
 
 /**
  * Counts a record left out; `line` is where it starts in its file (header = 1). With several inputs the
- * reason names the file (`malformed_row in buys.dat`), so the lines kept point into the right one.
+ * reason names the file (`buys.dat: malformed_row`), so the lines kept point into the right one.
  */
 export function countSkip(stats: ConversionStats, reason: string, line: number, file?: InputFile): void {
-  const key = file !== undefined && file.tag !== '' ? `${reason} in ${file.name}` : reason;
+  const key = file !== undefined && file.tag !== '' ? `${file.name}: ${reason}` : reason;
   stats.skipped[key] = (stats.skipped[key] ?? 0) + 1;
   const lines = (stats.skippedLines[key] ??= []);
   if (lines.length < SKIPPED_LINES_KEPT) lines.push(line);
@@ -206,12 +206,16 @@ function count(stats: ConversionStats, events: CanonicalEvent[]): CanonicalEvent
  * Column positions by name from a header row (names trimmed, any order, extra columns allowed); throws
  * `wrongFormat` naming the required columns it lacks.
  */
-export function headerColumns<C extends string>(fields: readonly string[], required: readonly C[], converter: string, path: string, line: number): Record<C, number> {
+export function headerColumns<C extends string>(fields: readonly string[], required: readonly C[], converter: string, path: string, line: number, separator: string): Record<C, number> {
   const names = fields.map((name) => name.trim());
   const found = {} as Record<C, number>;
   for (const column of required) found[column] = names.indexOf(column);
   const missing = required.filter((column) => found[column] === -1);
-  if (missing.length > 0) throw wrongFormat(converter, path, line, `is a header without ${missing.join(', ')}`);
+  if (missing.length > 0) {
+    // One column holding every name: the file is separated by something else.
+    const oneColumn = fields.length === 1 && required.length > 1 ? ` (it reads as one column: are its names separated by ${separator}?)` : '';
+    throw wrongFormat(converter, path, line, `is a header without ${missing.join(', ')}${oneColumn}`);
+  }
   return found;
 }
 

@@ -44,7 +44,7 @@ function digineticaLines(stats: ConversionStats, file: InputFile): LineConverter
       if (isBlank(raw)) return;
       const fields = withoutCr(raw).split(';');
       if (columns === undefined) {
-        columns = headerColumns(fields, REQUIRED, 'diginetica', file.path, lineNumber);
+        columns = headerColumns(fields, REQUIRED, 'diginetica', file.path, lineNumber, ';');
         width = fields.length;
         const purchases = fields.some((name) => name.trim() === 'ordernumber');
         type = purchases ? 'purchase' : 'view';

@@ -57,7 +57,7 @@ function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConvert
 
   function header(fields: string[] | CsvSyntaxError, lineNumber: number): void {
     if (fields instanceof CsvSyntaxError) throw wrongFormat('online-retail', path, lineNumber, `is not valid CSV: ${fields.message}`);
-    columns = headerColumns(fields, REQUIRED, 'online-retail', path, lineNumber);
+    columns = headerColumns(fields, REQUIRED, 'online-retail', path, lineNumber, 'commas');
     width = fields.length;
   }
 

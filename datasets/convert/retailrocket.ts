@@ -31,7 +31,7 @@ function retailrocketLines(stats: ConversionStats, file: InputFile): LineConvert
       if (isBlank(raw)) return;
       const fields = withoutCr(raw).split(',');
       if (columns === undefined) {
-        columns = headerColumns(fields, REQUIRED, 'retailrocket', file.path, lineNumber);
+        columns = headerColumns(fields, REQUIRED, 'retailrocket', file.path, lineNumber, 'commas');
         width = fields.length;
         return;
       }

@@ -40,7 +40,7 @@ function sessionRecLines(stats: ConversionStats, file: InputFile): LineConverter
       if (columns === undefined) {
         separator = text.includes('\t') ? '\t' : ',';
         const names = text.split(separator);
-        columns = headerColumns(names, REQUIRED, 'session-rec', file.path, lineNumber);
+        columns = headerColumns(names, REQUIRED, 'session-rec', file.path, lineNumber, 'tabs or commas');
         user = names.findIndex((name) => name.trim() === 'UserId');
         width = names.length;
         return;

@@ -70,7 +70,7 @@ function yoochooseLines(stats: ConversionStats, file: InputFile): LineConverter 
       } else {
         const priceText = fields[3]!;
         const quantityText = fields[4]!;
-        if (!PRICE.test(priceText) || !DIGITS.test(quantityText)) return rows.skip(lineNumber, 'malformed_row');
+        if (!PRICE.test(priceText) || !DIGITS.test(quantityText)) return rows.bad(lineNumber, 'has a Price or Quantity that is not a plain number');
         const price = Number(priceText);
         const quantity = Number(quantityText);
         if (price > MAX_PRICE || quantity > MAX_QUANTITY) return rows.skip(lineNumber, 'price_or_quantity_out_of_range');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,13 +111,34 @@ test('iob convert reads several --in files into one output, and refuses one name
   const out = join(dir, 'yc.csv');
   const summary = await iob('convert', '--from', 'yoochoose', '--in', clicks, buys, '--out', out);
   assert.match(summary, /^converted yoochoose: 5 rows read → 4 events \(view 3 · purchase 1\) → /);
-  assert.match(summary, /^skipped 1: malformed_row in yc-buys\.dat 1 \(line 2\)$/m);
+  assert.match(summary, /^skipped 1: yc-buys\.dat: malformed_row 1 \(line 2\)$/m);
   assert.deepEqual(await countRows(out), { events: 4, errors: 0 });
   // the flag repeated reads the same as one flag with two files
   await iob('convert', '--from', 'yoochoose', '--in', clicks, '--in', buys, '--out', join(dir, 'yc2.csv'));
   assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'yc2.csv'))));
   await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', clicks, clicks, '--out', join(dir, 'yc3.csv')), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--in' && /names .* twice/.test(err.message));
   await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', clicks, out, '--out', out), (err: unknown) => err instanceof IobError && /--out must differ from --in/.test(err.message));
+});
+
+test('iob convert refuses a conversion that skips every row, a symbolic link to the output as input, and names the separator a header lacks', async () => {
+  const allBad = join(dir, 'all-bad.dat');
+  writeFileSync(allBad, `1,2014-04-07T10:51:09.277Z,${'9'.repeat(130)},0\n`);
+  const out = join(dir, 'all-bad.csv');
+  await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', allBad, '--out', out), (err: unknown) => err instanceof IobError && err.problems[0]?.path === '--in' && /^no events: every one of the 1 data row was skipped \(identifier_too_long 1 \(line 1\)\)/.test(err.message));
+  assert.equal(existsSync(out), false, 'nothing written');
+
+  const target = join(dir, 'linked-out.csv');
+  writeFileSync(target, 'timestamp,visitorid,event,itemid,transactionid\n1433221332117,1,view,2,\n');
+  const link = join(dir, 'link-to-out.csv');
+  symlinkSync(target, link);
+  await assert.rejects(iob('convert', '--from', 'retailrocket', '--in', link, '--out', target), (err: unknown) => err instanceof IobError && /--out must differ from --in \(.*link-to-out\.csv is the output file\)/.test(err.message));
+
+  const commas = join(dir, 'train-item-views-commas.csv');
+  writeFileSync(commas, 'sessionId,userId,itemId,timeframe,eventdate\n1,NA,81766,526309,2016-05-09\n');
+  await assert.rejects(iob('convert', '--from', 'diginetica', '--in', commas, '--out', join(dir, 'dn.csv')), (err: unknown) => err instanceof IobError && /it reads as one column: are its names separated by ;\?/.test(err.message));
+  const buysBadFirst = join(dir, 'buys-bad-first.dat');
+  writeFileSync(buysBadFirst, '1,2014-04-07T10:51:09.277Z,214536502,abc,1\n');
+  await assert.rejects(iob('convert', '--from', 'yoochoose', '--in', buysBadFirst, '--out', join(dir, 'yb.csv')), (err: unknown) => err instanceof IobError && /does not look like yoochoose input: line 1 has a Price or Quantity that is not a plain number/.test(err.message));
 });
 
 test('iob convert and generate: an --out (or --catalog) that cannot be written is refused naming the flag, the path and why', async () => {

@@ -62,11 +62,11 @@ test('yoochoose: clicks and buys in one conversion, told apart by their shape; i
   assert.deepEqual(conversion.stats.eventsByType, { view: 4, purchase: 2 });
   // With several inputs a reason names the file its lines are in.
   assert.deepEqual(conversion.stats.skippedLines, {
-    'malformed_row in yoochoose-clicks.dat': [5, 6, 7],
-    'malformed_row in yoochoose-buys.dat.gz': [3, 5],
-    'price_or_quantity_out_of_range in yoochoose-buys.dat.gz': [4],
+    'yoochoose-clicks.dat: malformed_row': [5, 6, 7],
+    'yoochoose-buys.dat.gz: malformed_row': [3, 5],
+    'yoochoose-buys.dat.gz: price_or_quantity_out_of_range': [4],
     // an item id past the canonical 128 characters: left out here, not refused later by the reader
-    'identifier_too_long in yoochoose-buys.dat.gz': [6],
+    'yoochoose-buys.dat.gz: identifier_too_long': [6],
   });
 
   // One file alone keeps the plain ids.
@@ -115,7 +115,7 @@ test('diginetica: views and purchases told apart by their header; time is the da
     { id: 'dn-v1.4', ts: day(10), subject: '5', session: 'dn-s2', type: 'view', item: '32118' },
     { id: 'dn-p2.2', ts: day(10) + 103_811, subject: '5', session: 'dn-s2', type: 'purchase', item: '32118' },
   ]);
-  assert.deepEqual(conversion.stats.skippedLines, { 'malformed_row in train-item-views.csv': [5, 6] });
+  assert.deepEqual(conversion.stats.skippedLines, { 'train-item-views.csv: malformed_row': [5, 6] });
 
   // The search queries file is not events: refused by its header, naming the columns it lacks.
   await assert.rejects(
@@ -135,7 +135,7 @@ test('session-rec / GRU4Rec files: tab or comma separated, seconds with a fracti
     { id: 'sr-2.2', ts: 1_433_221_332_117, subject: '7', session: 'sr-s9', type: 'view', item: '42' },
     { id: 'sr-2.3', ts: 1_433_221_332_000, subject: 'sr-s10', session: 'sr-s10', type: 'view', item: '43' },
   ]);
-  assert.deepEqual(conversion.stats.skippedLines, { 'malformed_row in rsc15_train_full.txt': [4] });
+  assert.deepEqual(conversion.stats.skippedLines, { 'rsc15_train_full.txt: malformed_row': [4] });
   // milliseconds with a fraction are rounded like seconds with one
   const fraction = [];
   for await (const e of CONVERTERS['session-rec'].convert(tempFile('ms.txt', 'SessionId\tItemId\tTime\n1\t2\t1396839069277.6\n'))) fraction.push(e.ts);
@@ -165,7 +165,7 @@ test('each input is judged by its own first row, and an empty one is refused by 
   });
   const twins = CONVERTERS.taobao.convert([a!, b!]);
   await drain(twins);
-  assert.deepEqual(twins.stats.skippedLines, { [`malformed_row in ${a}`]: [2], [`malformed_row in ${b}`]: [2] });
+  assert.deepEqual(twins.stats.skippedLines, { [`${a}: malformed_row`]: [2], [`${b}: malformed_row`]: [2] });
 });
 
 test('a generated log written in the YOOCHOOSE format converts back to its sessions, items, times and purchases', async () => {

@@ -318,7 +318,8 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
         ],
         tuning: tuning?.steps ?? [],
         notes: [
-          `item2vec: skip-gram with ${hyper.item2vec.negatives} sampled negatives (unigram^0.75), window ${hyper.item2vec.window}, ${hyper.item2vec.dim} dimensions, ${hyper.item2vec.epochs} epochs, Adagrad ${hyper.item2vec.learningRate}; gradients computed with TF.js (${backend}).`,
+          `item2vec: skip-gram with ${hyper.item2vec.negatives} sampled negatives (unigram^0.75), window ${hyper.item2vec.window}, ${hyper.item2vec.dim} dimensions, ${hyper.item2vec.epochs} epochs, Adagrad ${hyper.item2vec.learningRate}` +
+            `${hyper.item2vec.subsample ? `, frequent items subsampled (t = ${hyper.item2vec.subsample})` : ', no subsampling'}; gradients computed with TF.js (${backend}).`,
           `Co-occurrence: items within ${hyper.cooc.window} steps, weight 1/distance (backward ×${hyper.cooc.backward}), normalized by (count·count)^${hyper.cooc.normalization}, ${hyper.cooc.perItem} per item.`,
           `Bought together: one subject's purchases and carts within ${hyper.bought.windowMs / 3_600_000} h of each other, each pair counted once per subject (at least ${hyper.bought.minSupport}), normalized by (buyers·buyers)^${hyper.bought.normalization}, ${hyper.bought.perItem} per item; items without such pairs fall back to co-view.`,
           'Ranking parameters: coordinate ascent on the validation slice (the D days before the test period), objective = the smaller of the ratios to SKNN on HR@20 and MRR@20.',
