@@ -67,7 +67,7 @@ export const trainOffersOptionsSchema = z.object({
   /**
    * item2vec's subsampling threshold (word2vec's t, e.g. 1e-4); 0 keeps every occurrence. Off by default:
    * measured with 1e-4 it moved MRR@20 by +0.012 (Taobao), +0.027 and −0.025 (a generated log, with and
-   * without its subjects) and saved ~15% of the time (docs/measurements.md, session 15).
+   * without its subjects) and saved 8–16% of the time (docs/measurements.md, session 15).
    */
   subsample: cliNumber(z.number().min(0).max(1)).default(0),
   /** Coordinate-ascent rounds on the validation slice; 0 keeps the default ranking parameters. */
