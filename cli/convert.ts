@@ -43,16 +43,16 @@ export function parseConvertOptions(raw: { from: string; in: string | string[]; 
   const inputs = typeof raw.in === 'string' ? [raw.in] : raw.in;
   // Compared by real path: a symbolic link to the output is the output.
   const out = realPath(raw.out);
-  const same = inputs.find((input) => realPath(input) === out);
-  if (same !== undefined) {
-    throw new IobError('IOB_ERR_VALIDATION', `--out must differ from --in (${same} is the output file)`, [{ path: '--out', reason: 'same_as_input', message: 'must differ from --in' }]);
-  }
   const seen = new Set<string>();
   for (const input of inputs) {
-    if (seen.has(realPath(input))) {
+    const real = realPath(input);
+    if (real === out) {
+      throw new IobError('IOB_ERR_VALIDATION', `--out must differ from --in (${input} is the output file)`, [{ path: '--out', reason: 'same_as_input', message: 'must differ from --in' }]);
+    }
+    if (seen.has(real)) {
       throw new IobError('IOB_ERR_VALIDATION', `--in names ${input} twice (its events would be written twice)`, [{ path: '--in', reason: 'duplicate_input', message: 'names the same file twice' }]);
     }
-    seen.add(realPath(input));
+    seen.add(real);
   }
   return { from: raw.from, in: inputs, out: raw.out };
 }

@@ -16,7 +16,7 @@
 import { CsvRecordAssembler, CsvSyntaxError } from '../io/csv.ts';
 import { MAX_QUANTITY, type CanonicalEvent } from '../canonical-event.ts';
 import { utcMs } from './utc-date.ts';
-import { countSkip, headerColumns, lineConverter, missingHeader, wrongFormat, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
+import { FileRows, headerColumns, lineConverter, missingHeader, wrongFormat, type ConversionStats, type InputFile, type LineConverter } from './conversion.ts';
 
 const REQUIRED = ['InvoiceNo', 'StockCode', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID'] as const;
 type Column = (typeof REQUIRED)[number];
@@ -51,6 +51,7 @@ function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConvert
   const records = new CsvRecordAssembler();
   let columns: Record<Column, number> | undefined;
   let width = 0;
+  const rows = new FileRows('online-retail', stats, file);
   // The lines of an invoice share its date: parse each distinct date string once.
   let lastDateText = '';
   let lastDate = Number.NaN;
@@ -64,8 +65,8 @@ function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConvert
   /** One CSV record (its first line `line`): the header, or an invoice line. */
   function record(fields: string[] | CsvSyntaxError, line: number, out: CanonicalEvent[]): void {
     if (columns === undefined) return header(fields, line);
-    stats.rowsRead++;
-    if (fields instanceof CsvSyntaxError || fields.length !== width) return countSkip(stats, 'malformed_row', line, file);
+    rows.next();
+    if (fields instanceof CsvSyntaxError || fields.length !== width) return rows.skip(line, 'malformed_row');
     const invoice = fields[columns.InvoiceNo] as string;
     const stockCode = fields[columns.StockCode] as string;
     const quantityText = fields[columns.Quantity] as string;
@@ -79,15 +80,15 @@ function onlineRetailLines(stats: ConversionStats, file: InputFile): LineConvert
     const quantity = Number(quantityText);
     const price = Number(priceText);
     if (invoice === '' || quantityText === '' || priceText === '' || !Number.isInteger(quantity) || Number.isNaN(price) || Number.isNaN(ts)) {
-      return countSkip(stats, 'malformed_row', line, file);
+      return rows.skip(line, 'malformed_row');
     }
-    if (!PRODUCT_CODE.test(stockCode)) return countSkip(stats, 'non_product_code', line, file);
-    if (!(price > 0)) return countSkip(stats, 'price_not_positive', line, file);
+    if (!PRODUCT_CODE.test(stockCode)) return rows.skip(line, 'non_product_code');
+    if (!(price > 0)) return rows.skip(line, 'price_not_positive');
 
     const cancelled = invoice.startsWith('C');
-    if (cancelled ? quantity >= 0 : quantity <= 0) return countSkip(stats, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity', line, file);
+    if (cancelled ? quantity >= 0 : quantity <= 0) return rows.skip(line, cancelled ? 'cancellation_without_negative_quantity' : 'sale_without_positive_quantity');
     const units = Math.abs(quantity);
-    if (units > MAX_QUANTITY) return countSkip(stats, 'quantity_too_large', line, file);
+    if (units > MAX_QUANTITY) return rows.skip(line, 'quantity_too_large');
 
     // Some copies store CustomerID as a float (17850.0): the id is the integer.
     const customer = (fields[columns.CustomerID] as string).replace(/\.0+$/, '');
