@@ -114,6 +114,42 @@ export class Rng {
   }
 }
 
+/**
+ * `Rng.weightedIndex` for many draws from one large distribution: the same index for the same uniform draw
+ * (the first running sum above it), found through a guide table (Chen & Asau 1974) in O(1) expected steps
+ * where the binary search takes log n scattered reads. item2vec draws five negatives per training pair from
+ * ~10^5 items; the search was a fifth of its time.
+ */
+export class CumulativeSampler {
+  /** Per bucket b of the total's n equal parts: the first index whose running sum exceeds the bucket's start. */
+  private readonly guide: Int32Array;
+  private readonly scale: number;
+
+  constructor(private readonly cumulative: Float64Array) {
+    const n = cumulative.length;
+    const total = n > 0 ? cumulative[n - 1]! : 0;
+    this.scale = total > 0 ? n / total : 0;
+    this.guide = new Int32Array(n + 1).fill(Math.max(0, n - 1));
+    if (this.scale === 0) return;
+    for (let b = 0, i = 0; b <= n; b++) {
+      const start = b / this.scale;
+      while (i < n - 1 && cumulative[i]! <= start) i++;
+      this.guide[b] = i;
+    }
+  }
+
+  draw(rng: Rng): number {
+    const c = this.cumulative;
+    const n = c.length;
+    const target = rng.float() * c[n - 1]!;
+    let i = this.guide[Math.min(n, Math.floor(target * this.scale))]!;
+    // rounding can put the guide one step off either way: settle on weightedIndex's answer
+    while (i > 0 && c[i - 1]! > target) i--;
+    while (i < n - 1 && c[i]! <= target) i++;
+    return i;
+  }
+}
+
 /** Running sums of weights, the form `Rng.weightedIndex` samples from in O(log n). */
 export function cumulativeWeights(weights: ArrayLike<number>): Float64Array {
   const out = new Float64Array(weights.length);

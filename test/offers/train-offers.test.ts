@@ -90,10 +90,13 @@ test('metrics contract, registry entry that loads back and ranks, report on disk
   assert.ok(html.includes(result.model['hr@20'].toFixed(4)));
 });
 
-test('deterministic: the same seed gives the same metrics, tables and version', async (t) => {
+test('deterministic: the same seed gives the same metrics, tables and version, on one thread or two', async (t) => {
   const { dir, events } = await workspace(t);
-  const a = await runTrainOffers(fast(dir, events, { registry: join(dir, 'a') }), quiet, { now: () => FIXED });
-  const b = await runTrainOffers(fast(dir, events, { registry: join(dir, 'b') }), quiet, { now: () => FIXED });
+  const a = await runTrainOffers(fast(dir, events, { registry: join(dir, 'a') }), quiet, { now: () => FIXED, secondThread: false });
+  const said: string[] = [];
+  const b = await runTrainOffers(fast(dir, events, { registry: join(dir, 'b') }), (l) => said.push(l), { now: () => FIXED, secondThread: true });
+  assert.ok(said.includes('fitting the test-period and registered models on a second thread'), said.join('\n'));
+  assert.ok(!said.some((l) => l.startsWith('second thread:')), 'the second thread did the fits');
   assert.equal(offersMetricsJson(a), offersMetricsJson(b));
   assert.equal(a.version, b.version);
   assert.deepEqual(await readFile(join(a.paths.model!, 'tables.bin')), await readFile(join(b.paths.model!, 'tables.bin')));

@@ -4,7 +4,7 @@
  * distribution, Adagrad. Deterministic for a seed and backend.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { cumulativeWeights, Rng } from '../../datasets/random.ts';
+import { CumulativeSampler, cumulativeWeights, Rng } from '../../datasets/random.ts';
 import { initItem2Vec, item2vecStep, normalizedVectors } from '../../models/offers/item2vec.ts';
 import { shuffleInPlace } from '../splits.ts';
 
@@ -63,7 +63,7 @@ export async function fitItem2Vec(
   const items = counts.length;
   const all = skipGramPairs(sequences, options.window);
   const tables = initItem2Vec(tf, items, options.dim, seed);
-  const noise = cumulativeWeights(Float64Array.from(counts, (c) => c ** 0.75));
+  const noise = new CumulativeSampler(cumulativeWeights(Float64Array.from(counts, (c) => c ** 0.75)));
   const keep = keepProbabilities(counts, options.subsample ?? 0);
   const losses: number[] = [];
   // Without subsampling every epoch reshuffles the previous epoch's order (as this always did); with it,
@@ -83,7 +83,7 @@ export async function fitItem2Vec(
         batch.centers[b] = centers[order[start + b]!]!;
         batch.contexts[b] = contexts[order[start + b]!]!;
       }
-      for (let q = 0; q < batch.negatives.length; q++) batch.negatives[q] = rng.weightedIndex(noise);
+      for (let q = 0; q < batch.negatives.length; q++) batch.negatives[q] = noise.draw(rng);
       total += item2vecStep(tf, tables, batch, options.learningRate) * size;
     }
     // (an epoch whose subsample kept no pair trains nothing and reports a loss of 0)

@@ -27,11 +27,12 @@ import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
+import { fitsHere, fitsOnSecondThread } from './background-fit.ts';
 import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
-import { LISTED_BAD_ROWS, loadSessionLog, type SessionLog } from './sessions.ts';
+import { LISTED_BAD_ROWS, loadSessionLog, type ItemSession, type SessionLog } from './sessions.ts';
 import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
 import { cliNumber, optionFlag, promoteNeedsRegistration } from '../option-flag.ts';
@@ -112,7 +113,16 @@ export interface ProgressSink {
 export interface TrainOffersHooks {
   progress?: (label: string, unit: string, total: number) => ProgressSink;
   now?: () => Date;
+  /**
+   * Fit the test-period and registered models on a second thread while this one tunes (background-fit.ts).
+   * Default: when the training sessions hold at least `SECOND_THREAD_STEPS` steps (below that, starting
+   * the thread costs more than it saves).
+   */
+  secondThread?: boolean;
 }
+
+/** Training steps from which the second thread pays for its start (~1 s with TF.js). */
+const SECOND_THREAD_STEPS = 50_000;
 
 /** The command line's flag for an option: its name in kebab case, but for the one whose flag is shorter. */
 function flagOf(option: string): string {
@@ -193,7 +203,14 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const fits = (tuneOn ? 1 : 0) + 1 + (options.register ? 1 : 0);
   const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
   const tick = (): void => progress?.increment(1);
+  const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
+  const secondThread = hooks.secondThread ?? stepsOf(split.train) >= SECOND_THREAD_STEPS;
+  const planner = secondThread ? fitsOnSecondThread(fitContext) : fitsHere(fitContext);
+  if (secondThread) say('fitting the test-period' + (options.register ? ' and registered models' : ' model') + ' on a second thread');
   try {
+    // Neither fit depends on the tuning: queued now, they start at once on the second thread.
+    const testFit = planner.fit(split.train, tick);
+    const registeredFit = options.register ? planner.fit(sessions, tick) : undefined;
     // 1. Ranking parameters, chosen on the validation slice.
     let params: RankingParams = DEFAULT_RANKING;
     let tuning: TuningResult | undefined;
@@ -219,7 +236,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     }
 
     // 2. The test period: model, POP and SKNN on the same split.
-    const fitted = await fitOffers(tf, split.train, log.items, hyper, options.seed, tick);
+    const fitted = await testFit();
     const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together' | 'pop' | 'sknn', RankerEvaluation> = {
       model: evaluateRanker(modelRanker(fitted, params), split),
       session_only: evaluateRanker(modelRanker(fitted, params, false), split),
@@ -255,8 +272,8 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     const createdAt = now();
     let version = 'unregistered';
     let modelDir: string | undefined;
-    if (options.register) {
-      const all = await fitOffers(tf, sessions, log.items, hyper, options.seed, tick);
+    if (registeredFit) {
+      const all = await registeredFit();
       version = versionName(createdAt, contentTag(namedTables(all.tables)));
       const card: OffersModelCard = {
         schemaVersion: OFFERS_CARD_SCHEMA_VERSION,
@@ -343,7 +360,14 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     };
   } finally {
     progress?.stop();
+    await planner.close();
   }
+}
+
+function stepsOf(sessions: readonly ItemSession[]): number {
+  let steps = 0;
+  for (const s of sessions) steps += s.items.length;
+  return steps;
 }
 
 /** The `--json` line: `{task, model, baselines, ablations, split, version}`. */
