@@ -1,6 +1,7 @@
 /**
- * Offers fits on a second thread (training/offers/background-fit.ts): sessions cross packed and come back
- * equal; the fitted tables equal this thread's; a thread that cannot do the fit hands it back, and says why.
+ * `train offers` on two threads (training/offers/second-thread.ts): sessions cross packed and come back
+ * equal; a fit there equals the fit here; a tuning evaluation shared between the threads gives this thread's
+ * metrics; a thread that cannot do its work hands it back, and says why once.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,15 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tfBackend } from '../../models/tf-backend.ts';
-import { fitsHere, fitsOnSecondThread, type FitContext } from '../../training/offers/background-fit.ts';
+import { oneThread, twoThreads, type FitContext } from '../../training/offers/second-thread.ts';
 import { DEFAULT_ITEM2VEC } from '../../training/offers/fit-item2vec.ts';
 import type { OffersHyperparameters } from '../../training/offers/fit-offers.ts';
 import { packSessions, unpackSessions } from '../../training/offers/packed-sessions.ts';
+import { DEFAULT_RANKING } from '../../models/offers/ranker.ts';
+import { splitLastDays, type RankingMetrics } from '../../training/offers/protocol.ts';
 import { loadSessionLog } from '../../training/offers/sessions.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from '../../training/offers/tables.ts';
 import { writeSyntheticLog } from './synthetic-log.ts';
 
 const HYPER: OffersHyperparameters = { item2vec: { ...DEFAULT_ITEM2VEC, epochs: 2, dim: 8 }, cooc: DEFAULT_COOC, bought: DEFAULT_BOUGHT, neighbors: 5, neighborMinCount: 2 };
+
+/** Equal metrics: counts exactly, MRR up to the order its two halves were summed in. */
+function sameMetrics(got: RankingMetrics, want: RankingMetrics): void {
+  for (const key of Object.keys(want) as Array<keyof RankingMetrics>) assert.ok(Math.abs(got[key] - want[key]) < 1e-12, `${key}: ${got[key]} vs ${want[key]}`);
+  assert.equal(got.predictions, want.predictions);
+  assert.equal(got['hr@20'], want['hr@20']);
+}
 
 async function syntheticSessions(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'offers-thread-'));
@@ -35,33 +45,49 @@ test('sessions packed for another thread unpack to the same sessions', async (t)
   assert.deepEqual(unpackSessions(packSessions([])), []);
 });
 
-test('a fit on the second thread equals the same fit on this one; a thread that cannot fit hands the fit back', async (t) => {
+test('a fit and a shared tuning evaluation on two threads equal one thread\'s; a thread that cannot do its work hands it back', async (t) => {
   const log = await syntheticSessions(t);
   const { tf, name } = await tfBackend();
   const said: string[] = [];
-  const context: FitContext = { tf, backend: name, itemIds: log.items, hyper: HYPER, seed: 3, say: (l) => said.push(l) };
-  const here = await fitsHere(context).fit(log.sessions)();
+  const context: FitContext = { tf, backend: name, itemIds: log.items, hyper: HYPER, seed: 3, say: (l: string) => said.push(l) };
+  const one = oneThread(context);
+  const here = await one.fit(log.sessions)();
+  const split = splitLastDays(log.sessions, 1);
+  const fittedForSplit = await one.fit(split.train)();
+  const variants = [DEFAULT_RANKING, { ...DEFAULT_RANKING, weights: { ...DEFAULT_RANKING.weights, cooc: 0, similarity: 2 } }];
+  const expected = await Promise.all(variants.map((p) => one.evaluations(fittedForSplit, split).evaluate(p)));
+  assert.ok(expected[0]!.predictions > 50 && expected[0]!['mrr@20'] !== expected[1]!['mrr@20'], 'the two parameter sets rank differently');
 
-  const second = fitsOnSecondThread(context);
+  const two = twoThreads(context);
   let epochs = 0;
   try {
-    const there = await second.fit(log.sessions, () => epochs++)();
+    const there = await two.fit(log.sessions, () => epochs++)();
     assert.deepEqual(there, here, 'same tables, vocabulary and losses');
     assert.equal(epochs, HYPER.item2vec.epochs, 'each epoch on the second thread ticks the caller');
+    const shared = two.evaluations(fittedForSplit, split);
+    for (const [i, p] of variants.entries()) sameMetrics(await shared.evaluate(p), expected[i]!);
+    shared.release();
     assert.deepEqual(said, []);
   } finally {
-    await second.close();
+    await two.close();
   }
 
-  // A thread told to match another backend refuses the job: the fit runs here instead, with the same result.
+  // A thread told to match another backend refuses the fit: it runs here instead, with the same result.
   const other = name === 'cpu' ? 'wasm' : 'cpu';
-  const mismatched = fitsOnSecondThread({ ...context, backend: other });
+  const mismatched = twoThreads({ ...context, backend: other });
   try {
-    const handedBack = await mismatched.fit(log.sessions)();
-    assert.deepEqual(handedBack, here);
-    assert.equal(said.length, 1);
-    assert.match(said[0]!, new RegExp(`^second thread: the second thread loaded TF\\.js backend ${name}, not ${other}; fitting on this thread instead$`));
+    assert.deepEqual(await mismatched.fit(log.sessions)(), here);
+    assert.deepEqual(said, [`second thread: the second thread loaded TF.js backend ${name}, not ${other}; its work runs on this thread instead`]);
   } finally {
     await mismatched.close();
   }
+  // A thread that is gone: every evaluation runs whole here, and the run says so once.
+  const gone = twoThreads(context);
+  await gone.close();
+  said.length = 0;
+  const alone = gone.evaluations(fittedForSplit, split);
+  sameMetrics(await alone.evaluate(variants[0]!), expected[0]!);
+  sameMetrics(await alone.evaluate(variants[1]!), expected[1]!);
+  assert.equal(said.length, 1);
+  assert.match(said[0]!, /^second thread: .*; its work runs on this thread instead$/);
 });

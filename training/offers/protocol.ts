@@ -182,7 +182,7 @@ export function* predictions(split: Pick<SessionSplit, 'train' | 'test'>): Gener
   }
 }
 
-interface AskedQueries {
+export interface AskedQueries {
   queries: Array<{ query: NextItemQuery; target: number }>;
   trainItemCount: number;
 }
@@ -194,39 +194,73 @@ interface AskedQueries {
  */
 const askedBySplit = new WeakMap<object, AskedQueries>();
 
-function askedOf(split: Pick<SessionSplit, 'train' | 'test'>): AskedQueries {
+export function askedOf(split: Pick<SessionSplit, 'train' | 'test'>): AskedQueries {
   let asked = askedBySplit.get(split);
   if (asked === undefined) askedBySplit.set(split, (asked = { queries: [...predictions(split)], trainItemCount: trainingItems(split.train).size }));
   return asked;
 }
 
-/** Runs a ranker over every prediction of the split. `onPrediction` ticks a progress bar. */
-export function evaluateRanker(ranker: NextItemRanker, split: Pick<SessionSplit, 'train' | 'test'>, onPrediction?: () => void): RankerEvaluation {
+/** What a ranker scored on some queries: enough to merge with another share of the same split's queries. */
+export interface Tally {
+  /** Hits per rank 1…20. */
+  hitsAt: Float64Array;
+  mrr20: number;
+  mrr10: number;
+  count: number;
+  /** Items that appeared in a top-20 list. */
+  listed: Set<number>;
+  /** Rank (1-based) of the next item per query, 0 when it is not in the top 20. */
+  ranks: Uint8Array;
+}
+
+/** Runs a ranker over queries. `onPrediction` ticks a progress bar. */
+export function tallyRanker(ranker: NextItemRanker, queries: AskedQueries['queries'], onPrediction?: () => void): Tally {
   const hitsAt = new Float64Array(LIST_LENGTH);
   let mrr20 = 0;
   let mrr10 = 0;
-  let count = 0;
   const listed = new Set<number>();
-  const ranks: number[] = [];
-  const { queries, trainItemCount } = askedOf(split);
-  for (const { query, target } of queries) {
+  const ranks = new Uint8Array(queries.length);
+  for (let q = 0; q < queries.length; q++) {
+    const { query, target } = queries[q]!;
     const list = ranker.recommend(query, LIST_LENGTH);
     for (const item of list) listed.add(item);
     const rank = list.indexOf(target) + 1;
-    ranks.push(rank);
+    ranks[q] = rank;
     if (rank > 0) {
       hitsAt[rank - 1]!++;
       mrr20 += 1 / rank;
       if (rank <= 10) mrr10 += 1 / rank;
     }
-    count++;
     onPrediction?.();
+  }
+  return { hitsAt, mrr20, mrr10, count: queries.length, listed, ranks };
+}
+
+/** The metrics of a split from the tallies of its queries' shares, in query order. */
+export function evaluationOf(tallies: readonly Tally[], trainItemCount: number): RankerEvaluation {
+  const hitsAt = new Float64Array(LIST_LENGTH);
+  let mrr20 = 0;
+  let mrr10 = 0;
+  let count = 0;
+  const listed = new Set<number>();
+  for (const t of tallies) {
+    mrr20 += t.mrr20;
+    mrr10 += t.mrr10;
+    for (let k = 0; k < LIST_LENGTH; k++) hitsAt[k]! += t.hitsAt[k]!;
+    count += t.count;
+    for (const item of t.listed) listed.add(item);
   }
   const curve: number[] = [];
   let cumulative = 0;
   for (let k = 0; k < LIST_LENGTH; k++) {
     cumulative += hitsAt[k]!;
     curve.push(count === 0 ? 0 : cumulative / count);
+  }
+  const ranks = new Uint8Array(count);
+  let at = 0;
+  for (const t of tallies) {
+    ranks.set(t.ranks, at);
+    at += t.ranks.length;
   }
   return {
     metrics: {
@@ -238,6 +272,12 @@ export function evaluateRanker(ranker: NextItemRanker, split: Pick<SessionSplit,
       predictions: count,
     },
     hitRateCurve: curve,
-    ranks: Uint8Array.from(ranks),
+    ranks,
   };
+}
+
+/** Runs a ranker over every prediction of the split. `onPrediction` ticks a progress bar. */
+export function evaluateRanker(ranker: NextItemRanker, split: Pick<SessionSplit, 'train' | 'test'>, onPrediction?: () => void): RankerEvaluation {
+  const { queries, trainItemCount } = askedOf(split);
+  return evaluationOf([tallyRanker(ranker, queries, onPrediction)], trainItemCount);
 }

@@ -27,7 +27,7 @@ import { tfBackend } from '../../models/tf-backend.ts';
 import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
-import { fitsHere, fitsOnSecondThread } from './background-fit.ts';
+import { oneThread, twoThreads } from './second-thread.ts';
 import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
@@ -114,7 +114,7 @@ export interface TrainOffersHooks {
   progress?: (label: string, unit: string, total: number) => ProgressSink;
   now?: () => Date;
   /**
-   * Fit the test-period and registered models on a second thread while this one tunes (background-fit.ts).
+   * Use a second thread for the test-period and registered fits and half of each tuning evaluation (second-thread.ts).
    * Default: when the training sessions hold at least `SECOND_THREAD_STEPS` steps (below that, starting
    * the thread costs more than it saves).
    */
@@ -205,12 +205,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const tick = (): void => progress?.increment(1);
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
   const secondThread = hooks.secondThread ?? stepsOf(split.train) >= SECOND_THREAD_STEPS;
-  const planner = secondThread ? fitsOnSecondThread(fitContext) : fitsHere(fitContext);
-  if (secondThread) say('fitting the test-period' + (options.register ? ' and registered models' : ' model') + ' on a second thread');
+  const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
+  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ' and ranks half of each tuning evaluation' : ''}`);
   try {
-    // Neither fit depends on the tuning: queued now, they start at once on the second thread.
-    const testFit = planner.fit(split.train, tick);
-    const registeredFit = options.register ? planner.fit(sessions, tick) : undefined;
+    // The test-period fit does not depend on the tuning: sent now, it starts at once on the second thread.
+    const testFit = threads.fit(split.train, tick);
     // 1. Ranking parameters, chosen on the validation slice.
     let params: RankingParams = DEFAULT_RANKING;
     let tuning: TuningResult | undefined;
@@ -219,7 +218,12 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       const fitted = await fitOffers(tf, validation.train, log.items, hyper, options.seed, tick);
       slice = samplePredictions(validation, MAX_TUNING_PREDICTIONS, options.seed);
       const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
-      tuning = tuneRanking(DEFAULT_RANKING, (p) => evaluateRanker(modelRanker(fitted, p), slice).metrics, objectiveAgainst(sknn), options.tuneRounds);
+      const shared = threads.evaluations(fitted, slice);
+      try {
+        tuning = await tuneRanking(DEFAULT_RANKING, (p) => shared.evaluate(p), objectiveAgainst(sknn), options.tuneRounds);
+      } finally {
+        shared.release();
+      }
       params = tuning.params;
       say(
         `validation (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions${sampledFrom(slice, validation)}): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
@@ -234,6 +238,9 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
             : `too few validation predictions before the test period (${validation.counts.predictions} < ${MIN_VALIDATION_PREDICTIONS}): default ranking parameters`,
       );
     }
+
+    // Sent after the tuning, so the second thread ranked for it first; fitted while this thread evaluates.
+    const registeredFit = options.register ? threads.fit(sessions, tick) : undefined;
 
     // 2. The test period: model, POP and SKNN on the same split.
     const fitted = await testFit();
@@ -360,7 +367,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     };
   } finally {
     progress?.stop();
-    await planner.close();
+    await threads.close();
   }
 }
 

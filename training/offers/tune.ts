@@ -55,9 +55,14 @@ function valueAt(params: RankingParams, path: Path): number {
 }
 
 /** Coordinate ascent; `evaluate` runs the ranking with the given parameters on the validation slice. */
-export function tuneRanking(start: RankingParams, evaluate: (params: RankingParams) => RankingMetrics, objective: (m: RankingMetrics) => number, rounds: number): TuningResult {
+export async function tuneRanking(
+  start: RankingParams,
+  evaluate: (params: RankingParams) => Promise<RankingMetrics>,
+  objective: (m: RankingMetrics) => number,
+  rounds: number,
+): Promise<TuningResult> {
   let params = start;
-  let metrics = evaluate(params);
+  let metrics = await evaluate(params);
   let best = objective(metrics);
   let evaluations = 1;
   const steps: TuningStep[] = [];
@@ -67,7 +72,7 @@ export function tuneRanking(start: RankingParams, evaluate: (params: RankingPara
       for (const value of values) {
         if (value === valueAt(params, path)) continue;
         const candidate = withValue(params, path, value);
-        const m = evaluate(candidate);
+        const m = await evaluate(candidate);
         evaluations++;
         const o = objective(m);
         // Strictly better only: ties keep the earlier (simpler, default-side) setting.

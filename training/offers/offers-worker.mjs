@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./fit-worker.ts');
+await import('./offers-worker.ts');

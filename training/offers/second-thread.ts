@@ -1,0 +1,143 @@
+/**
+ * `iob train offers` on two threads (train-offers.ts). The test-period fit and the registered fit do not
+ * depend on the tuned parameters (those only rank), and each tuning evaluation ranks ~10^4 independent
+ * queries, so on a 2-core machine the second thread fits the test-period model while this one fits the
+ * validation model, then ranks half of every tuning evaluation's queries, then fits the registered model
+ * while this one evaluates the test period.
+ *
+ * The second thread runs the same code on the same TF.js backend with the same seed: its tables are the ones
+ * this thread would have fitted, bit for bit, and a tuning evaluation's metrics are the sums of the two
+ * halves' (tests hold both). If the thread cannot start, fails, or loads another backend, its work is done
+ * on this thread when it is needed, and the run says why.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { Worker } from 'node:worker_threads';
+import type { RankingParams } from '../../models/offers/ranker.ts';
+import type { TfBackendName } from '../../models/tf-backend.ts';
+import { fitOffers, modelRanker, type FittedOffers, type OffersHyperparameters } from './fit-offers.ts';
+import type { OffersJob, OffersMessage } from './offers-worker.ts';
+import { packedBuffers, packSessions } from './packed-sessions.ts';
+import { askedOf, evaluationOf, tallyRanker, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import type { ItemSession } from './sessions.ts';
+
+export interface FitContext {
+  tf: typeof TF;
+  backend: TfBackendName;
+  itemIds: readonly string[];
+  hyper: OffersHyperparameters;
+  seed: number;
+  say: (line: string) => void;
+}
+
+/** A fit to collect: awaiting it gives the fitted model (fitting it now, on this thread, if it was not sent off). */
+export type PendingFit = () => Promise<FittedOffers>;
+
+/** The model's metrics on a split for given ranking parameters; `release` frees what the evaluations hold. */
+export interface SharedEvaluation {
+  evaluate(params: RankingParams): Promise<RankingMetrics>;
+  release(): void;
+}
+
+export interface OffersThreads {
+  /** Queues a fit of these sessions; `onEpoch` ticks as its epochs finish, on whichever thread. */
+  fit(train: readonly ItemSession[], onEpoch?: () => void): PendingFit;
+  /** Evaluations of one fitted model on one split with many parameter sets (tuning). */
+  evaluations(fitted: FittedOffers, split: Pick<SessionSplit, 'train' | 'test'>): SharedEvaluation;
+  close(): Promise<void>;
+}
+
+/** Everything on this thread, when it is needed. */
+export function oneThread(context: FitContext): OffersThreads {
+  const { tf, itemIds, hyper, seed } = context;
+  return {
+    fit: (train, onEpoch) => () => fitOffers(tf, train, itemIds, hyper, seed, onEpoch),
+    evaluations: (fitted, split) => {
+      const { queries, trainItemCount } = askedOf(split);
+      return {
+        evaluate: async (params) => evaluationOf([tallyRanker(modelRanker(fitted, params), queries)], trainItemCount).metrics,
+        release: () => {},
+      };
+    },
+    close: async () => {},
+  };
+}
+
+type Reply = OffersMessage | { kind: 'broken'; message: string };
+
+/** Fits and shares of evaluations go to a second thread, which takes them one at a time in the order sent. */
+export function twoThreads(context: FitContext): OffersThreads {
+  const here = oneThread(context);
+  const waiting = new Map<number, { settle: (reply: Reply) => void; onEpoch: (() => void) | undefined }>();
+  let broken: string | undefined;
+  let closing = false;
+  let told = false;
+  let next = 1;
+  const worker = new Worker(new URL('./offers-worker.mjs', import.meta.url));
+  const breakAll = (reason: string): void => {
+    broken ??= reason;
+    for (const w of waiting.values()) w.settle({ kind: 'broken', message: broken });
+    waiting.clear();
+  };
+  worker.on('message', (m: OffersMessage) => {
+    const w = waiting.get(m.id);
+    if (w === undefined) return;
+    if (m.kind === 'epoch') return w.onEpoch?.();
+    waiting.delete(m.id);
+    w.settle(m);
+  });
+  worker.on('error', (err) => breakAll(err.message));
+  worker.on('exit', (code) => {
+    if (!closing) breakAll(`the second thread exited (code ${code})`);
+  });
+  const send = (job: OffersJob, transfer: ArrayBuffer[] = [], onEpoch?: () => void): Promise<Reply> =>
+    new Promise((settle) => {
+      if (broken !== undefined) return settle({ kind: 'broken', message: broken });
+      waiting.set(job.id, { settle, onEpoch });
+      worker.postMessage(job, transfer);
+    });
+  /** Says once why work came back to this thread. */
+  const handBack = (reply: Reply): void => {
+    if (told) return;
+    told = true;
+    context.say(`second thread: ${'message' in reply ? reply.message : `unexpected answer ${reply.kind}`}; its work runs on this thread instead`);
+  };
+  return {
+    fit(train, onEpoch) {
+      const sessions = packSessions(train);
+      const { backend, itemIds, hyper, seed } = context;
+      const reply = send({ kind: 'fit', id: next++, backend, sessions, itemIds, hyper, seed }, packedBuffers(sessions), onEpoch);
+      return async () => {
+        const r = await reply;
+        if (r.kind === 'fitted') return r.fitted;
+        handBack(r);
+        return here.fit(train, onEpoch)();
+      };
+    },
+    evaluations(fitted, split) {
+      const { queries, trainItemCount } = askedOf(split);
+      // the first half of the queries here, the second there: the merged ranks stay in query order
+      const half = Math.ceil(queries.length / 2);
+      const mine = queries.slice(0, half);
+      const theirs = queries.slice(half);
+      const hold = next++;
+      void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, queries: theirs });
+      return {
+        async evaluate(params) {
+          const reply = send({ kind: 'tally', id: next++, hold, params });
+          const ours = tallyRanker(modelRanker(fitted, params), mine);
+          const r = await reply;
+          if (r.kind !== 'tally') handBack(r);
+          const other = r.kind === 'tally' ? r.tally : tallyRanker(modelRanker(fitted, params), theirs);
+          return evaluationOf([ours, other], trainItemCount).metrics;
+        },
+        release: () => void send({ kind: 'release', id: next++, hold }),
+      };
+    },
+    async close() {
+      closing = true;
+      await worker.terminate();
+      // anything sent from now on (or still out) comes back to this thread
+      breakAll('the second thread was closed');
+    },
+  };
+}
