@@ -1,14 +1,14 @@
 /**
  * `iob train offers` on two threads (train-offers.ts). The test-period fit and the registered fit do not
  * depend on the tuned parameters (those only rank), and each tuning evaluation ranks ~10^4 independent
- * queries, so on a 2-core machine the second thread fits the test-period model while this one fits the
- * validation model, then ranks half of every tuning evaluation's queries, then fits the registered model
- * while this one evaluates the test period.
+ * queries. So on a 2-core machine the second thread fits the test-period and registered models while this
+ * one fits the validation model and starts tuning, and once free it takes chunks of every tuning
+ * evaluation's queries (chunks.ts) as this thread does.
  *
  * The second thread runs the same code on the same TF.js backend with the same seed: its tables are the ones
- * this thread would have fitted, bit for bit, and a tuning evaluation's metrics are the sums of the two
- * halves' (tests hold both). If the thread cannot start, fails, or loads another backend, its work is done
- * on this thread when it is needed, and the run says why.
+ * this thread would have fitted, bit for bit, and a tuning evaluation's metrics are summed over the chunks in
+ * their order whichever thread ranked them (tests hold both). If the thread cannot start, fails, or loads
+ * another backend, its work is done on this thread, and the run says why.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
@@ -17,7 +17,8 @@ import type { TfBackendName } from '../../models/tf-backend.ts';
 import { fitOffers, modelRanker, type FittedOffers, type OffersHyperparameters } from './fit-offers.ts';
 import type { OffersJob, OffersMessage } from './offers-worker.ts';
 import { packedBuffers, packSessions } from './packed-sessions.ts';
-import { askedOf, evaluationOf, tallyRanker, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { allChunks, chunkControl, claimChunks, secondJoined } from './chunks.ts';
+import { askedOf, evaluationOf, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import type { ItemSession } from './sessions.ts';
 
 export interface FitContext {
@@ -54,7 +55,7 @@ export function oneThread(context: FitContext): OffersThreads {
     evaluations: (fitted, split) => {
       const { queries, trainItemCount } = askedOf(split);
       return {
-        evaluate: async (params) => evaluationOf([tallyRanker(modelRanker(fitted, params), queries)], trainItemCount).metrics,
+        evaluate: async (params) => evaluationOf(allChunks(queries, modelRanker(fitted, params), []), trainItemCount).metrics,
         release: () => {},
       };
     },
@@ -115,20 +116,21 @@ export function twoThreads(context: FitContext): OffersThreads {
     },
     evaluations(fitted, split) {
       const { queries, trainItemCount } = askedOf(split);
-      // the first half of the queries here, the second there: the merged ranks stay in query order
-      const half = Math.ceil(queries.length / 2);
-      const mine = queries.slice(0, half);
-      const theirs = queries.slice(half);
       const hold = next++;
-      void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, queries: theirs });
+      void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, queries });
       return {
         async evaluate(params) {
-          const reply = send({ kind: 'tally', id: next++, hold, params });
-          const ours = tallyRanker(modelRanker(fitted, params), mine);
-          const r = await reply;
-          if (r.kind !== 'tally') handBack(r);
-          const other = r.kind === 'tally' ? r.tally : tallyRanker(modelRanker(fitted, params), theirs);
-          return evaluationOf([ours, other], trainItemCount).metrics;
+          const control = chunkControl();
+          const reply = send({ kind: 'tally', id: next++, hold, params, control });
+          const ranker = modelRanker(fitted, params);
+          const done = claimChunks(control, queries, ranker, 'first');
+          // a second thread still busy (a fit) never joined: the evaluation is closed to it, nothing to wait for
+          if (secondJoined(control)) {
+            const r = await reply;
+            if (r.kind === 'tally') done.push(...r.tallies);
+            else handBack(r);
+          }
+          return evaluationOf(allChunks(queries, ranker, done), trainItemCount).metrics;
         },
         release: () => void send({ kind: 'release', id: next++, hold }),
       };

@@ -206,10 +206,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
   const secondThread = hooks.secondThread ?? stepsOf(split.train) >= SECOND_THREAD_STEPS;
   const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
-  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ' and ranks half of each tuning evaluation' : ''}`);
+  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ', then shares the tuning evaluations' : ''}`);
   try {
-    // The test-period fit does not depend on the tuning: sent now, it starts at once on the second thread.
+    // Neither fit depends on the tuning: sent now, they start at once on the second thread.
     const testFit = threads.fit(split.train, tick);
+    const registeredFit = options.register ? threads.fit(sessions, tick) : undefined;
     // 1. Ranking parameters, chosen on the validation slice.
     let params: RankingParams = DEFAULT_RANKING;
     let tuning: TuningResult | undefined;
@@ -238,9 +239,6 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
             : `too few validation predictions before the test period (${validation.counts.predictions} < ${MIN_VALIDATION_PREDICTIONS}): default ranking parameters`,
       );
     }
-
-    // Sent after the tuning, so the second thread ranked for it first; fitted while this thread evaluates.
-    const registeredFit = options.register ? threads.fit(sessions, tick) : undefined;
 
     // 2. The test period: model, POP and SKNN on the same split.
     const fitted = await testFit();
