@@ -141,7 +141,9 @@ export class CumulativeSampler {
   draw(rng: Rng): number {
     const c = this.cumulative;
     const n = c.length;
-    const target = rng.float() * c[n - 1]!;
+    const u = rng.float();
+    if (n === 0) return 0; // as weightedIndex, which also takes its draw
+    const target = u * c[n - 1]!;
     let i = this.guide[Math.min(n, Math.floor(target * this.scale))]!;
     // rounding can put the guide one step off either way: settle on weightedIndex's answer
     while (i > 0 && c[i - 1]! > target) i--;

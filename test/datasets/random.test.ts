@@ -32,4 +32,9 @@ test('the guide-table sampler draws what the binary search draws, for the same s
   sameDraws([1], 100);
   sameDraws([0, 0, 0], 100);
   sameDraws([3, 0, 0, 0], 1000);
+  // nothing to draw from: index 0, and the stream moves on as the search's does
+  const a = new Rng(2);
+  const b = new Rng(2);
+  assert.equal(new CumulativeSampler(new Float64Array(0)).draw(b), a.weightedIndex(new Float64Array(0)));
+  assert.equal(b.float(), a.float());
 });

@@ -8,8 +8,8 @@ import type { RankingParams } from '../../models/offers/ranker.ts';
 import { tfBackend, type TfBackendName } from '../../models/tf-backend.ts';
 import { fitOffers, modelRanker, type FittedOffers, type OffersHyperparameters } from './fit-offers.ts';
 import { unpackSessions, type PackedSessions } from './packed-sessions.ts';
-import { claimChunks } from './chunks.ts';
-import type { AskedQueries, Tally } from './protocol.ts';
+import { claimChunks, type ChunkTally } from './chunks.ts';
+import type { AskedQueries } from './protocol.ts';
 
 export type OffersJob =
   | {
@@ -23,15 +23,15 @@ export type OffersJob =
       seed: number;
     }
   /** Keep a fitted model and a split's queries, under `id`, for tallies. */
-  | { kind: 'hold'; id: number; fitted: Pick<FittedOffers, 'tables' | 'vocabulary'>; queries: AskedQueries['queries'] }
-  /** Rank chunks of the held queries, claimed from `control` (shared with the first thread: chunks.ts). */
-  | { kind: 'tally'; id: number; hold: number; params: RankingParams; control: Int32Array }
+  | { kind: 'hold'; id: number; fitted: Pick<FittedOffers, 'tables' | 'vocabulary'>; asked: AskedQueries }
+  /** Rank chunks of `size` held queries, claimed from `control` (shared with the first thread: chunks.ts). */
+  | { kind: 'tally'; id: number; hold: number; params: RankingParams; control: Int32Array; size: number }
   | { kind: 'release'; id: number; hold: number };
 
 export type OffersMessage =
   | { id: number; kind: 'epoch'; epoch: number; loss: number }
   | { id: number; kind: 'fitted'; fitted: FittedOffers }
-  | { id: number; kind: 'tally'; tallies: Array<{ chunk: number; tally: Tally }> }
+  | { id: number; kind: 'tally'; tallies: ChunkTally[] }
   | { id: number; kind: 'held' }
   | { id: number; kind: 'failed'; message: string; stack?: string };
 
@@ -52,7 +52,7 @@ async function run(job: OffersJob): Promise<OffersMessage> {
     case 'tally': {
       const hold = held.get(job.hold);
       if (hold === undefined) return { id: job.id, kind: 'failed', message: `no model held under ${job.hold}` };
-      return { id: job.id, kind: 'tally', tallies: claimChunks(job.control, hold.queries, modelRanker(hold.fitted, job.params), 'second') };
+      return { id: job.id, kind: 'tally', tallies: claimChunks(job.control, hold.asked, () => modelRanker(hold.fitted, job.params), 'second', job.size) };
     }
     case 'release':
       held.delete(job.hold);

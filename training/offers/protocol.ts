@@ -171,83 +171,95 @@ export function historyBefore(history: { items: number[]; times: number[] } | un
   return history.items.slice(Math.max(0, end - HISTORY_LENGTH), end);
 }
 
-/** Every prefix query of the test sessions, with its target: the order the metrics are computed in. */
-export function* predictions(split: Pick<SessionSplit, 'train' | 'test'>): Generator<{ query: NextItemQuery; target: number }> {
-  const histories = subjectHistories(split.train);
-  for (const s of split.test) {
-    const history = historyBefore(histories.get(s.subject), s.start);
-    for (let n = 1; n < s.items.length; n++) {
-      yield { query: { prefix: s.items.slice(0, n), times: s.times.slice(0, n), history }, target: s.items[n]! };
-    }
-  }
-}
-
+/**
+ * A split's queries, compactly: each test session once (its items, times and the subject's history before
+ * it), and per query its session and prefix length. A query's arrays are sliced when it is asked, so the
+ * queries cost O(steps), not O(steps²) (a 5,000-step session would hold 12.5M prefix entries), and they
+ * cross to another thread as a few arrays.
+ */
 export interface AskedQueries {
-  queries: Array<{ query: NextItemQuery; target: number }>;
+  sessions: Array<{ items: readonly number[]; times: readonly number[]; history: readonly number[] }>;
+  /** Query q asks session `session[q]` after its first `length[q]` steps. */
+  session: Uint32Array;
+  length: Uint32Array;
   trainItemCount: number;
 }
 
 /**
- * A split's queries and its training item count, built once per split object and kept while it lives:
- * tuning evaluates one validation slice ~80 times, and rebuilding the histories (a sort of every training
- * session) each time was a tenth of a long run's ranking time.
+ * Built once per split object and kept while it lives: tuning evaluates one validation slice ~80 times,
+ * and rebuilding the histories (a sort of every training session) each time was a tenth of a long run's
+ * ranking time.
  */
 const askedBySplit = new WeakMap<object, AskedQueries>();
 
 export function askedOf(split: Pick<SessionSplit, 'train' | 'test'>): AskedQueries {
   let asked = askedBySplit.get(split);
-  if (asked === undefined) askedBySplit.set(split, (asked = { queries: [...predictions(split)], trainItemCount: trainingItems(split.train).size }));
+  if (asked !== undefined) return asked;
+  const histories = subjectHistories(split.train);
+  let count = 0;
+  for (const s of split.test) count += Math.max(0, s.items.length - 1);
+  const session = new Uint32Array(count);
+  const length = new Uint32Array(count);
+  let q = 0;
+  const sessions = split.test.map((s, i) => {
+    for (let n = 1; n < s.items.length; n++, q++) {
+      session[q] = i;
+      length[q] = n;
+    }
+    return { items: s.items, times: s.times, history: historyBefore(histories.get(s.subject), s.start) };
+  });
+  askedBySplit.set(split, (asked = { sessions, session, length, trainItemCount: trainingItems(split.train).size }));
   return asked;
 }
 
-/** What a ranker scored on some queries: enough to merge with another share of the same split's queries. */
+/** Query q of a split and its target (the step after the prefix). */
+export function queryAt(asked: AskedQueries, q: number): { query: NextItemQuery; target: number } {
+  const s = asked.sessions[asked.session[q]!]!;
+  const n = asked.length[q]!;
+  return { query: { prefix: s.items.slice(0, n), times: s.times.slice(0, n), history: s.history }, target: s.items[n]! };
+}
+
+/** Every prefix query of the test sessions, with its target: the order the metrics are computed in. */
+export function* predictions(split: Pick<SessionSplit, 'train' | 'test'>): Generator<{ query: NextItemQuery; target: number }> {
+  const asked = askedOf(split);
+  for (let q = 0; q < asked.session.length; q++) yield queryAt(asked, q);
+}
+
+/** What a ranker scored on a range of a split's queries: enough to merge with the other ranges' tallies. */
 export interface Tally {
   /** Hits per rank 1…20. */
   hitsAt: Float64Array;
-  mrr20: number;
-  mrr10: number;
-  count: number;
   /** Items that appeared in a top-20 list. */
   listed: Set<number>;
   /** Rank (1-based) of the next item per query, 0 when it is not in the top 20. */
   ranks: Uint8Array;
 }
 
-/** Runs a ranker over queries. `onPrediction` ticks a progress bar. */
-export function tallyRanker(ranker: NextItemRanker, queries: AskedQueries['queries'], onPrediction?: () => void): Tally {
+/** Runs a ranker over queries [from, to) of a split. `onPrediction` ticks a progress bar. */
+export function tallyRanker(ranker: NextItemRanker, asked: AskedQueries, from = 0, to = asked.session.length, onPrediction?: () => void): Tally {
   const hitsAt = new Float64Array(LIST_LENGTH);
-  let mrr20 = 0;
-  let mrr10 = 0;
   const listed = new Set<number>();
-  const ranks = new Uint8Array(queries.length);
-  for (let q = 0; q < queries.length; q++) {
-    const { query, target } = queries[q]!;
+  const ranks = new Uint8Array(Math.max(0, to - from));
+  for (let q = from; q < to; q++) {
+    const { query, target } = queryAt(asked, q);
     const list = ranker.recommend(query, LIST_LENGTH);
     for (const item of list) listed.add(item);
     const rank = list.indexOf(target) + 1;
-    ranks[q] = rank;
-    if (rank > 0) {
-      hitsAt[rank - 1]!++;
-      mrr20 += 1 / rank;
-      if (rank <= 10) mrr10 += 1 / rank;
-    }
+    ranks[q - from] = rank;
+    if (rank > 0) hitsAt[rank - 1]!++;
     onPrediction?.();
   }
-  return { hitsAt, mrr20, mrr10, count: queries.length, listed, ranks };
+  return { hitsAt, listed, ranks };
 }
 
 /** The metrics of a split from the tallies of its queries' shares, in query order. */
 export function evaluationOf(tallies: readonly Tally[], trainItemCount: number): RankerEvaluation {
   const hitsAt = new Float64Array(LIST_LENGTH);
-  let mrr20 = 0;
-  let mrr10 = 0;
   let count = 0;
   const listed = new Set<number>();
   for (const t of tallies) {
-    mrr20 += t.mrr20;
-    mrr10 += t.mrr10;
     for (let k = 0; k < LIST_LENGTH; k++) hitsAt[k]! += t.hitsAt[k]!;
-    count += t.count;
+    count += t.ranks.length;
     for (const item of t.listed) listed.add(item);
   }
   const curve: number[] = [];
@@ -261,6 +273,15 @@ export function evaluationOf(tallies: readonly Tally[], trainItemCount: number):
   for (const t of tallies) {
     ranks.set(t.ranks, at);
     at += t.ranks.length;
+  }
+  // Reciprocal ranks summed in query order, however the queries were shared: the same sums, bit for bit,
+  // as one pass over the split.
+  let mrr20 = 0;
+  let mrr10 = 0;
+  for (const rank of ranks) {
+    if (rank === 0) continue;
+    mrr20 += 1 / rank;
+    if (rank <= 10) mrr10 += 1 / rank;
   }
   return {
     metrics: {
@@ -278,6 +299,6 @@ export function evaluationOf(tallies: readonly Tally[], trainItemCount: number):
 
 /** Runs a ranker over every prediction of the split. `onPrediction` ticks a progress bar. */
 export function evaluateRanker(ranker: NextItemRanker, split: Pick<SessionSplit, 'train' | 'test'>, onPrediction?: () => void): RankerEvaluation {
-  const { queries, trainItemCount } = askedOf(split);
-  return evaluationOf([tallyRanker(ranker, queries, onPrediction)], trainItemCount);
+  const asked = askedOf(split);
+  return evaluationOf([tallyRanker(ranker, asked, 0, asked.session.length, onPrediction)], asked.trainItemCount);
 }

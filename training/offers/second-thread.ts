@@ -17,8 +17,8 @@ import type { TfBackendName } from '../../models/tf-backend.ts';
 import { fitOffers, modelRanker, type FittedOffers, type OffersHyperparameters } from './fit-offers.ts';
 import type { OffersJob, OffersMessage } from './offers-worker.ts';
 import { packedBuffers, packSessions } from './packed-sessions.ts';
-import { allChunks, chunkControl, claimChunks, secondJoined } from './chunks.ts';
-import { askedOf, evaluationOf, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { allChunks, CHUNK_QUERIES, chunkControl, claimChunks, secondJoined } from './chunks.ts';
+import { askedOf, evaluationOf, type NextItemRanker, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import type { ItemSession } from './sessions.ts';
 
 export interface FitContext {
@@ -37,13 +37,15 @@ export type PendingFit = () => Promise<FittedOffers>;
 export interface SharedEvaluation {
   evaluate(params: RankingParams): Promise<RankingMetrics>;
   release(): void;
+  /** Chunks ranked so far, and how many of them by the second thread. */
+  chunks: { total: number; bySecond: number };
 }
 
 export interface OffersThreads {
   /** Queues a fit of these sessions; `onEpoch` ticks as its epochs finish, on whichever thread. */
   fit(train: readonly ItemSession[], onEpoch?: () => void): PendingFit;
-  /** Evaluations of one fitted model on one split with many parameter sets (tuning). */
-  evaluations(fitted: FittedOffers, split: Pick<SessionSplit, 'train' | 'test'>): SharedEvaluation;
+  /** Evaluations of one fitted model on one split with many parameter sets (tuning), in chunks of `chunkQueries`. */
+  evaluations(fitted: FittedOffers, split: Pick<SessionSplit, 'train' | 'test'>, chunkQueries?: number): SharedEvaluation;
   close(): Promise<void>;
 }
 
@@ -52,11 +54,17 @@ export function oneThread(context: FitContext): OffersThreads {
   const { tf, itemIds, hyper, seed } = context;
   return {
     fit: (train, onEpoch) => () => fitOffers(tf, train, itemIds, hyper, seed, onEpoch),
-    evaluations: (fitted, split) => {
-      const { queries, trainItemCount } = askedOf(split);
+    evaluations: (fitted, split, chunkQueries = CHUNK_QUERIES) => {
+      const asked = askedOf(split);
+      const chunks = { total: 0, bySecond: 0 };
       return {
-        evaluate: async (params) => evaluationOf(allChunks(queries, modelRanker(fitted, params), []), trainItemCount).metrics,
+        async evaluate(params) {
+          const tallies = allChunks(asked, () => modelRanker(fitted, params), [], chunkQueries);
+          chunks.total += tallies.length;
+          return evaluationOf(tallies, asked.trainItemCount).metrics;
+        },
         release: () => {},
+        chunks,
       };
     },
     close: async () => {},
@@ -73,28 +81,38 @@ export function twoThreads(context: FitContext): OffersThreads {
   let closing = false;
   let told = false;
   let next = 1;
-  const worker = new Worker(new URL('./offers-worker.mjs', import.meta.url));
   const breakAll = (reason: string): void => {
     broken ??= reason;
     for (const w of waiting.values()) w.settle({ kind: 'broken', message: broken });
     waiting.clear();
   };
-  worker.on('message', (m: OffersMessage) => {
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(new URL('./offers-worker.mjs', import.meta.url));
+  } catch (err) {
+    breakAll(`the second thread did not start (${err instanceof Error ? err.message : String(err)})`);
+  }
+  worker?.on('message', (m: OffersMessage) => {
     const w = waiting.get(m.id);
     if (w === undefined) return;
     if (m.kind === 'epoch') return w.onEpoch?.();
     waiting.delete(m.id);
     w.settle(m);
   });
-  worker.on('error', (err) => breakAll(err.message));
-  worker.on('exit', (code) => {
+  worker?.on('error', (err) => breakAll(err.message));
+  worker?.on('exit', (code) => {
     if (!closing) breakAll(`the second thread exited (code ${code})`);
   });
   const send = (job: OffersJob, transfer: ArrayBuffer[] = [], onEpoch?: () => void): Promise<Reply> =>
     new Promise((settle) => {
-      if (broken !== undefined) return settle({ kind: 'broken', message: broken });
+      if (broken !== undefined || worker === undefined) return settle({ kind: 'broken', message: broken ?? 'no second thread' });
       waiting.set(job.id, { settle, onEpoch });
-      worker.postMessage(job, transfer);
+      try {
+        worker.postMessage(job, transfer);
+      } catch (err) {
+        waiting.delete(job.id);
+        settle({ kind: 'broken', message: `a job could not be sent (${err instanceof Error ? err.message : String(err)})` });
+      }
     });
   /** Says once why work came back to this thread. */
   const handBack = (reply: Reply): void => {
@@ -106,38 +124,51 @@ export function twoThreads(context: FitContext): OffersThreads {
     fit(train, onEpoch) {
       const sessions = packSessions(train);
       const { backend, itemIds, hyper, seed } = context;
-      const reply = send({ kind: 'fit', id: next++, backend, sessions, itemIds, hyper, seed }, packedBuffers(sessions), onEpoch);
+      let ticked = 0;
+      const reply = send({ kind: 'fit', id: next++, backend, sessions, itemIds, hyper, seed }, packedBuffers(sessions), () => {
+        ticked++;
+        onEpoch?.();
+      });
       return async () => {
         const r = await reply;
         if (r.kind === 'fitted') return r.fitted;
         handBack(r);
-        return here.fit(train, onEpoch)();
+        // the epochs the second thread already ticked are not ticked again
+        let skip = ticked;
+        return here.fit(train, () => (skip > 0 ? skip-- : onEpoch?.()))();
       };
     },
-    evaluations(fitted, split) {
-      const { queries, trainItemCount } = askedOf(split);
+    evaluations(fitted, split, chunkQueries = CHUNK_QUERIES) {
+      const asked = askedOf(split);
       const hold = next++;
-      void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, queries });
+      const chunks = { total: 0, bySecond: 0 };
+      void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, asked });
       return {
         async evaluate(params) {
           const control = chunkControl();
-          const reply = send({ kind: 'tally', id: next++, hold, params, control });
-          const ranker = modelRanker(fitted, params);
-          const done = claimChunks(control, queries, ranker, 'first');
+          const reply = send({ kind: 'tally', id: next++, hold, params, control, size: chunkQueries });
+          let built: NextItemRanker | undefined;
+          const ranker = (): NextItemRanker => (built ??= modelRanker(fitted, params));
+          const done = claimChunks(control, asked, ranker, 'first', chunkQueries);
           // a second thread still busy (a fit) never joined: the evaluation is closed to it, nothing to wait for
           if (secondJoined(control)) {
             const r = await reply;
-            if (r.kind === 'tally') done.push(...r.tallies);
-            else handBack(r);
+            if (r.kind === 'tally') {
+              done.push(...r.tallies);
+              chunks.bySecond += r.tallies.length;
+            } else handBack(r);
           }
-          return evaluationOf(allChunks(queries, ranker, done), trainItemCount).metrics;
+          const tallies = allChunks(asked, ranker, done, chunkQueries);
+          chunks.total += tallies.length;
+          return evaluationOf(tallies, asked.trainItemCount).metrics;
         },
         release: () => void send({ kind: 'release', id: next++, hold }),
+        chunks,
       };
     },
     async close() {
       closing = true;
-      await worker.terminate();
+      await worker?.terminate();
       // anything sent from now on (or still out) comes back to this thread
       breakAll('the second thread was closed');
     },

@@ -13,6 +13,7 @@
  *
  * Deterministic for a seed and TF.js backend.
  */
+import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from '../../engine/config.ts';
@@ -115,8 +116,8 @@ export interface TrainOffersHooks {
   now?: () => Date;
   /**
    * Use a second thread for the test-period and registered fits and half of each tuning evaluation (second-thread.ts).
-   * Default: when the training sessions hold at least `SECOND_THREAD_STEPS` steps (below that, starting
-   * the thread costs more than it saves).
+   * Default: on a machine with two or more cores, when the training sessions hold at least
+   * `SECOND_THREAD_STEPS` steps (below that, starting the thread costs more than it saves).
    */
   secondThread?: boolean;
 }
@@ -204,7 +205,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
   const tick = (): void => progress?.increment(1);
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
-  const secondThread = hooks.secondThread ?? stepsOf(split.train) >= SECOND_THREAD_STEPS;
+  const secondThread = hooks.secondThread ?? (availableParallelism() >= 2 && stepsOf(split.train) >= SECOND_THREAD_STEPS);
   const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
   if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ', then shares the tuning evaluations' : ''}`);
   try {
@@ -364,8 +365,8 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       seconds: round((performance.now() - started) / 1000, 1),
     };
   } finally {
-    progress?.stop();
     await threads.close();
+    progress?.stop();
   }
 }
 
