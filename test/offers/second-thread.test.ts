@@ -84,6 +84,16 @@ test('a fit and a shared tuning evaluation on two threads equal one thread\'s; a
   } finally {
     await mismatched.close();
   }
+  // A thread that runs out of its heap ends alone; the fit comes back here.
+  said.length = 0;
+  const starved = twoThreads({ ...context, workerHeapMb: 8 });
+  try {
+    assert.deepEqual(await starved.fit(log.sessions)(), here);
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /^second thread: .*; its work runs on this thread instead$/);
+  } finally {
+    await starved.close();
+  }
   // A thread that is gone: every evaluation runs whole here, and the run says so once.
   const gone = twoThreads(context);
   await gone.close();

@@ -11,6 +11,7 @@
  * another backend, its work is done on this thread, and the run says why.
  */
 import type * as TF from '@tensorflow/tfjs';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { RankingParams } from '../../models/offers/ranker.ts';
 import type { TfBackendName } from '../../models/tf-backend.ts';
@@ -28,6 +29,17 @@ export interface FitContext {
   hyper: OffersHyperparameters;
   seed: number;
   say: (line: string) => void;
+  /** The second thread's heap limit (MB); default a third of this thread's (see `workerHeapMb`). */
+  workerHeapMb?: number;
+}
+
+/**
+ * A third of this thread's heap limit: both threads hold a share of the data, and the process's limit
+ * (bin/iob.mjs: 3/4 of the machine's memory) is sized for one heap. A second thread that runs out of it
+ * ends alone (the process lives on) and its work comes back to this thread, whose heap then has the room.
+ */
+function workerHeapMb(): number {
+  return Math.max(256, Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20 / 3));
 }
 
 /** A fit to collect: awaiting it gives the fitted model (fitting it now, on this thread, if it was not sent off). */
@@ -88,7 +100,7 @@ export function twoThreads(context: FitContext): OffersThreads {
   };
   let worker: Worker | undefined;
   try {
-    worker = new Worker(new URL('./offers-worker.mjs', import.meta.url));
+    worker = new Worker(new URL('./offers-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: context.workerHeapMb ?? workerHeapMb() } });
   } catch (err) {
     breakAll(`the second thread did not start (${err instanceof Error ? err.message : String(err)})`);
   }
