@@ -64,7 +64,7 @@ test('whoever ranks which chunks, the merged evaluation is one pass\'s, bit for 
   assert.equal(built.count, before + 1, 'one ranker, built by the thread that ranked');
   assert.deepEqual(evaluationOf(allChunks(asked, hashRanker(built), mine, 7), asked.trainItemCount), whole);
 
-  // interleaved claims, and chunks lost with a failed thread ranked again here: still one pass's figures
+  // chunks lost with a failed thread (every other one of its claims) ranked again here: still one pass's figures
   const c = chunkControl();
   const x = claimChunks(c, asked, hashRanker(built), 'second', 5).filter((_, i) => i % 2 === 0);
   assert.deepEqual(evaluationOf(allChunks(asked, hashRanker(built), x, 5), asked.trainItemCount), whole);

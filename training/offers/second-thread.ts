@@ -11,7 +11,6 @@
  * another backend, its work is done on this thread, and the run says why.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { RankingParams } from '../../models/offers/ranker.ts';
 import type { TfBackendName } from '../../models/tf-backend.ts';
@@ -29,17 +28,11 @@ export interface FitContext {
   hyper: OffersHyperparameters;
   seed: number;
   say: (line: string) => void;
-  /** The second thread's heap limit (MB); default a third of this thread's (see `workerHeapMb`). */
+  /**
+   * A heap limit (MB) for the second thread; by default it has this thread's. (A process-wide
+   * `--max-old-space-size`, which bin/iob.mjs sets for batch commands, overrides a worker's own limit.)
+   */
   workerHeapMb?: number;
-}
-
-/**
- * A third of this thread's heap limit: both threads hold a share of the data, and the process's limit
- * (bin/iob.mjs: 3/4 of the machine's memory) is sized for one heap. A second thread that runs out of it
- * ends alone (the process lives on) and its work comes back to this thread, whose heap then has the room.
- */
-function workerHeapMb(): number {
-  return Math.max(256, Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20 / 3));
 }
 
 /** A fit to collect: awaiting it gives the fitted model (fitting it now, on this thread, if it was not sent off). */
@@ -100,7 +93,8 @@ export function twoThreads(context: FitContext): OffersThreads {
   };
   let worker: Worker | undefined;
   try {
-    worker = new Worker(new URL('./offers-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: context.workerHeapMb ?? workerHeapMb() } });
+    const limits = context.workerHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: context.workerHeapMb } };
+    worker = new Worker(new URL('./offers-worker.mjs', import.meta.url), limits);
   } catch (err) {
     breakAll(`the second thread did not start (${err instanceof Error ? err.message : String(err)})`);
   }

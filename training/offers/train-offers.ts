@@ -13,7 +13,7 @@
  *
  * Deterministic for a seed and TF.js backend.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from '../../engine/config.ts';
@@ -117,13 +117,30 @@ export interface TrainOffersHooks {
   /**
    * Use a second thread for the test-period and registered fits and half of each tuning evaluation (second-thread.ts).
    * Default: on a machine with two or more cores, when the training sessions hold at least
-   * `SECOND_THREAD_STEPS` steps (below that, starting the thread costs more than it saves).
+   * `SECOND_THREAD_STEPS` steps (below that, starting the thread costs more than it saves) and a two-thread
+   * run's measured memory fits in half of the machine's.
    */
   secondThread?: boolean;
 }
 
 /** Training steps from which the second thread pays for its start (~1 s with TF.js). */
 const SECOND_THREAD_STEPS = 50_000;
+/**
+ * Peak memory of a two-thread run per training step, measured (3.43 GB max RSS for 2.66M item events;
+ * one thread needed 1.73 GB): the second thread holds its own sessions and fits.
+ */
+const TWO_THREAD_BYTES_PER_STEP = 1_300;
+
+/** Whether a second thread is worth it here, and when it is not for lack of memory, why. */
+function secondThreadFits(steps: number): { use: boolean; why?: string } {
+  if (availableParallelism() < 2 || steps < SECOND_THREAD_STEPS) return { use: false };
+  const need = steps * TWO_THREAD_BYTES_PER_STEP;
+  // half the machine: what a two-thread run may take before it risks what one thread would have finished
+  if (need > totalmem() / 2) {
+    return { use: false, why: `one thread: two would need ~${(need / 2 ** 30).toFixed(1)} GB (${TWO_THREAD_BYTES_PER_STEP} B per training step, measured), more than half of this machine's memory` };
+  }
+  return { use: true };
+}
 
 /** The command line's flag for an option: its name in kebab case, but for the one whose flag is shorter. */
 function flagOf(option: string): string {
@@ -205,7 +222,9 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
   const tick = (): void => progress?.increment(1);
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
-  const secondThread = hooks.secondThread ?? (availableParallelism() >= 2 && stepsOf(split.train) >= SECOND_THREAD_STEPS);
+  const planned = hooks.secondThread === undefined ? secondThreadFits(stepsOf(split.train)) : { use: hooks.secondThread };
+  if (planned.why) say(planned.why);
+  const secondThread = planned.use;
   const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
   if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ', then shares the tuning evaluations' : ''}`);
   try {
