@@ -18,6 +18,7 @@ import { evaluateRanker, splitLastDays } from '../../training/offers/protocol.ts
 import { modelRanker } from '../../training/offers/fit-offers.ts';
 import { loadSessionLog } from '../../training/offers/sessions.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from '../../training/offers/tables.ts';
+import { secondThreadFits } from '../../training/offers/train-offers.ts';
 import { writeSyntheticLog } from './synthetic-log.ts';
 
 const HYPER: OffersHyperparameters = { item2vec: { ...DEFAULT_ITEM2VEC, epochs: 2, dim: 8 }, cooc: DEFAULT_COOC, bought: DEFAULT_BOUGHT, neighbors: 5, neighborMinCount: 2 };
@@ -109,4 +110,11 @@ test('a fit and a shared tuning evaluation on two threads equal one thread\'s; a
   assert.deepEqual(await gone.fit(log.sessions)(), here);
   assert.equal(said.length, 1);
   assert.match(said[0]!, /^second thread: the second thread was closed; its work runs on this thread instead$/);
+});
+
+test('a second thread only for logs worth it and only when two threads fit in half of the memory, saying why not', () => {
+  assert.deepEqual(secondThreadFits(1_000), { use: false }, 'a small log: the thread would cost more than it saves');
+  const huge = secondThreadFits(1e11);
+  assert.equal(huge.use, false);
+  assert.match(huge.why ?? '', /^one thread: two would need ~\d+\.\d GB \(1300 B per training step, measured\), more than half of this machine's memory$/);
 });

@@ -132,14 +132,14 @@ const SECOND_THREAD_STEPS = 50_000;
 const TWO_THREAD_BYTES_PER_STEP = 1_300;
 
 /** Whether a second thread is worth it here, and when it is not for lack of memory, why. */
-function secondThreadFits(steps: number): { use: boolean; why?: string } {
-  if (availableParallelism() < 2 || steps < SECOND_THREAD_STEPS) return { use: false };
+export function secondThreadFits(steps: number): { use: boolean; why?: string } {
+  if (steps < SECOND_THREAD_STEPS) return { use: false };
   const need = steps * TWO_THREAD_BYTES_PER_STEP;
   // half the machine: what a two-thread run may take before it risks what one thread would have finished
   if (need > totalmem() / 2) {
     return { use: false, why: `one thread: two would need ~${(need / 2 ** 30).toFixed(1)} GB (${TWO_THREAD_BYTES_PER_STEP} B per training step, measured), more than half of this machine's memory` };
   }
-  return { use: true };
+  return { use: availableParallelism() >= 2 };
 }
 
 /** The command line's flag for an option: its name in kebab case, but for the one whose flag is shorter. */
