@@ -51,9 +51,11 @@ test('a fit and a shared tuning evaluation on two threads equal one thread\'s; a
   const fittedForSplit = await one.fit(split.train)();
   const variants = [DEFAULT_RANKING, { ...DEFAULT_RANKING, weights: { ...DEFAULT_RANKING.weights, cooc: 0, similarity: 2 } }];
   // one pass over the split, as the test period is evaluated
-  const expected = variants.map((p) => evaluateRanker(modelRanker(fittedForSplit, p), split).metrics);
-  assert.deepEqual(await one.evaluations(fittedForSplit, split, 8).evaluate(variants[1]!), expected[1], 'one thread in chunks: one pass\'s figures');
-  assert.ok(expected[0]!.predictions > 50 && expected[0]!['mrr@20'] !== expected[1]!['mrr@20'], 'the two parameter sets rank differently');
+  const expected = variants.map((p) => evaluateRanker(modelRanker(fittedForSplit, p), split));
+  assert.deepEqual(await one.evaluations(fittedForSplit, split, 8).evaluate(variants[1]!), expected[1], 'one thread in chunks: one pass\'s figures, curve and ranks');
+  assert.ok(expected[0]!.metrics.predictions > 50 && expected[0]!.metrics['mrr@20'] !== expected[1]!.metrics['mrr@20'], 'the two parameter sets rank differently');
+  const sessionOnly = evaluateRanker(modelRanker(fittedForSplit, variants[0]!, false), split);
+  assert.notDeepEqual(sessionOnly.ranks, expected[0]!.ranks, 'history changes the ranking');
 
   const two = twoThreads(context);
   let epochs = 0;
@@ -70,6 +72,7 @@ test('a fit and a shared tuning evaluation on two threads equal one thread\'s; a
       for (const [i, p] of variants.entries()) assert.deepEqual(await shared.evaluate(p), expected[i]);
     }
     assert.ok(shared.chunks.bySecond > 0 && shared.chunks.bySecond < shared.chunks.total, `${shared.chunks.bySecond} of ${shared.chunks.total} chunks on the second thread`);
+    assert.deepEqual(await shared.evaluate(variants[0]!, false), sessionOnly, 'the session-only ablation, shared');
     shared.release();
     assert.deepEqual(said, []);
   } finally {

@@ -25,7 +25,7 @@ export type OffersJob =
   /** Keep a fitted model and a split's queries, under `id`, for tallies. */
   | { kind: 'hold'; id: number; fitted: Pick<FittedOffers, 'tables' | 'vocabulary'>; asked: AskedQueries }
   /** Rank chunks of `size` held queries, claimed from `control` (shared with the first thread: chunks.ts). */
-  | { kind: 'tally'; id: number; hold: number; params: RankingParams; control: Int32Array; size: number }
+  | { kind: 'tally'; id: number; hold: number; params: RankingParams; useHistory: boolean; control: Int32Array; size: number }
   | { kind: 'release'; id: number; hold: number };
 
 export type OffersMessage =
@@ -52,7 +52,7 @@ async function run(job: OffersJob): Promise<OffersMessage> {
     case 'tally': {
       const hold = held.get(job.hold);
       if (hold === undefined) return { id: job.id, kind: 'failed', message: `no model held under ${job.hold}` };
-      return { id: job.id, kind: 'tally', tallies: claimChunks(job.control, hold.asked, () => modelRanker(hold.fitted, job.params), 'second', job.size) };
+      return { id: job.id, kind: 'tally', tallies: claimChunks(job.control, hold.asked, () => modelRanker(hold.fitted, job.params, job.useHistory), 'second', job.size) };
     }
     case 'release':
       held.delete(job.hold);

@@ -18,7 +18,7 @@ import { fitOffers, modelRanker, type FittedOffers, type OffersHyperparameters }
 import type { OffersJob, OffersMessage } from './offers-worker.ts';
 import { packedBuffers, packSessions } from './packed-sessions.ts';
 import { allChunks, CHUNK_QUERIES, chunkControl, claimChunks, secondJoined } from './chunks.ts';
-import { askedOf, evaluationOf, type NextItemRanker, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { askedOf, evaluationOf, type NextItemRanker, type RankerEvaluation, type SessionSplit } from './protocol.ts';
 import type { ItemSession } from './sessions.ts';
 
 export interface FitContext {
@@ -38,9 +38,10 @@ export interface FitContext {
 /** A fit to collect: awaiting it gives the fitted model (fitting it now, on this thread, if it was not sent off). */
 export type PendingFit = () => Promise<FittedOffers>;
 
-/** The model's metrics on a split for given ranking parameters; `release` frees what the evaluations hold. */
+/** The model's evaluation on a split for given ranking parameters; `release` frees what the evaluations hold. */
 export interface SharedEvaluation {
-  evaluate(params: RankingParams): Promise<RankingMetrics>;
+  /** `useHistory: false` ranks without the subject's earlier sessions (the session-only ablation). */
+  evaluate(params: RankingParams, useHistory?: boolean): Promise<RankerEvaluation>;
   release(): void;
   /** Chunks ranked so far, and how many of them by the second thread. */
   chunks: { total: number; bySecond: number };
@@ -49,7 +50,7 @@ export interface SharedEvaluation {
 export interface OffersThreads {
   /** Queues a fit of these sessions; `onEpoch` ticks as its epochs finish, on whichever thread. */
   fit(train: readonly ItemSession[], onEpoch?: () => void): PendingFit;
-  /** Evaluations of one fitted model on one split with many parameter sets (tuning), in chunks of `chunkQueries`. */
+  /** Evaluations of one fitted model on one split with several parameter sets (tuning, the test period's ablations), in chunks of `chunkQueries`. */
   evaluations(fitted: FittedOffers, split: Pick<SessionSplit, 'train' | 'test'>, chunkQueries?: number): SharedEvaluation;
   close(): Promise<void>;
 }
@@ -63,10 +64,10 @@ export function oneThread(context: FitContext): OffersThreads {
       const asked = askedOf(split);
       const chunks = { total: 0, bySecond: 0 };
       return {
-        async evaluate(params) {
-          const tallies = allChunks(asked, () => modelRanker(fitted, params), [], chunkQueries);
+        async evaluate(params, useHistory = true) {
+          const tallies = allChunks(asked, () => modelRanker(fitted, params, useHistory), [], chunkQueries);
           chunks.total += tallies.length;
-          return evaluationOf(tallies, asked.trainItemCount).metrics;
+          return evaluationOf(tallies, asked.trainItemCount);
         },
         release: () => {},
         chunks,
@@ -150,11 +151,11 @@ export function twoThreads(context: FitContext): OffersThreads {
       const chunks = { total: 0, bySecond: 0 };
       void send({ kind: 'hold', id: hold, fitted: { tables: fitted.tables, vocabulary: fitted.vocabulary }, asked });
       return {
-        async evaluate(params) {
+        async evaluate(params, useHistory = true) {
           const control = chunkControl();
-          const reply = send({ kind: 'tally', id: next++, hold, params, control, size: chunkQueries });
+          const reply = send({ kind: 'tally', id: next++, hold, params, useHistory, control, size: chunkQueries });
           let built: NextItemRanker | undefined;
-          const ranker = (): NextItemRanker => (built ??= modelRanker(fitted, params));
+          const ranker = (): NextItemRanker => (built ??= modelRanker(fitted, params, useHistory));
           const done = claimChunks(control, asked, ranker, 'first', chunkQueries);
           // a second thread still busy (a fit) never joined: the evaluation is closed to it, nothing to wait for
           if (secondJoined(control)) {
@@ -166,7 +167,7 @@ export function twoThreads(context: FitContext): OffersThreads {
           }
           const tallies = allChunks(asked, ranker, done, chunkQueries);
           chunks.total += tallies.length;
-          return evaluationOf(tallies, asked.trainItemCount).metrics;
+          return evaluationOf(tallies, asked.trainItemCount);
         },
         release: () => void send({ kind: 'release', id: next++, hold }),
         chunks,

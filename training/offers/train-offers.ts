@@ -226,7 +226,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   if (planned.why) say(planned.why);
   const secondThread = planned.use;
   const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
-  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}${tuneOn ? ', then shares the tuning evaluations' : ''}`);
+  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}, then shares the model's evaluations`);
   try {
     // Neither fit depends on the tuning: sent now, they start at once on the second thread.
     const testFit = threads.fit(split.train, tick);
@@ -241,7 +241,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
       const shared = threads.evaluations(fitted, slice);
       try {
-        tuning = await tuneRanking(DEFAULT_RANKING, (p) => shared.evaluate(p), objectiveAgainst(sknn), options.tuneRounds);
+        tuning = await tuneRanking(DEFAULT_RANKING, async (p) => (await shared.evaluate(p)).metrics, objectiveAgainst(sknn), options.tuneRounds);
       } finally {
         shared.release();
       }
@@ -262,11 +262,21 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
 
     // 2. The test period: model, POP and SKNN on the same split.
     const fitted = await testFit();
+    // The model and its ablations, shared with the second thread when it is free (the same figures as one pass).
+    const shared = threads.evaluations(fitted, split);
+    let modelRows: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together', RankerEvaluation>;
+    try {
+      modelRows = {
+        model: await shared.evaluate(params),
+        session_only: await shared.evaluate(params, false),
+        without_embeddings: await shared.evaluate({ ...params, weights: { ...params.weights, similarity: 0 } }),
+        without_bought_together: await shared.evaluate({ ...params, weights: { ...params.weights, bought: 0 } }),
+      };
+    } finally {
+      shared.release();
+    }
     const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together' | 'pop' | 'sknn', RankerEvaluation> = {
-      model: evaluateRanker(modelRanker(fitted, params), split),
-      session_only: evaluateRanker(modelRanker(fitted, params, false), split),
-      without_embeddings: evaluateRanker(modelRanker(fitted, { ...params, weights: { ...params.weights, similarity: 0 } }), split),
-      without_bought_together: evaluateRanker(modelRanker(fitted, { ...params, weights: { ...params.weights, bought: 0 } }), split),
+      ...modelRows,
       pop: evaluateRanker(popRanker(split.train, log.items.length), split),
       sknn: evaluateRanker(sknnRanker(split.train, log.items.length), split),
     };
