@@ -102,6 +102,27 @@ test('deterministic: the same seed gives the same metrics, tables and version, o
   assert.deepEqual(await readFile(join(a.paths.model!, 'tables.bin')), await readFile(join(b.paths.model!, 'tables.bin')));
 });
 
+test('the progress bar counts every epoch and evaluation and ends full, on one thread or two', async (t) => {
+  const { dir, events } = await workspace(t);
+  for (const secondThread of [false, true]) {
+    const bars: Array<{ label: string; unit: string; total: number; done: number; stopped: boolean }> = [];
+    const progress = (label: string, unit: string, total: number) => {
+      const bar = { label, unit, total, done: 0, stopped: false };
+      bars.push(bar);
+      return { increment: (n = 1) => void (bar.done += n), stop: () => void (bar.stopped = true) };
+    };
+    const said: string[] = [];
+    await runTrainOffers(fast(dir, events, { registry: join(dir, `p${secondThread}`) }), (l) => said.push(l), { progress, secondThread });
+    assert.equal(bars.length, 1);
+    const bar = bars[0]!;
+    assert.equal(bar.unit, 'epochs and evaluations');
+    // three fits of 2 epochs, at most 1 + 45 tuning evaluations (one round), six test-period evaluations
+    assert.equal(bar.total, 3 * 2 + 46 + 6);
+    assert.equal(bar.done, bar.total, `ends full (${said.find((l) => l.startsWith('validation'))})`);
+    assert.ok(bar.stopped);
+  }
+});
+
 test('--train-days trains on the days before the test period only; the test period is the same', async (t) => {
   const { dir, events } = await workspace(t);
   const all = await runTrainOffers(fast(dir, events, { tuneRounds: 0, register: false }), quiet);

@@ -29,7 +29,7 @@ import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
 import { oneThread, twoThreads } from './second-thread.ts';
-import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type NextItemRanker, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
@@ -38,7 +38,7 @@ import { openEventScope } from '../feature-events.ts';
 import { DEFAULT_BOUGHT, DEFAULT_COOC } from './tables.ts';
 import { cliNumber, optionFlag, promoteNeedsRegistration } from '../option-flag.ts';
 import { heapLimitLine } from '../heap-limit.ts';
-import { objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
+import { maxTuningEvaluations, objectiveAgainst, tuneRanking, type TuningResult } from './tune.ts';
 
 export const OFFERS_PURPOSES = ['personalization'] as const;
 const TASK = 'offers';
@@ -123,6 +123,8 @@ export interface TrainOffersHooks {
   secondThread?: boolean;
 }
 
+/** The test period's evaluations: the model, its three ablations, POP and SKNN. */
+const TEST_EVALUATIONS = 6;
 /** Training steps from which the second thread pays for its start (~1 s with TF.js). */
 const SECOND_THREAD_STEPS = 50_000;
 /**
@@ -219,7 +221,11 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const windowTooShort = options.trainDays !== undefined && options.trainDays <= options.testDays;
   const tuneOn = options.tuneRounds > 0 && !windowTooShort && validation.counts.predictions >= MIN_VALIDATION_PREDICTIONS && validation.train.length > 0;
   const fits = (tuneOn ? 1 : 0) + 1 + (options.register ? 1 : 0);
-  const progress = hooks.progress?.('train offers', 'epochs', fits * options.epochs);
+  // One bar over the run's units of work: the fits' epochs, the tuning's evaluations (at most; the ones a
+  // short ascent skips are counted when it ends) and the test period's six evaluations. With two threads
+  // epochs and evaluations tick at once.
+  const tuningSteps = tuneOn ? maxTuningEvaluations(options.tuneRounds) : 0;
+  const progress = hooks.progress?.('train offers', 'epochs and evaluations', fits * options.epochs + tuningSteps + TEST_EVALUATIONS);
   const tick = (): void => progress?.increment(1);
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
   const planned = hooks.secondThread === undefined ? secondThreadFits(stepsOf(split.train)) : { use: hooks.secondThread };
@@ -241,10 +247,20 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
       const shared = threads.evaluations(fitted, slice);
       try {
-        tuning = await tuneRanking(DEFAULT_RANKING, async (p) => (await shared.evaluate(p)).metrics, objectiveAgainst(sknn), options.tuneRounds);
+        tuning = await tuneRanking(
+          DEFAULT_RANKING,
+          async (p) => {
+            const { metrics } = await shared.evaluate(p);
+            tick();
+            return metrics;
+          },
+          objectiveAgainst(sknn),
+          options.tuneRounds,
+        );
       } finally {
         shared.release();
       }
+      progress?.increment(tuningSteps - tuning.evaluations);
       params = tuning.params;
       say(
         `validation (${slice.counts.testSessions} sessions, ${slice.counts.predictions} predictions${sampledFrom(slice, validation)}): SKNN HR@20 ${fmt(sknn['hr@20'])} MRR@20 ${fmt(sknn['mrr@20'])}; ` +
@@ -266,19 +282,29 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     const shared = threads.evaluations(fitted, split);
     let modelRows: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together', RankerEvaluation>;
     try {
+      const evaluate = async (p: RankingParams, useHistory = true): Promise<RankerEvaluation> => {
+        const e = await shared.evaluate(p, useHistory);
+        tick();
+        return e;
+      };
       modelRows = {
-        model: await shared.evaluate(params),
-        session_only: await shared.evaluate(params, false),
-        without_embeddings: await shared.evaluate({ ...params, weights: { ...params.weights, similarity: 0 } }),
-        without_bought_together: await shared.evaluate({ ...params, weights: { ...params.weights, bought: 0 } }),
+        model: await evaluate(params),
+        session_only: await evaluate(params, false),
+        without_embeddings: await evaluate({ ...params, weights: { ...params.weights, similarity: 0 } }),
+        without_bought_together: await evaluate({ ...params, weights: { ...params.weights, bought: 0 } }),
       };
     } finally {
       shared.release();
     }
+    const baseline = (ranker: NextItemRanker): RankerEvaluation => {
+      const e = evaluateRanker(ranker, split);
+      tick();
+      return e;
+    };
     const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together' | 'pop' | 'sknn', RankerEvaluation> = {
       ...modelRows,
-      pop: evaluateRanker(popRanker(split.train, log.items.length), split),
-      sknn: evaluateRanker(sknnRanker(split.train, log.items.length), split),
+      pop: baseline(popRanker(split.train, log.items.length)),
+      sknn: baseline(sknnRanker(split.train, log.items.length)),
     };
     for (const key of ['model', 'sknn', 'pop'] as const) {
       const m = evaluations[key].metrics;

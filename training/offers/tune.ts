@@ -40,6 +40,11 @@ export interface TuningResult {
   evaluations: number;
 }
 
+/** The most evaluations `rounds` of coordinate ascent can take (fewer when a round changes nothing or a value is the current one). */
+export function maxTuningEvaluations(rounds: number): number {
+  return 1 + rounds * TUNING_GRID.reduce((n, { values }) => n + values.length, 0);
+}
+
 export function objectiveAgainst(reference: RankingMetrics): (m: RankingMetrics) => number {
   const ratio = (value: number, base: number): number => (base > 0 ? value / base : value > 0 ? Infinity : 1);
   return (m) => Math.min(ratio(m['hr@20'], reference['hr@20']), ratio(m['mrr@20'], reference['mrr@20']));
