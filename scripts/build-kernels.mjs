@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 
-export const KERNEL_SOURCES = ['engine/sha256.wat', 'models/intent/kernels.wat', 'models/offers/similarity.wat'];
+export const KERNEL_SOURCES = ['engine/sha256.wat', 'models/intent/kernels.wat', 'models/offers/similarity.wat', 'models/offers/adagrad.wat'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

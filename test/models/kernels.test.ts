@@ -59,3 +59,44 @@ test('the offers similarity kernel: dot products of any width (SIMD lanes, unali
     });
   }
 });
+
+test('the item2vec Adagrad kernel: the TypeScript update it replaced, bit for bit (pairs of float64 lanes, odd widths, repeated rows)', () => {
+  let seed = 11;
+  const rand = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296) - 0.5;
+  for (const dim of [1, 2, 3, 8, 13, 32]) {
+    const n = 40;
+    const rows = Int32Array.from([0, 39, 7, 7, 12, 7, 0]);
+    const lr = 0.1;
+    const eps = 1e-8;
+    // memory: rows at 0, grads at 1024, table at 8192, squares after it
+    const tableAt = 8192;
+    const squaresAt = tableAt + n * dim * 4;
+    const k = instantiateWasm<{ memory: WasmMemory; update(table: number, squares: number, rows: number, count: number, grads: number, dim: number, lr: number, eps: number): void }>(
+      new URL('../../models/offers/adagrad.wasm', import.meta.url),
+      squaresAt + n * dim * 4,
+    );
+    const table = new Float32Array(k.memory.buffer, tableAt, n * dim);
+    const squares = new Float32Array(k.memory.buffer, squaresAt, n * dim);
+    const grads = new Float32Array(k.memory.buffer, 1024, rows.length * dim);
+    table.forEach((_, i) => (table[i] = rand()));
+    squares.forEach((_, i) => (squares[i] = i % 5 === 0 ? 0 : Math.abs(rand()) * 1e-3));
+    grads.forEach((_, i) => (grads[i] = rand() * (i % 3 === 0 ? 1e-6 : 0.2)));
+    const before = Float32Array.from(table);
+    const wantTable = Float32Array.from(table);
+    const wantSquares = Float32Array.from(squares);
+    // the TypeScript loop the kernel replaced
+    for (let r = 0; r < rows.length; r++) {
+      const o = rows[r]! * dim;
+      for (let d = 0; d < dim; d++) {
+        const g = grads[r * dim + d]!;
+        wantSquares[o + d]! += g * g;
+        wantTable[o + d]! -= (lr * g) / (Math.sqrt(wantSquares[o + d]!) + eps);
+      }
+    }
+    new Int32Array(k.memory.buffer, 0, rows.length).set(rows);
+    k.update(tableAt, squaresAt, 0, rows.length, 1024, dim, lr, eps);
+    assert.deepEqual(squares, wantSquares, `dim ${dim}: squares`);
+    assert.deepEqual(table, wantTable, `dim ${dim}: table`);
+    assert.notDeepEqual(table, before, 'the rows moved');
+  }
+});
