@@ -1,6 +1,7 @@
 /**
- * The models' WebAssembly SIMD kernels (models/intent/kernels.wat, models/offers/similarity.wat), loaded
- * through the engine's loader (engine/wasm-module.ts). Each model instance gets its own instance, whose
+ * The models' WebAssembly SIMD kernels (models/intent/kernels.wat, models/offers/similarity.wat,
+ * models/offers/adagrad.wat), loaded through the engine's loader (engine/wasm-module.ts). Each model
+ * instance (or item2vec fit) gets its own instance, whose
  * linear memory it lays out once (weights or vectors as float32 rows padded to 16 bytes, scratch) and
  * reuses on every request.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Assembles the WebAssembly kernels from their text source (engine/sha256.wat, models/intent/kernels.wat, models/offers/similarity.wat → .wasm beside each).
+ * Assembles the WebAssembly kernels from their text source (engine/sha256.wat, models/intent/kernels.wat, models/offers/similarity.wat, models/offers/adagrad.wat → .wasm beside each).
  * The binary is committed so installs without dev dependencies run it; `--check` exits 1 when the committed
  * binary is not what the source assembles to (test/models/kernels.test.ts runs the same comparison).
  */

@@ -44,7 +44,7 @@ export interface Item2VecTables {
   adagrad: { kernel: AdagradKernel; at: { input: number; output: number; inputSquares: number; outputSquares: number; rows: number; grads: number }; batchRows: number };
 }
 
-/** `batchRows`: the most rows one update applies (a batch's negatives: batch size × negatives). */
+/** `batchRows`: the most rows one update applies (the larger of a batch's centers and its negatives: batch size × max(1, negatives)). */
 export function initItem2Vec(tf: typeof TF, items: number, dim: number, seed: number, batchRows: number): Item2VecTables {
   const layout = new Layout();
   const at = {

@@ -91,6 +91,14 @@ test('training separates items that share sessions from items that never do; det
   assert.deepEqual([...first.vectors.subarray(12 * OPTIONS.dim, 13 * OPTIONS.dim)], new Array(OPTIONS.dim).fill(0));
 });
 
+test('without negative samples a fit still runs (the update scratch holds a batch of centers)', async () => {
+  const { tf } = await tfBackend();
+  const { sequences, counts } = corpus();
+  const fit = await fitItem2Vec(tf, sequences, counts, { ...OPTIONS, negatives: 0, epochs: 2 }, 5);
+  assert.equal(fit.losses.length, 2);
+  assert.ok(fit.vectors.some((v) => v !== 0));
+});
+
 test('subsampling: off by default (0 is the same run), deterministic, and it still separates the clusters', async () => {
   const { tf } = await tfBackend();
   const { sequences, counts } = corpus();

@@ -62,7 +62,7 @@ export async function fitItem2Vec(
 ): Promise<FittedItem2Vec> {
   const items = counts.length;
   const all = skipGramPairs(sequences, options.window);
-  const tables = initItem2Vec(tf, items, options.dim, seed, options.batchSize * options.negatives);
+  const tables = initItem2Vec(tf, items, options.dim, seed, options.batchSize * Math.max(1, options.negatives));
   const noise = new CumulativeSampler(cumulativeWeights(Float64Array.from(counts, (c) => c ** 0.75)));
   const keep = keepProbabilities(counts, options.subsample ?? 0);
   const losses: number[] = [];
