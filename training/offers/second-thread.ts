@@ -2,12 +2,12 @@
  * `iob train offers` on two threads (train-offers.ts). The test-period fit and the registered fit do not
  * depend on the tuned parameters (those only rank), and each tuning evaluation ranks ~10^4 independent
  * queries. So on a 2-core machine the second thread fits the test-period and registered models while this
- * one fits the validation model and starts tuning, and once free it takes chunks of every tuning
- * evaluation's queries (chunks.ts) as this thread does.
+ * one fits the validation model and starts tuning, and once free it takes chunks of the queries of every
+ * model evaluation (tuning, then the test period's; chunks.ts) as this thread does.
  *
  * The second thread runs the same code on the same TF.js backend with the same seed: its tables are the ones
- * this thread would have fitted, bit for bit, and a tuning evaluation's metrics are summed over the chunks in
- * their order whichever thread ranked them (tests hold both). If the thread cannot start, fails, or loads
+ * this thread would have fitted, bit for bit, and an evaluation's tallies merge in chunk order whichever
+ * thread ranked them, so its figures are one pass's (tests hold both). If the thread cannot start, fails, or loads
  * another backend, its work is done on this thread, and the run says why.
  */
 import type * as TF from '@tensorflow/tfjs';

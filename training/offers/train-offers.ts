@@ -29,7 +29,7 @@ import { popRanker, sknnRanker } from './baselines.ts';
 import { DEFAULT_ITEM2VEC } from './fit-item2vec.ts';
 import { fitOffers, modelRanker, type OffersHyperparameters } from './fit-offers.ts';
 import { oneThread, twoThreads } from './second-thread.ts';
-import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type NextItemRanker, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
+import { DAY_MS, HISTORY_LENGTH, evaluateRanker, lastEventTime, samplePredictions, splitAt, type RankerEvaluation, type RankingMetrics, type SessionSplit } from './protocol.ts';
 import { fileSha256 } from '../event-intent.ts';
 import { writeReport } from '../report-page.ts';
 import { renderOffersReport } from './report.ts';
@@ -115,7 +115,7 @@ export interface TrainOffersHooks {
   progress?: (label: string, unit: string, total: number) => ProgressSink;
   now?: () => Date;
   /**
-   * Use a second thread for the test-period and registered fits and half of each tuning evaluation (second-thread.ts).
+   * Use a second thread for the test-period and registered fits and a share of the model's evaluations (second-thread.ts).
    * Default: on a machine with two or more cores, when the training sessions hold at least
    * `SECOND_THREAD_STEPS` steps (below that, starting the thread costs more than it saves) and a two-thread
    * run's measured memory fits in half of the machine's.
@@ -227,12 +227,16 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
   const tuningSteps = tuneOn ? maxTuningEvaluations(options.tuneRounds) : 0;
   const progress = hooks.progress?.('train offers', 'epochs and evaluations', fits * options.epochs + tuningSteps + TEST_EVALUATIONS);
   const tick = (): void => progress?.increment(1);
+  /** An evaluation's result, its unit of the bar counted. */
+  const ticked = <T>(result: T): T => {
+    tick();
+    return result;
+  };
   const fitContext = { tf, backend, itemIds: log.items, hyper, seed: options.seed, say };
   const planned = hooks.secondThread === undefined ? secondThreadFits(stepsOf(split.train)) : { use: hooks.secondThread };
   if (planned.why) say(planned.why);
-  const secondThread = planned.use;
-  const threads = secondThread ? twoThreads(fitContext) : oneThread(fitContext);
-  if (secondThread) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}, then shares the model's evaluations`);
+  const threads = planned.use ? twoThreads(fitContext) : oneThread(fitContext);
+  if (planned.use) say(`a second thread fits the test-period${options.register ? ' and registered models' : ' model'}, then shares the model's evaluations`);
   try {
     // Neither fit depends on the tuning: sent now, they start at once on the second thread.
     const testFit = threads.fit(split.train, tick);
@@ -247,16 +251,7 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
       const sknn = evaluateRanker(sknnRanker(slice.train, log.items.length), slice).metrics;
       const shared = threads.evaluations(fitted, slice);
       try {
-        tuning = await tuneRanking(
-          DEFAULT_RANKING,
-          async (p) => {
-            const { metrics } = await shared.evaluate(p);
-            tick();
-            return metrics;
-          },
-          objectiveAgainst(sknn),
-          options.tuneRounds,
-        );
+        tuning = await tuneRanking(DEFAULT_RANKING, async (p) => ticked(await shared.evaluate(p)).metrics, objectiveAgainst(sknn), options.tuneRounds);
       } finally {
         shared.release();
       }
@@ -282,29 +277,19 @@ export async function runTrainOffers(rawOptions: TrainOffersOptions, say: (line:
     const shared = threads.evaluations(fitted, split);
     let modelRows: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together', RankerEvaluation>;
     try {
-      const evaluate = async (p: RankingParams, useHistory = true): Promise<RankerEvaluation> => {
-        const e = await shared.evaluate(p, useHistory);
-        tick();
-        return e;
-      };
       modelRows = {
-        model: await evaluate(params),
-        session_only: await evaluate(params, false),
-        without_embeddings: await evaluate({ ...params, weights: { ...params.weights, similarity: 0 } }),
-        without_bought_together: await evaluate({ ...params, weights: { ...params.weights, bought: 0 } }),
+        model: ticked(await shared.evaluate(params)),
+        session_only: ticked(await shared.evaluate(params, false)),
+        without_embeddings: ticked(await shared.evaluate({ ...params, weights: { ...params.weights, similarity: 0 } })),
+        without_bought_together: ticked(await shared.evaluate({ ...params, weights: { ...params.weights, bought: 0 } })),
       };
     } finally {
       shared.release();
     }
-    const baseline = (ranker: NextItemRanker): RankerEvaluation => {
-      const e = evaluateRanker(ranker, split);
-      tick();
-      return e;
-    };
     const evaluations: Record<'model' | 'session_only' | 'without_embeddings' | 'without_bought_together' | 'pop' | 'sknn', RankerEvaluation> = {
       ...modelRows,
-      pop: baseline(popRanker(split.train, log.items.length)),
-      sknn: baseline(sknnRanker(split.train, log.items.length)),
+      pop: ticked(evaluateRanker(popRanker(split.train, log.items.length), split)),
+      sknn: ticked(evaluateRanker(sknnRanker(split.train, log.items.length), split)),
     };
     for (const key of ['model', 'sknn', 'pop'] as const) {
       const m = evaluations[key].metrics;
