@@ -1,19 +1,23 @@
 /**
  * A CPU wake-up latency limit held for a measurement (Linux PM QoS, `/dev/cpu_dma_latency`): while the file
- * is open with a value written, the kernel's idle governor only chooses idle states that wake within that
- * many microseconds, on every CPU; closing it (or the process ending, however it ends) withdraws the
- * request. It is what `tuned`'s latency-performance profile does.
+ * is open with a value written, the kernel's idle governor keeps to idle states within that limit, on every
+ * CPU of the machine; closing it (or the process ending, however it ends) withdraws the request. With 0,
+ * idle CPUs poll instead of halting (seen here in cpuidle's POLL state counts), so every CPU stays busy for
+ * as long as it is held: other jobs on the machine share the cost. `tuned`'s latency profiles hold the same
+ * device, with their own values.
  *
  * Why the route benches use it: they run the load generator on the same machine as the server. On a VM
  * whose idle vCPUs halt at once (this one's kernel sets `haltpoll.guest_halt_poll_ns=0`), the server's
  * response `writev` has to wake the load generator's halted vCPU through the hypervisor, and the longer a
  * route works, the more often that vCPU has halted meanwhile: a route is charged for the generator's
  * wake-ups as well as its own work. Pinned runs (docs/measurements.md, session 17) put it on the generator's
- * side: its CPU polling alone cut the server's CPU per request from 39.4 to 24.2 µs on the intent route and from
- * 26.1 to 18.3 µs on the bare route, the server's CPU polling alone moved neither beyond the rounds' spread. A caller on another machine is not woken by the server's write, so this is a
- * condition of the bench, not a setting for the engine.
+ * side: with its CPU polling alone, the server's CPU per request fell from 39.4 to 24.2 µs on the intent
+ * route and from 26.1 to 18.3 µs on the bare route; with the server's CPU polling alone it was 38.5 and
+ * 26.4 µs. A caller on another machine is not woken by the server's write, so this is a condition of the
+ * bench, not a setting for the engine.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
 
 export const CPU_LATENCY_DEVICE = '/dev/cpu_dma_latency';
 
@@ -40,10 +44,10 @@ export function holdCpuLatency(microseconds: number, device: string = CPU_LATENC
     throw new RangeError(`cannot hold a CPU wake-up latency limit: ${device}: ${reason(err)}`);
   }
   try {
-    // The kernel takes the request as one signed 32-bit integer in host byte order (little-endian on the
-    // machines Node runs on).
+    // The kernel takes a write of exactly four bytes as one signed 32-bit integer in host byte order.
     const value = Buffer.alloc(4);
-    value.writeInt32LE(microseconds);
+    if (endianness() === 'LE') value.writeInt32LE(microseconds);
+    else value.writeInt32BE(microseconds);
     if (writeSync(fd, value) !== 4) throw new Error('short write');
   } catch (err) {
     closeSync(fd);
@@ -71,13 +75,17 @@ export function cpuLatencyInForce(device: string = CPU_LATENCY_DEVICE): number {
   } catch (err) {
     throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: ${reason(err)}`);
   }
+  const value = Buffer.alloc(4);
+  let read: number;
   try {
-    const value = Buffer.alloc(4);
-    if (readSync(fd, value, 0, 4, null) !== 4) throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: short read`);
-    return value.readInt32LE(0);
+    read = readSync(fd, value, 0, 4, null);
+  } catch (err) {
+    throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: ${reason(err)}`);
   } finally {
     closeSync(fd);
   }
+  if (read !== 4) throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: short read (${read} bytes)`);
+  return endianness() === 'LE' ? value.readInt32LE(0) : value.readInt32BE(0);
 }
 
 function reason(err: unknown): string {

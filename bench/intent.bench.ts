@@ -276,8 +276,8 @@ export async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (li
     say(`idle CPUs polling: not measured (${(err as Error).message})`);
     return undefined;
   }
-  say('the same rounds with idle CPUs polling (a 0 µs CPU wake-up latency limit held, bench/cpu-latency.ts):');
   try {
+    say('the same rounds with idle CPUs polling (a 0 µs CPU wake-up latency limit held, bench/cpu-latency.ts):');
     return await measure();
   } finally {
     hold.release();
@@ -349,9 +349,9 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
         ? [
             { label: 'idle CPUs polling: POST /v1/intent', value: Math.round(http.polling.intent.rps), unit: 'req/s' },
             { label: 'idle CPUs polling: bare route', value: Math.round(http.polling.bare.rps), unit: 'req/s' },
-            { label: 'idle CPUs polling: POST /v1/intent server p99', value: round(http.polling.intent.serverP99Ms, 3), unit: 'ms' },
-            { label: 'idle CPUs polling: POST /v1/intent server CPU', value: round(http.polling.intent.serverCpuUs, 1), unit: 'µs' },
-            { label: 'idle CPUs polling: bare route server CPU', value: round(http.polling.bare.serverCpuUs, 1), unit: 'µs' },
+            { label: 'idle CPUs polling: POST /v1/intent server-side p99', value: round(http.polling.intent.serverP99Ms, 3), unit: 'ms' },
+            { label: 'idle CPUs polling: POST /v1/intent server CPU per request', value: round(http.polling.intent.serverCpuUs, 1), unit: 'µs' },
+            { label: 'idle CPUs polling: bare route server CPU per request', value: round(http.polling.bare.serverCpuUs, 1), unit: 'µs' },
           ]
         : []),
       { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },

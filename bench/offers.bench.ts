@@ -223,6 +223,8 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'POST /v1/offers server-side p50', value: round(offers.serverP50Ms, 3), unit: 'ms' },
           { label: 'POST /v1/offers server-side p99', value: round(offers.serverP99Ms, 3), unit: 'ms' },
           { label: 'bare route server-side p99', value: round(bare.serverP99Ms, 3), unit: 'ms' },
+          { label: 'POST /v1/offers server CPU per request', value: round(offers.serverCpuUs, 1), unit: 'µs' },
+          { label: 'bare route server CPU per request', value: round(bare.serverCpuUs, 1), unit: 'µs' },
           { label: 'model tables per item', value: round(tablesBytes(tables) / options.items, 0), unit: 'B' },
           { label: 'catalog local map per item (heap growth)', value: round(catalogBytesPerItem, 0), unit: 'B' },
           { label: 'online state per subject (5 items, heap+buffers)', value: round(stateBytesPerSubject, 0), unit: 'B' },
@@ -230,7 +232,9 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
             ? [
                 { label: 'idle CPUs polling: POST /v1/offers (k = 10)', value: Math.round(polling.best['/v1/offers']!.rps), unit: 'req/s' },
                 { label: 'idle CPUs polling: bare route', value: Math.round(polling.best['/bench/bare']!.rps), unit: 'req/s' },
-                { label: 'idle CPUs polling: POST /v1/offers server p99', value: round(polling.best['/v1/offers']!.serverP99Ms, 3), unit: 'ms' },
+                { label: 'idle CPUs polling: POST /v1/offers server-side p99', value: round(polling.best['/v1/offers']!.serverP99Ms, 3), unit: 'ms' },
+                { label: 'idle CPUs polling: POST /v1/offers server CPU per request', value: round(polling.best['/v1/offers']!.serverCpuUs, 1), unit: 'µs' },
+                { label: 'idle CPUs polling: bare route server CPU per request', value: round(polling.best['/bench/bare']!.serverCpuUs, 1), unit: 'µs' },
               ]
             : []),
           { label: 'failed requests (errors + non-2xx)', value: failed + (polling?.failed ?? 0), unit: '' },

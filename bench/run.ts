@@ -94,8 +94,8 @@ export async function runBenchmarks(names: string[], args: Record<string, string
   for (const [name, run] of runs) {
     say(`\n== bench ${name}`);
     const report = await run();
-    for (const row of report.rows) say(`  ${row.label.padEnd(48)} ${String(row.value).padStart(12)} ${row.unit}`);
-    for (const [k, v] of Object.entries(report.ratios)) say(`  ratio ${k.padEnd(42)} ${String(v).padStart(12)}`);
+    for (const row of report.rows) say(`  ${row.label.padEnd(60)} ${String(row.value).padStart(12)} ${row.unit}`);
+    for (const [k, v] of Object.entries(report.ratios)) say(`  ratio ${k.padEnd(48)} ${String(v).padStart(12)}`);
     all[name] = report.ratios;
   }
   if (json) say(JSON.stringify(all));

@@ -1,21 +1,26 @@
 import assert from 'node:assert/strict';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+
+/** What the device reads when no one asks for anything (PM_QOS_CPU_LATENCY_DEFAULT_VALUE, 2000 s in µs). */
+const NO_LIMIT = 2_000_000_000;
 import { CPU_LATENCY_DEVICE, cpuLatencyInForce, holdCpuLatency } from '../../bench/cpu-latency.ts';
 
-const writable = (() => {
+/** The real device, readable and writable here, with no other process holding a limit (the default in force). */
+const usable = (() => {
   try {
-    accessSync(CPU_LATENCY_DEVICE, constants.W_OK);
-    return true;
+    accessSync(CPU_LATENCY_DEVICE, constants.R_OK | constants.W_OK);
   } catch {
-    return false;
+    return `${CPU_LATENCY_DEVICE} is not readable and writable here (root only, Linux)`;
   }
+  // Another holder (a route bench, tuned) would make the checks below pass or fail for its own reasons.
+  const inForce = cpuLatencyInForce();
+  return inForce === NO_LIMIT ? false : `another process holds a limit of ${inForce} µs`;
 })();
 
-test('holding the limit puts it in force on the real device, and releasing it withdraws it', { skip: writable ? false : `${CPU_LATENCY_DEVICE} is not writable here (root only)` }, () => {
-  const before = cpuLatencyInForce();
+test('holding the limit puts it in force on the real device, and releasing it withdraws it', { skip: usable }, () => {
   const hold = holdCpuLatency(0);
   try {
     assert.equal(hold.microseconds, 0);
@@ -23,8 +28,7 @@ test('holding the limit puts it in force on the real device, and releasing it wi
   } finally {
     hold.release();
   }
-  hold.release(); // a second release is a no-op, not a closed-descriptor error
-  assert.equal(cpuLatencyInForce(), before);
+  assert.equal(cpuLatencyInForce(), NO_LIMIT);
 });
 
 test('a limit that cannot be held names the device and the reason', () => {
@@ -54,8 +58,15 @@ test('the request is written as one little-endian 32-bit integer', () => {
     writeFileSync(file, Buffer.alloc(4, 0xff));
     const hold = holdCpuLatency(1234, file);
     hold.release();
+    hold.release(); // a second release is a no-op, not a closed-descriptor error
     assert.equal(cpuLatencyInForce(file), 1234);
+    writeFileSync(file, '');
+    assert.throws(() => cpuLatencyInForce(file), /short read \(0 bytes\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a write the device refuses is reported, not taken for a held limit', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, () => {
+  assert.throws(() => holdCpuLatency(0, '/dev/full'), /cannot hold a CPU wake-up latency limit: \/dev\/full: ENOSPC/);
 });
