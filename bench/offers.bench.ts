@@ -219,7 +219,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'ranker alone, 2,000 random sessions (cold caches)', value: round(spreadUs, 1), unit: 'µs' },
           { label: 'POST /v1/offers (k = 10)', value: Math.round(offers.rps), unit: 'req/s' },
           { label: 'bare route (constant)', value: Math.round(bare.rps), unit: 'req/s' },
-          { label: 'POST /v1/offers client p99', value: offers.clientP99Ms, unit: 'ms' },
+          { label: 'POST /v1/offers client p99 (whole ms, as autocannon records)', value: offers.clientP99Ms, unit: 'ms' },
           { label: 'POST /v1/offers server-side p50', value: round(offers.serverP50Ms, 3), unit: 'ms' },
           { label: 'POST /v1/offers server-side p99', value: round(offers.serverP99Ms, 3), unit: 'ms' },
           { label: 'bare route server-side p99', value: round(bare.serverP99Ms, 3), unit: 'ms' },
