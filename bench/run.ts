@@ -94,7 +94,7 @@ export async function runBenchmarks(names: string[], args: Record<string, string
   for (const [name, run] of runs) {
     say(`\n== bench ${name}`);
     const report = await run();
-    for (const row of report.rows) say(`  ${row.label.padEnd(60)} ${String(row.value).padStart(12)} ${row.unit}`);
+    for (const row of report.rows) say(`  ${row.label.padEnd(64)} ${String(row.value).padStart(12)} ${row.unit}`);
     for (const [k, v] of Object.entries(report.ratios)) say(`  ratio ${k.padEnd(48)} ${String(v).padStart(12)}`);
     all[name] = report.ratios;
   }
