@@ -17,7 +17,6 @@
  * bench, not a setting for the engine.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
 
 export const CPU_LATENCY_DEVICE = '/dev/cpu_dma_latency';
 
@@ -44,11 +43,9 @@ export function holdCpuLatency(microseconds: number, device: string = CPU_LATENC
     throw new RangeError(`cannot hold a CPU wake-up latency limit: ${device}: ${reason(err)}`);
   }
   try {
-    // The kernel takes a write of exactly four bytes as one signed 32-bit integer in host byte order.
-    const value = Buffer.alloc(4);
-    if (endianness() === 'LE') value.writeInt32LE(microseconds);
-    else value.writeInt32BE(microseconds);
-    if (writeSync(fd, value) !== 4) throw new Error('short write');
+    // The kernel takes a write of exactly four bytes as one signed 32-bit integer in host byte order,
+    // which is an Int32Array's.
+    if (writeSync(fd, new Int32Array([microseconds])) !== 4) throw new Error('short write');
   } catch (err) {
     closeSync(fd);
     throw new RangeError(`cannot hold a CPU wake-up latency limit: ${device}: ${reason(err)}`);
@@ -75,7 +72,7 @@ export function cpuLatencyInForce(device: string = CPU_LATENCY_DEVICE): number {
   } catch (err) {
     throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: ${reason(err)}`);
   }
-  const value = Buffer.alloc(4);
+  const value = new Int32Array(1);
   let read: number;
   try {
     read = readSync(fd, value, 0, 4, null);
@@ -85,7 +82,7 @@ export function cpuLatencyInForce(device: string = CPU_LATENCY_DEVICE): number {
     closeSync(fd);
   }
   if (read !== 4) throw new RangeError(`cannot read the CPU wake-up latency limit: ${device}: short read (${read} bytes)`);
-  return endianness() === 'LE' ? value.readInt32LE(0) : value.readInt32BE(0);
+  return value[0]!;
 }
 
 function reason(err: unknown): string {

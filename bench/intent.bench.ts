@@ -284,6 +284,29 @@ export async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (li
   }
 }
 
+/**
+ * The polling rounds' rows and ratios for `route` beside `/bench/bare` (none when they were not measured):
+ * `<name>_vs_bare_rps_paired_median_idle_polling` and `<name>_server_p99_ms_idle_polling`.
+ */
+export function pollingFigures(name: string, route: string, label: string, polling: RouteComparison | undefined): Pick<BenchReport, 'rows' | 'ratios'> {
+  if (polling === undefined) return { rows: [], ratios: {} };
+  const served = polling.best[route]!;
+  const bare = polling.best['/bench/bare']!;
+  return {
+    rows: [
+      { label: `idle CPUs polling: ${label}`, value: Math.round(served.rps), unit: 'req/s' },
+      { label: 'idle CPUs polling: bare route', value: Math.round(bare.rps), unit: 'req/s' },
+      { label: `idle CPUs polling: POST ${route} server-side p99`, value: round(served.serverP99Ms, 3), unit: 'ms' },
+      { label: `idle CPUs polling: POST ${route} server CPU per request`, value: round(served.serverCpuUs, 1), unit: 'µs' },
+      { label: 'idle CPUs polling: bare route server CPU per request', value: round(bare.serverCpuUs, 1), unit: 'µs' },
+    ],
+    ratios: {
+      [`${name}_vs_bare_rps_paired_median_idle_polling`]: round(polling.pairedMedian(route), 3),
+      [`${name}_server_p99_ms_idle_polling`]: round(served.serverP99Ms, 3),
+    },
+  };
+}
+
 async function routeVsBare(options: IntentBenchOptions, say: (line: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'iob-bench-intent-'));
   const server = await startNatsServer({ storeDir: join(dir, 'nats') });
@@ -314,8 +337,7 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
       const paths = ['/bench/bare', '/v1/intent'];
       const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
       const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
-      const pair = ({ best, pairedMedian }: RouteComparison) => ({ intent: best['/v1/intent']!, bare: best['/bench/bare']!, pairedRps: pairedMedian('/v1/intent') });
-      return { ...pair(host), failed: host.failed + (polling?.failed ?? 0), polling: polling && pair(polling) };
+      return { intent: host.best['/v1/intent']!, bare: host.best['/bench/bare']!, pairedRps: host.pairedMedian('/v1/intent'), failed: host.failed + (polling?.failed ?? 0), polling };
     } finally {
       await app.close();
       await engine.close();
@@ -330,6 +352,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
   const one = await forwardVsPredict(options, say);
   const http = await routeVsBare(options, say);
   const failed = http.failed;
+  const polled = pollingFigures('intent', '/v1/intent', 'POST /v1/intent', http.polling);
   return {
     name: 'intent',
     rows: [
@@ -345,15 +368,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       { label: 'bare route server-side p99', value: round(http.bare.serverP99Ms, 3), unit: 'ms' },
       { label: 'POST /v1/intent server CPU per request', value: round(http.intent.serverCpuUs, 1), unit: 'µs' },
       { label: 'bare route server CPU per request', value: round(http.bare.serverCpuUs, 1), unit: 'µs' },
-      ...(http.polling
-        ? [
-            { label: 'idle CPUs polling: POST /v1/intent', value: Math.round(http.polling.intent.rps), unit: 'req/s' },
-            { label: 'idle CPUs polling: bare route', value: Math.round(http.polling.bare.rps), unit: 'req/s' },
-            { label: 'idle CPUs polling: POST /v1/intent server-side p99', value: round(http.polling.intent.serverP99Ms, 3), unit: 'ms' },
-            { label: 'idle CPUs polling: POST /v1/intent server CPU per request', value: round(http.polling.intent.serverCpuUs, 1), unit: 'µs' },
-            { label: 'idle CPUs polling: bare route server CPU per request', value: round(http.polling.bare.serverCpuUs, 1), unit: 'µs' },
-          ]
-        : []),
+      ...polled.rows,
       { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },
     ],
     ratios: {
@@ -365,13 +380,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       // the same comparison in server CPU per request (bare / intent), which other jobs on the machine move less
       intent_vs_bare_server_cpu: round(http.bare.serverCpuUs / http.intent.serverCpuUs, 3),
       intent_server_p99_ms: round(http.intent.serverP99Ms, 3),
-      // the paired ratio and p99 again with idle CPUs polling (withIdleCpusPolling), when the limit could be held
-      ...(http.polling
-        ? {
-            intent_vs_bare_rps_paired_median_idle_polling: round(http.polling.pairedRps, 3),
-            intent_server_p99_ms_idle_polling: round(http.polling.intent.serverP99Ms, 3),
-          }
-        : {}),
+      ...polled.ratios,
     },
   };
 }

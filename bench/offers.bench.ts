@@ -30,7 +30,7 @@ import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
-import { alternateRoutes, appWithBareRoute, SERVED_SHAPE, withIdleCpusPolling } from './intent.bench.ts';
+import { alternateRoutes, appWithBareRoute, pollingFigures, SERVED_SHAPE, withIdleCpusPolling } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -208,6 +208,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
       const offers = best['/v1/offers']!;
       const bare = best['/bench/bare']!;
       const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
+      const polled = pollingFigures('offers', '/v1/offers', 'POST /v1/offers (k = 10)', polling);
       return {
         name: 'offers',
         rows: [
@@ -228,28 +229,14 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'model tables per item', value: round(tablesBytes(tables) / options.items, 0), unit: 'B' },
           { label: 'catalog local map per item (heap growth)', value: round(catalogBytesPerItem, 0), unit: 'B' },
           { label: 'online state per subject (5 items, heap+buffers)', value: round(stateBytesPerSubject, 0), unit: 'B' },
-          ...(polling
-            ? [
-                { label: 'idle CPUs polling: POST /v1/offers (k = 10)', value: Math.round(polling.best['/v1/offers']!.rps), unit: 'req/s' },
-                { label: 'idle CPUs polling: bare route', value: Math.round(polling.best['/bench/bare']!.rps), unit: 'req/s' },
-                { label: 'idle CPUs polling: POST /v1/offers server-side p99', value: round(polling.best['/v1/offers']!.serverP99Ms, 3), unit: 'ms' },
-                { label: 'idle CPUs polling: POST /v1/offers server CPU per request', value: round(polling.best['/v1/offers']!.serverCpuUs, 1), unit: 'µs' },
-                { label: 'idle CPUs polling: bare route server CPU per request', value: round(polling.best['/bench/bare']!.serverCpuUs, 1), unit: 'µs' },
-              ]
-            : []),
+          ...polled.rows,
           { label: 'failed requests (errors + non-2xx)', value: failed + (polling?.failed ?? 0), unit: '' },
         ],
         ratios: {
           offers_vs_bare_rps: round(offers.rps / bare.rps, 3),
           offers_vs_bare_rps_paired_median: round(pairedMedian('/v1/offers'), 3),
           offers_server_p99_ms: round(offers.serverP99Ms, 3),
-          // the same with idle CPUs polling (bench/intent.bench.ts withIdleCpusPolling), when the limit could be held
-          ...(polling
-            ? {
-                offers_vs_bare_rps_paired_median_idle_polling: round(polling.pairedMedian('/v1/offers'), 3),
-                offers_server_p99_ms_idle_polling: round(polling.best['/v1/offers']!.serverP99Ms, 3),
-              }
-            : {}),
+          ...polled.ratios,
           ranking_us: round(rankUs, 1),
           ranking_with_intent_us: round(intentUs, 1),
           ranking_random_sessions_us: round(spreadUs, 1),

@@ -9,6 +9,9 @@ import { instantiateWasm, type WasmMemory } from '../engine/index.ts';
 
 export { instantiateWasm, type WasmMemory };
 
+/** What a 32-bit WebAssembly memory can hold (65,536 pages of 64 KiB): the most a kernel's layout may take. */
+export const MAX_KERNEL_BYTES = 2 ** 32;
+
 /** Bump allocation of 16-byte-aligned blocks, to lay out a memory before it exists. */
 export class Layout {
   private next = 0;

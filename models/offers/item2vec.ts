@@ -22,7 +22,7 @@
  * word2vec (inputs uniform in ±0.5/dim, outputs zero), seeded.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { instantiateWasm, Layout, type WasmMemory } from '../wasm-kernels.ts';
+import { instantiateWasm, Layout, MAX_KERNEL_BYTES, type WasmMemory } from '../wasm-kernels.ts';
 
 interface AdagradKernel {
   memory: WasmMemory;
@@ -143,8 +143,6 @@ export function gatherRows(table: Float32Array, rows: Int32Array, dim: number): 
 }
 
 const ADAGRAD_EPSILON = 1e-8;
-/** A 32-bit WebAssembly memory's limit: 65,536 pages of 64 KiB. */
-const MAX_KERNEL_BYTES = 2 ** 32;
 
 /**
  * Adagrad on the listed rows of one table, in list order (a row listed twice gets both updates):

@@ -41,7 +41,7 @@
  * lists ordered by popularity (the most popular items, a category's trending items) and neighbour rows whose
  * most popular item cannot reach the threshold are not read past that point.
  */
-import { instantiateWasm, Layout, type WasmMemory } from '../wasm-kernels.ts';
+import { instantiateWasm, Layout, MAX_KERNEL_BYTES, type WasmMemory } from '../wasm-kernels.ts';
 import type { OfferTables, SparseRows } from './tables.ts';
 import { topK } from './top-k.ts';
 
@@ -50,9 +50,6 @@ interface SimilarityKernel {
   memory: WasmMemory;
   dots(query: number, vectors: number, dim: number, items: number, count: number, out: number): void;
 }
-
-/** What a 32-bit WebAssembly memory can hold (65,536 pages of 64 KiB). */
-const MAX_KERNEL_BYTES = 2 ** 32;
 
 /** Candidates whose dot products one kernel call computes (a fixed scratch, whatever the candidate count). */
 const DOT_BATCH = 512;
