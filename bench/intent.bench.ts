@@ -28,6 +28,7 @@ import { buildApp } from '../serving/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { registerStoreIntentModel, STORE_FEATURE_STATS, storeIntentModel, type StoreIntentModelOptions } from '../test/models/store-intent-model.ts';
 import { EVENTS_RECIPE_BASE } from '../training/event-intent.ts';
+import { perTurnBatch } from '../serving/turn-batch.ts';
 import { holdCpuLatency } from './cpu-latency.ts';
 import type { BenchReport } from './ingest.bench.ts';
 
@@ -185,16 +186,25 @@ function autocannon(url: string, body: string, headers: Record<string, string>, 
  */
 export type Measured = LoadResult & { serverP50Ms: number; serverP99Ms: number; serverCpuUs: number };
 
+/** The baseline every route bench compares with: a bare route answering a constant at once. */
+export const BARE = '/bench/bare';
 /**
- * The served app plus `POST /bench/bare` answering `bareAnswer` (the baseline of every route bench), with
- * each request's server-side time recorded per route.
+ * The same constant answered the way the scoring routes answer, at the end of the event-loop turn with the
+ * turn's other requests (serving/turn-batch.ts): what deferring alone gives a route that does no work, so a
+ * reader can tell the batching's gain from the scoring's cost.
+ */
+export const BATCHED_BARE = '/bench/bare-batched';
+
+/**
+ * The served app plus `POST /bench/bare` and `POST /bench/bare-batched` answering `bareAnswer`, with each
+ * request's server-side time recorded per route.
  */
 export async function appWithBareRoute(
   deps: { engine: Engine; key: ApiKey; registry: string; bodyLimitBytes: number },
   route: string,
   bareAnswer: unknown,
 ): Promise<{ app: FastifyInstance; serverMs: Record<string, number[]> }> {
-  const serverMs: Record<string, number[]> = { [route]: [], '/bench/bare': [] };
+  const serverMs: Record<string, number[]> = { [route]: [], [BARE]: [], [BATCHED_BARE]: [] };
   const app = await buildApp({
     engine: deps.engine,
     apiKeys: [deps.key],
@@ -203,7 +213,9 @@ export async function appWithBareRoute(
     bodyLimitBytes: deps.bodyLimitBytes,
     registry: deps.registry,
     extend: (a) => {
-      a.post('/bench/bare', async () => bareAnswer);
+      a.post(BARE, async () => bareAnswer);
+      const answerInTurn = perTurnBatch(() => bareAnswer);
+      a.post(BATCHED_BARE, () => answerInTurn());
       a.addHook('onResponse', async (req, reply) => {
         serverMs[req.routeOptions.url ?? '']?.push(reply.elapsedTime);
       });
@@ -226,7 +238,7 @@ export async function alternateRoutes(
   options: { seconds: number; connections: number; rounds: number },
   serverMs: Record<string, number[]>,
   say: (line: string) => void,
-): Promise<{ best: Record<string, Measured>; failed: number; pairedMedian: (path: string) => number }> {
+): Promise<{ best: Record<string, Measured>; failed: number; pairedMedian: (path: string, against?: string) => number }> {
   const best: Record<string, Measured> = {};
   /** per round, each path's req/s */
   const perRound: Array<Record<string, number>> = [];
@@ -251,12 +263,14 @@ export async function alternateRoutes(
       say(`${path.padEnd(12)} ${Math.round(load.rps)} req/s, client p99 ${load.clientP99Ms} ms, server p50 ${round(measured.serverP50Ms, 3)} ms / p99 ${round(measured.serverP99Ms, 3)} ms, ${round(cpuUs, 1)} µs CPU each over ${times.length} requests (${load.errors} errors, ${load.non2xx} non-2xx)`);
     }
   }
-  // The ratio of a path's req/s to the first path's within each round (the two loaded moments apart), median
-  // over the rounds: less moved by one lucky or unlucky round than the best of each side.
-  const paired = (path: string) => perRound.map((r) => r[path]! / r[paths[0]!]!);
-  const pairedMedian = (path: string) => median(paired(path));
+  // The ratio of a path's req/s to the first path's (or another's) within each round (the loaded moments
+  // apart), median over the rounds: less moved by one lucky or unlucky round than the best of each side.
+  const paired = (path: string, against = paths[0]!) => perRound.map((r) => r[path]! / r[against]!);
+  const pairedMedian = (path: string, against?: string) => median(paired(path, against));
   // Every round's ratio, so a reader sees the spread the host adds (±0.15 between rounds on a shared VM).
-  for (const path of paths.slice(1)) say(`${path} / ${paths[0]} by round: ${paired(path).map((x) => round(x, 2)).join(', ')} (median ${round(pairedMedian(path), 3)})`);
+  const byRound = (path: string, against: string) => say(`${path} / ${against} by round: ${paired(path, against).map((x) => round(x, 2)).join(', ')} (median ${round(pairedMedian(path, against), 3)})`);
+  for (const path of paths.slice(1)) byRound(path, paths[0]!);
+  if (paths.includes(BATCHED_BARE)) for (const path of paths) if (path !== BARE && path !== BATCHED_BARE) byRound(path, BATCHED_BARE);
   return { best, failed, pairedMedian };
 }
 
@@ -291,7 +305,7 @@ export async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (li
 export function pollingFigures(name: string, route: string, label: string, polling: RouteComparison | undefined): Pick<BenchReport, 'rows' | 'ratios'> {
   if (polling === undefined) return { rows: [], ratios: {} };
   const served = polling.best[route]!;
-  const bare = polling.best['/bench/bare']!;
+  const bare = polling.best[BARE]!;
   return {
     rows: [
       { label: `idle CPUs polling: ${label}`, value: Math.round(served.rps), unit: 'req/s' },
@@ -303,6 +317,26 @@ export function pollingFigures(name: string, route: string, label: string, polli
     ratios: {
       [`${name}_vs_bare_rps_paired_median_idle_polling`]: round(polling.pairedMedian(route), 3),
       [`${name}_server_p99_ms_idle_polling`]: round(served.serverP99Ms, 3),
+    },
+  };
+}
+
+/**
+ * `route` beside the bare route answered per turn (BATCHED_BARE), under both conditions: its rows, and
+ * `<name>_vs_batched_bare_rps_paired_median` (with `_idle_polling` when measured). The target compares with
+ * the plain bare route; this says how much of the ratio is the batching's rather than the scoring's.
+ */
+export function batchedBareFigures(name: string, route: string, host: RouteComparison, polling: RouteComparison | undefined): Pick<BenchReport, 'rows' | 'ratios'> {
+  const batched = host.best[BATCHED_BARE]!;
+  return {
+    rows: [
+      { label: 'bare route answered per turn (as the scoring routes)', value: Math.round(batched.rps), unit: 'req/s' },
+      { label: 'bare route answered per turn, server CPU per request', value: round(batched.serverCpuUs, 1), unit: 'µs' },
+      ...(polling ? [{ label: 'idle CPUs polling: bare route answered per turn', value: Math.round(polling.best[BATCHED_BARE]!.rps), unit: 'req/s' }] : []),
+    ],
+    ratios: {
+      [`${name}_vs_batched_bare_rps_paired_median`]: round(host.pairedMedian(route, BATCHED_BARE), 3),
+      ...(polling ? { [`${name}_vs_batched_bare_rps_paired_median_idle_polling`]: round(polling.pairedMedian(route, BATCHED_BARE), 3) } : {}),
     },
   };
 }
@@ -334,10 +368,10 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
       const answer = (await check.json()) as { personalized?: boolean; reasons?: unknown[] };
       if (!answer.personalized) throw new Error(`the bench request is not personalized: ${JSON.stringify(answer)}`);
 
-      const paths = ['/bench/bare', '/v1/intent'];
+      const paths = [BARE, '/v1/intent', BATCHED_BARE];
       const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
       const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
-      return { intent: host.best['/v1/intent']!, bare: host.best['/bench/bare']!, pairedRps: host.pairedMedian('/v1/intent'), failed: host.failed + (polling?.failed ?? 0), polling };
+      return { intent: host.best['/v1/intent']!, bare: host.best[BARE]!, pairedRps: host.pairedMedian('/v1/intent'), failed: host.failed + (polling?.failed ?? 0), host, polling };
     } finally {
       await app.close();
       await engine.close();
@@ -353,6 +387,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
   const http = await routeVsBare(options, say);
   const failed = http.failed;
   const polled = pollingFigures('intent', '/v1/intent', 'POST /v1/intent', http.polling);
+  const batched = batchedBareFigures('intent', '/v1/intent', http.host, http.polling);
   return {
     name: 'intent',
     rows: [
@@ -369,6 +404,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       { label: 'POST /v1/intent server CPU per request', value: round(http.intent.serverCpuUs, 1), unit: 'µs' },
       { label: 'bare route server CPU per request', value: round(http.bare.serverCpuUs, 1), unit: 'µs' },
       ...polled.rows,
+      ...batched.rows,
       { label: 'failed requests (errors + non-2xx)', value: failed, unit: '' },
     ],
     ratios: {
@@ -381,6 +417,7 @@ export async function benchIntent(options: IntentBenchOptions, say: (line: strin
       intent_vs_bare_server_cpu: round(http.bare.serverCpuUs / http.intent.serverCpuUs, 3),
       intent_server_p99_ms: round(http.intent.serverP99Ms, 3),
       ...polled.ratios,
+      ...batched.ratios,
     },
   };
 }

@@ -30,7 +30,7 @@ import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
-import { alternateRoutes, appWithBareRoute, pollingFigures, SERVED_SHAPE, withIdleCpusPolling } from './intent.bench.ts';
+import { alternateRoutes, appWithBareRoute, BARE, BATCHED_BARE, batchedBareFigures, pollingFigures, SERVED_SHAPE, withIdleCpusPolling } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -203,12 +203,14 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const body = JSON.stringify(request);
       const auth = { authorization: `Bearer ${key.key}` };
-      const paths = ['/bench/bare', '/v1/offers'];
-      const { best, failed, pairedMedian } = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
+      const paths = [BARE, '/v1/offers', BATCHED_BARE];
+      const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
+      const { best, failed, pairedMedian } = host;
       const offers = best['/v1/offers']!;
-      const bare = best['/bench/bare']!;
+      const bare = best[BARE]!;
       const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
       const polled = pollingFigures('offers', '/v1/offers', 'POST /v1/offers (k = 10)', polling);
+      const batched = batchedBareFigures('offers', '/v1/offers', host, polling);
       return {
         name: 'offers',
         rows: [
@@ -230,6 +232,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           { label: 'catalog local map per item (heap growth)', value: round(catalogBytesPerItem, 0), unit: 'B' },
           { label: 'online state per subject (5 items, heap+buffers)', value: round(stateBytesPerSubject, 0), unit: 'B' },
           ...polled.rows,
+          ...batched.rows,
           { label: 'failed requests (errors + non-2xx)', value: failed + (polling?.failed ?? 0), unit: '' },
         ],
         ratios: {
@@ -237,6 +240,7 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
           offers_vs_bare_rps_paired_median: round(pairedMedian('/v1/offers'), 3),
           offers_server_p99_ms: round(offers.serverP99Ms, 3),
           ...polled.ratios,
+          ...batched.ratios,
           ranking_us: round(rankUs, 1),
           ranking_with_intent_us: round(intentUs, 1),
           ranking_random_sessions_us: round(spreadUs, 1),

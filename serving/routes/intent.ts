@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IntentRequestSchema, IntentResponseSchema, ModelsStatusSchema } from '../schemas.ts';
 import { endpoint } from '../endpoints.ts';
 import { jsonString } from '../json-text.ts';
+import { perTurnBatch } from '../turn-batch.ts';
 import type { IntentAnswer, IntentService } from '../intent-service.ts';
 import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
@@ -13,6 +14,8 @@ const NO_REASONS = { reasons: false } as const;
 
 export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
   async (app) => {
+    // Requests that arrive in the same event-loop turn are scored together, once all are read (turn-batch.ts).
+    const scoreInTurn = perTurnBatch(intent.score);
     app.post('/v1/intent', {
       config: { ...endpoint('POST /v1/intent'), errors: ['IOB_ERR_MODEL_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {
@@ -30,7 +33,7 @@ export const intentRoutes = (intent: IntentService, others: { offers?: { status(
       // written as is; re-validating it with zod on every request cost more than reading the features,
       // and JSON.stringify of it more than auth (see intentAnswerJson). Other statuses: plain JSON.
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? (data) => intentAnswerJson(data as IntentAnswer) : (data) => JSON.stringify(data)),
-      handler: async (req) => intent.score(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1', req.body.reasons === false ? NO_REASONS : undefined),
+      handler: (req) => scoreInTurn(req.body.subject, req.body.session, req.headers['sec-gpc'] === '1', req.body.reasons === false ? NO_REASONS : undefined),
     });
     app.get('/v1/models', {
       config: endpoint('GET /v1/models'),

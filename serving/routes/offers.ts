@@ -8,11 +8,14 @@ import { CatalogPutResponseSchema, CatalogPutSchema, OffersRequestSchema, Offers
 import { endpoint } from '../endpoints.ts';
 import type { ServingEngine } from '../engine-port.ts';
 import { jsonString } from '../json-text.ts';
+import { perTurnBatch } from '../turn-batch.ts';
 import { whileStoreReachable } from '../store-guard.ts';
 import type { OffersAnswer, OffersService } from '../offers-service.ts';
 
 export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog' | 'isReady'>): FastifyPluginAsyncZod =>
   async (app) => {
+    // Requests that arrive in the same event-loop turn are ranked together, once all are read (turn-batch.ts).
+    const rankInTurn = perTurnBatch(offers.offers);
     app.post('/v1/offers', {
       config: { ...endpoint('POST /v1/offers'), errors: ['IOB_ERR_OFFERS_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {
@@ -32,7 +35,7 @@ export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 
       // as is, like POST /v1/intent; re-validating ten offers with zod per request is a cost the shape never
       // needs, and JSON.stringify of them cost ~6 µs (see offersAnswerJson). Other statuses: plain JSON.
       serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? (data) => offersAnswerJson(data as OffersAnswer) : (data) => JSON.stringify(data)),
-      handler: async (req) => offers.offers(req.body, req.headers['sec-gpc'] === '1'),
+      handler: (req) => rankInTurn(req.body, req.headers['sec-gpc'] === '1'),
     });
     app.put('/v1/catalog', {
       config: { ...endpoint('PUT /v1/catalog'), errors: ['IOB_ERR_UNAVAILABLE'] },

@@ -128,6 +128,35 @@ test('POST /v1/intent: personalized with consent, base rate without, never a 5xx
   assert.ok(doc.paths['/v1/intent']!.post!.responses['503']);
 });
 
+test('requests that arrive together are scored together (serving/turn-batch.ts), each answered for its own subject', async (t) => {
+  const { app } = await stackWithModel(t);
+  const requests: Array<[unknown, Record<string, string>?]> = [
+    [{ subject: 'alice', session: 's1' }],
+    [{ subject: 'bob' }],
+    [{ subject: 'dave', session: 'sd', reasons: false }],
+    [{ subject: 'nobody-at-all' }],
+    [{ subject: 'alice', session: 's1', reasons: false }],
+    [{ subject: 'dave', session: 'sd' }],
+    [{ subject: 5 }],
+    [{ subject: 'alice' }, bearer('ingest')],
+    [{ subject: 'dave' }],
+  ];
+  const alone = [];
+  for (const [payload, headers] of requests) alone.push(await intent(app, payload, headers));
+  const together = await Promise.all(requests.map(([payload, headers]) => intent(app, payload, headers)));
+  // The same answers as when each came alone (errors carry their own request id).
+  const answer = (r: { statusCode: number; json(): Record<string, unknown> }) => [r.statusCode, { ...r.json(), requestId: undefined }];
+  assert.deepEqual(together.map(answer), alone.map(answer));
+  assert.deepEqual(together.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200, 400, 403, 200]);
+  const bodies = together.map((r) => r.json<IntentBody>());
+  assert.deepEqual(bodies.slice(0, 4).map((b) => [b.personalized, b.note, b.reasons.length > 0]), [
+    [true, undefined, true],
+    [false, 'no_consent', false],
+    [true, undefined, false],
+    [false, 'unknown_subject', false],
+  ]);
+});
+
 test('a promoted version takes over while requests run, with zero failed requests; rollback too', async (t) => {
   const { app, registry } = await stackWithModel(t);
   await registerStoreIntentModel(registry, 'v2', { seed: 2 });

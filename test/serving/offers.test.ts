@@ -76,6 +76,15 @@ test('offers: personalized with reasons after views, popular fallback without co
   assert.ok(a.body.offers.every((o, i) => i === 0 || a.body.offers[i - 1]!.score >= o.score), 'best first');
   // Without a session id: the session of the most recent item.
   assert.deepEqual((await offers(app, { subject: 'alice', k: 5 })).body.offers, a.body.offers);
+  // Requests arriving together are ranked together (serving/turn-batch.ts), each for its own subject.
+  const mixed = [{ subject: 'alice', session: 's1', k: 5 }, { subject: 'bob', k: 3 }, { subject: 'carol', k: 4 }, { subject: 'alice', k: 101 }, { subject: 'nobody', k: 2 }];
+  const alone = [];
+  for (const payload of mixed) alone.push(await offers(app, payload));
+  const together = await Promise.all(mixed.map((payload) => offers(app, payload)));
+  const answer = (r: { status: number; body: OffersBody }) => [r.status, { ...r.body, requestId: undefined }];
+  assert.deepEqual(together.map(answer), alone.map(answer));
+  assert.deepEqual(together.map((r) => [r.status, r.body.offers?.length]), [[200, 5], [200, 3], [200, 4], [400, undefined], [200, 2]]);
+  assert.deepEqual(together[0]!.body.offers, a.body.offers);
 
   // No consent, unknown subject, Sec-GPC: the popular fallback.
   const b = await offers(app, { subject: 'bob', k: 3 });
