@@ -6,27 +6,39 @@
  *
  * Why: under load one turn delivers several requests, one per connection with data ready. Answered one at a
  * time, each answer is written between the reading of the others, and each score runs between the
- * framework's and the kernel's work for them, on caches that work has evicted (in the loaded server a score
- * cost about twice its warm-loop time). Batched, the scores run back to back and the answers leave
- * together, so the load's next requests arrive together too: `POST /v1/intent` went from 0.69 to 0.90 of a
- * bare route's req/s, `POST /v1/offers` from 0.54 to 0.79 (docs/measurements.md, session 18).
+ * framework's and the kernel's work for them, on caches that work has evicted (in the loaded server the
+ * intent score cost 7.9 µs against 3.3 µs in a warm loop). Batched, the scores run back to back and the
+ * answers leave together, so the load's next requests arrive together too. Under the route benches' load
+ * `POST /v1/intent` went from 0.69 to 0.93 of a bare route's req/s, `POST /v1/offers` from 0.52–0.58
+ * (sessions 12–17) to 0.83; a bare route answered this way gains too (1.15–1.27×), and against it the two
+ * routes stand at 0.77–0.80 and 0.66 (docs/measurements.md, session 18).
  *
  * What it costs: an answer waits for the other requests of its batch to be read and scored. `max` bounds
  * that: the call that fills a batch runs it at once, so at most `max − 1` other requests are read and
- * scored before an answer leaves. A request alone in its turn pays one loop hop (~1 µs).
+ * scored before an answer leaves. Under that load the routes' server-side p99 went from 0.06 to 0.35 ms
+ * (intent) and from 0.09 to 0.60 ms (offers); that clock starts when a request is read, and unbatched, a
+ * request behind others in its turn waited in the socket, where no server-side figure saw it. A request
+ * alone in its turn pays one loop hop (one connection: a bare route answered this way did 0.94 of the
+ * plain one's req/s).
  */
 
-/** Calls per batch: enough for most of the gain, while the wait stays a few requests long (session 18). */
-export const MAX_PER_BATCH = 4;
+/**
+ * Calls per batch. Under the route benches' load (10 connections): with 4, intent 0.79–0.90 of the bare
+ * route's req/s and offers 0.79–0.80, server-side p99 0.22–0.25 and 0.32–0.37 ms; with 8, 0.93–0.96 and
+ * 0.83–0.86, p99 0.34–0.42 and 0.48–0.60 ms; unbounded, 0.97 and 0.91, 0.40 and 0.80 ms (session 18).
+ */
+export const MAX_PER_BATCH = 8;
 
 export function perTurnBatch<A extends unknown[], R>(run: (...args: A) => R, max = MAX_PER_BATCH): (...args: A) => Promise<R> {
   if (!(max >= 1)) throw new RangeError(`a batch holds at least one call, not ${max}`);
   let calls: A[] = [];
   let settles: Array<{ resolve: (r: R) => void; reject: (err: unknown) => void }> = [];
+  /** a `setImmediate(flush)` is pending (it also runs what a full batch left for the rest of the turn) */
+  let scheduled = false;
   const flush = (): void => {
-    if (calls.length === 0) return; // the batch filled up and ran before the turn ended
     const batch = calls;
     const settle = settles;
+    // A call made while this batch runs (from inside `run`) belongs to a later batch.
     calls = [];
     settles = [];
     for (let i = 0; i < batch.length; i++) {
@@ -40,9 +52,16 @@ export function perTurnBatch<A extends unknown[], R>(run: (...args: A) => R, max
       settle[i]!.resolve(result);
     }
   };
+  const endOfTurn = (): void => {
+    scheduled = false;
+    flush();
+  };
   return (...args: A) =>
     new Promise<R>((resolve, reject) => {
-      if (calls.length === 0) setImmediate(flush);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(endOfTurn);
+      }
       calls.push(args);
       settles.push({ resolve, reject });
       if (calls.length >= max) flush();

@@ -15,7 +15,7 @@ import type { OffersAnswer, OffersService } from '../offers-service.ts';
 export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog' | 'isReady'>): FastifyPluginAsyncZod =>
   async (app) => {
     // Requests that arrive in the same event-loop turn are ranked together, once all are read (turn-batch.ts).
-    const rankInTurn = perTurnBatch(offers.offers);
+    const rankInTurn = perTurnBatch((...a: Parameters<OffersService['offers']>) => offers.offers(...a));
     app.post('/v1/offers', {
       config: { ...endpoint('POST /v1/offers'), errors: ['IOB_ERR_OFFERS_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {

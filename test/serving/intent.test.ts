@@ -140,6 +140,10 @@ test('requests that arrive together are scored together (serving/turn-batch.ts),
     [{ subject: 5 }],
     [{ subject: 'alice' }, bearer('ingest')],
     [{ subject: 'dave' }],
+    // more than a batch holds (8) reach the scoring: the eighth runs a batch at once, the rest form the next
+    [{ subject: 'bob', session: 'sb' }],
+    [{ subject: 'erin-unknown', session: 's9' }],
+    [{ subject: 'alice', session: 's1' }],
   ];
   const alone = [];
   for (const [payload, headers] of requests) alone.push(await intent(app, payload, headers));
@@ -147,7 +151,7 @@ test('requests that arrive together are scored together (serving/turn-batch.ts),
   // The same answers as when each came alone (errors carry their own request id).
   const answer = (r: { statusCode: number; json(): Record<string, unknown> }) => [r.statusCode, { ...r.json(), requestId: undefined }];
   assert.deepEqual(together.map(answer), alone.map(answer));
-  assert.deepEqual(together.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200, 400, 403, 200]);
+  assert.deepEqual(together.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200, 400, 403, 200, 200, 200, 200]);
   const bodies = together.map((r) => r.json<IntentBody>());
   assert.deepEqual(bodies.slice(0, 4).map((b) => [b.personalized, b.note, b.reasons.length > 0]), [
     [true, undefined, true],
@@ -255,6 +259,10 @@ test('no model promoted: 503 IOB_ERR_MODEL_UNAVAILABLE, then the first promotion
   const res = await intent(app, { subject: 'alice' });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().code, 'IOB_ERR_MODEL_UNAVAILABLE');
+  // Requests scored in one batch each get the error, with its own request id.
+  const together = await Promise.all(['alice', 'bob', 'carol'].map((subject) => intent(app, { subject })));
+  assert.deepEqual(together.map((r) => [r.statusCode, r.json().code]), Array(3).fill([503, 'IOB_ERR_MODEL_UNAVAILABLE']));
+  assert.equal(new Set(together.map((r) => r.json().requestId)).size, 3);
   await registerStoreIntentModel(registry, 'first', { promote: true });
   const started = Date.now();
   while ((await intent(app, { subject: 'alice' })).statusCode !== 200) {

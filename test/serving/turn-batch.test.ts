@@ -32,7 +32,6 @@ test('an error rejects its own call only', async () => {
 });
 
 test('the call that fills a batch runs it at once; the rest of the turn forms the next batch', async () => {
-  const ran: number[][] = [];
   let batch: number[] = [];
   const run = perTurnBatch((x: number) => {
     batch.push(x);
@@ -41,12 +40,26 @@ test('the call that fills a batch runs it at once; the rest of the turn forms th
   const first = [run(1), run(2)];
   // The second call filled the batch: both ran before it returned.
   assert.deepEqual(batch, [1, 2]);
-  ran.push(batch);
   batch = [];
-  const third = run(3);
-  assert.deepEqual(batch, [], 'the third call waits for the turn to end');
-  assert.deepEqual(await Promise.all([...first, third]), [1, 2, 3]);
-  assert.deepEqual(batch, [3]);
+  const rest = [run(3), run(4), run(5)];
+  assert.deepEqual(batch, [3, 4], 'the fourth call filled the next batch');
+  batch = [];
+  assert.deepEqual(await Promise.all([...first, ...rest]), [1, 2, 3, 4, 5]);
+  assert.deepEqual(batch, [5], 'the fifth ran when the turn ended');
+});
+
+test('a call made from inside a batch runs in a later one', async () => {
+  const order: string[] = [];
+  let inner: Promise<string> | undefined;
+  const echo: (s: string) => Promise<string> = perTurnBatch((s: string) => {
+    order.push(`run ${s}`);
+    if (s === 'a') inner = echo('inner');
+    return s;
+  });
+  await Promise.all([echo('a'), echo('b')]);
+  assert.deepEqual(order, ['run a', 'run b']);
+  assert.equal(await inner, 'inner');
+  assert.deepEqual(order, ['run a', 'run b', 'run inner']);
 });
 
 test('a call made after its turn ran goes to a later batch; a batch needs room for one call', async () => {
