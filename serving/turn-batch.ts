@@ -9,9 +9,9 @@
  * framework's and the kernel's work for them, on caches that work has evicted (in the loaded server the
  * intent score cost 7.9 µs against 3.3 µs in a warm loop). Batched, the scores run back to back and the
  * answers leave together, so the load's next requests arrive together too. Under the route benches' load
- * `POST /v1/intent` went from 0.69 to 0.88–0.93 of a bare route's req/s, `POST /v1/offers` from 0.52–0.58
- * (sessions 12–17) to 0.82–0.83; a bare route answered this way gains too (1.08–1.27×), and against it the two
- * routes stand at 0.77–0.80 and 0.64–0.66 (docs/measurements.md, session 18).
+ * `POST /v1/intent` went from 0.69 to 0.88–0.93 of a bare route's req/s, `POST /v1/offers` from
+ * 0.52–0.58 (sessions 12–17) to 0.82–0.83; a bare route answered this way gains too (1.08–1.27×), and
+ * against it the two routes stand at 0.77–0.80 and 0.64–0.66 (docs/measurements.md, session 18).
  *
  * What it costs: an answer waits for the other requests of its batch to be read and scored. `max` bounds
  * that: the call that fills a batch runs it at once, so at most `max − 1` other requests are read and
