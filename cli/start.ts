@@ -40,7 +40,7 @@ export function register(program: Command) {
 
     const engine = await startEngine({ config, log });
     const registry = resolve(opts.registry ?? join(config.dataDir, 'models'));
-    const app = await buildApp({ engine, apiKeys, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes, registry, rateLimitPerSecond: config.rateLimit });
+    const app = await buildApp({ engine, apiKeys, log, maxBatch: config.maxBatch, bodyLimitBytes: config.bodyLimitBytes, registry, rateLimitPerSecond: config.rateLimit, scoreBatch: config.scoreBatch });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -43,6 +43,8 @@ export const DEFAULTS = {
   forecastRefresh: '02:00',
   /** requests per second per API key unless the key sets its own (0 = unlimited) */
   rateLimit: 10_000,
+  /** requests of one event-loop turn scored together by the scoring routes (serving/turn-batch.ts); 1 = each at once */
+  scoreBatch: 8,
   /** 1: one engine consumes everything; N > 1: workers share N partitions of the stream (needs the server mapping) */
   partitions: 1,
   /** how long a worker's partition lease lives without renewal; a dead worker's partitions move after it */
@@ -73,6 +75,7 @@ const ConfigSchema = z.object({
   snapshotIntervalMs: int(1000, 86_400_000),
   forecastRefresh: z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'a UTC time HH:MM (daily) or off'),
   rateLimit: int(0, 10_000_000),
+  scoreBatch: int(1, 1024),
   partitions: int(1, 1024),
   leaseTtlMs: int(1000, 600_000),
   /** a worker's name in leases (default: host name and process id) */
@@ -101,6 +104,7 @@ export const ENV_VARS: Record<keyof Config, string> = {
   snapshotIntervalMs: 'IOB_SNAPSHOT_INTERVAL_MS',
   forecastRefresh: 'IOB_FORECAST_REFRESH',
   rateLimit: 'IOB_RATE_LIMIT',
+  scoreBatch: 'IOB_SCORE_BATCH',
   partitions: 'IOB_PARTITIONS',
   leaseTtlMs: 'IOB_LEASE_TTL_MS',
   workerId: 'IOB_WORKER_ID',

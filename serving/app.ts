@@ -65,6 +65,8 @@ export interface AppOptions {
   registry?: string;
   /** Requests per second per API key for keys without their own `ratePerSecond` (default: unlimited). */
   rateLimitPerSecond?: number;
+  /** Requests of one event-loop turn the scoring routes score together (serving/turn-batch.ts; default 8, 1 = none). */
+  scoreBatch?: number;
   /** How often the registry pointer is polled besides fs.watch (default 1000 ms). */
   modelPollMs?: number;
   /** Called before the app is ready, to add hooks or routes (benchmarks add a baseline route here). */
@@ -166,8 +168,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => intent.close());
   const offers = await createOffersService({ engine: options.engine, registry: options.registry, log: options.log, pollMs: options.modelPollMs, intent });
   app.addHook('onClose', async () => offers.close());
-  await app.register(intentRoutes(intent, { offers }));
-  await app.register(offersRoutes(offers, options.engine));
+  await app.register(intentRoutes(intent, { offers, batch: options.scoreBatch }));
+  await app.register(offersRoutes(offers, options.engine, options.scoreBatch));
   await options.extend?.(app as unknown as FastifyInstance);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   routeOtherMethods();

@@ -12,10 +12,10 @@ import type { ServingModelStatus } from '../../models/registry-watch.ts';
 
 const NO_REASONS = { reasons: false } as const;
 
-export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus } } = {}): FastifyPluginAsyncZod =>
+export const intentRoutes = (intent: IntentService, others: { offers?: { status(): ServingModelStatus }; batch?: number } = {}): FastifyPluginAsyncZod =>
   async (app) => {
     // Requests that arrive in the same event-loop turn are scored together, once all are read (turn-batch.ts).
-    const scoreInTurn = perTurnBatch((...a: Parameters<IntentService['score']>) => intent.score(...a));
+    const scoreInTurn = perTurnBatch((...a: Parameters<IntentService['score']>) => intent.score(...a), others.batch);
     app.post('/v1/intent', {
       config: { ...endpoint('POST /v1/intent'), errors: ['IOB_ERR_MODEL_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {

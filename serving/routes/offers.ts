@@ -12,10 +12,10 @@ import { perTurnBatch } from '../turn-batch.ts';
 import { whileStoreReachable } from '../store-guard.ts';
 import type { OffersAnswer, OffersService } from '../offers-service.ts';
 
-export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog' | 'isReady'>): FastifyPluginAsyncZod =>
+export const offersRoutes = (offers: OffersService, engine: Pick<ServingEngine, 'catalog' | 'isReady'>, batch?: number): FastifyPluginAsyncZod =>
   async (app) => {
     // Requests that arrive in the same event-loop turn are ranked together, once all are read (turn-batch.ts).
-    const rankInTurn = perTurnBatch((...a: Parameters<OffersService['offers']>) => offers.offers(...a));
+    const rankInTurn = perTurnBatch((...a: Parameters<OffersService['offers']>) => offers.offers(...a), batch);
     app.post('/v1/offers', {
       config: { ...endpoint('POST /v1/offers'), errors: ['IOB_ERR_OFFERS_UNAVAILABLE', 'IOB_ERR_WRONG_WORKER'] },
       schema: {

@@ -30,7 +30,7 @@ export interface TestStack {
 export async function startTestStack(
   t: TestContext,
   overrides: Partial<Record<keyof Config, unknown>> = {},
-  appOptions: Partial<Pick<AppOptions, 'registry' | 'modelPollMs' | 'rateLimitPerSecond'>> = {},
+  appOptions: Partial<Pick<AppOptions, 'registry' | 'modelPollMs' | 'rateLimitPerSecond' | 'scoreBatch'>> = {},
 ): Promise<TestStack> {
   const nats = await startTestNats(t);
   const dataDir = tempDir(t, 'iob-data-');

@@ -40,10 +40,10 @@ function session(subject: string, sessionId: string, start: number): Array<Recor
   return types.map((type, i) => ({ id: `${subject}-${sessionId}-${i}`, ts: start + i * 30_000, subject, session: sessionId, type, item: `sku-${i}`, price: 10 + i, quantity: 1 }));
 }
 
-async function stackWithModel(t: TestContext): Promise<TestStack & { registry: string }> {
+async function stackWithModel(t: TestContext, scoreBatch?: number): Promise<TestStack & { registry: string }> {
   const registry = tempDir(t, 'iob-registry-');
   await registerStoreIntentModel(registry, 'v1', { seed: 1, promote: true });
-  const stack = await startTestStack(t, {}, { registry, modelPollMs: 100 });
+  const stack = await startTestStack(t, {}, { registry, modelPollMs: 100, scoreBatch });
   const start = Date.now() - 10 * 60_000;
   await grantPersonalization(stack.engine, 'alice', 'dave');
   await stack.engine.subjects.updateConsent('bob', { purposes: { personalization: false }, source: 'test', at: 0 }, 'test');
@@ -128,8 +128,8 @@ test('POST /v1/intent: personalized with consent, base rate without, never a 5xx
   assert.ok(doc.paths['/v1/intent']!.post!.responses['503']);
 });
 
-test('requests that arrive together are scored together (serving/turn-batch.ts), each answered for its own subject', async (t) => {
-  const { app } = await stackWithModel(t);
+for (const scoreBatch of [undefined, 1]) test(`requests that arrive together are scored together (serving/turn-batch.ts), each answered for its own subject; IOB_SCORE_BATCH ${scoreBatch ?? 'default'}`, async (t) => {
+  const { app } = await stackWithModel(t, scoreBatch);
   const requests: Array<[unknown, Record<string, string>?]> = [
     [{ subject: 'alice', session: 's1' }],
     [{ subject: 'bob' }],

@@ -48,6 +48,19 @@ test('the call that fills a batch runs it at once; the rest of the turn forms th
   assert.deepEqual(batch, [5], 'the fifth ran when the turn ended');
 });
 
+test('a batch of one is no batching: each call runs at once, its error a rejected promise', async () => {
+  const ran: number[] = [];
+  const half = perTurnBatch((x: number) => {
+    if (x === 0) throw new RangeError('zero');
+    ran.push(x);
+    return x / 2;
+  }, 1);
+  const answers = [half(4), half(2)];
+  assert.deepEqual(ran, [4, 2], 'both ran before the turn ended');
+  assert.deepEqual(await Promise.all(answers), [2, 1]);
+  await assert.rejects(half(0), /zero/);
+});
+
 test('a call made from inside a batch runs in a later one', async () => {
   const order: string[] = [];
   let inner: Promise<string> | undefined;

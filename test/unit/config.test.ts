@@ -9,6 +9,8 @@ test('defaults apply when nothing is set', () => {
   assert.equal(c.dataDir, './.iob');
   assert.equal(c.natsUrl, undefined);
   assert.equal(c.retentionDays, DEFAULTS.retentionDays);
+  assert.equal(c.scoreBatch, 8);
+  assert.equal(loadConfig({ IOB_SCORE_BATCH: '1' }).scoreBatch, 1);
 });
 
 test('env vars are read and flags override them', () => {
@@ -38,6 +40,7 @@ test('a bad setting fails with its env var named', () => {
   expectError({ IOB_API_KEYS: JSON.stringify([{ id: 'a', key: 'k'.repeat(20), scopes: ['root'] }]) }, 'IOB_API_KEYS', /scopes/);
   expectError({ IOB_PSEUDONYM_KEY: 'tiny' }, 'IOB_PSEUDONYM_KEY', /32/);
   expectError({ IOB_LOG_LEVEL: 'loud' }, 'IOB_LOG_LEVEL', /option/i);
+  expectError({ IOB_SCORE_BATCH: '0' }, 'IOB_SCORE_BATCH', />=\s*1|at least 1|too small/i);
 });
 
 test('every setting has exactly one env var', () => {
