@@ -7,7 +7,9 @@
  *       schema) vs a bare route returning a constant, both on the same Fastify app, in the same process,
  *       loaded by the same generator (autocannon, in a child process so it does not share the server's
  *       event loop). Server-side time is fastify's `reply.elapsedTime` (routing start → response written),
- *       recorded per route in an onResponse hook.
+ *       recorded per route in an onResponse hook. The route scores the requests of an event-loop turn
+ *       together (serving/turn-batch.ts); a third route answers the bare constant the same way, and its
+ *       ratio says how much of the gain is the batching's rather than the scoring's.
  * Both comparisons alternate their two sides over a few rounds and report each side's best round (the
  * least disturbed on a shared machine), and each route's server CPU time per request (least of the rounds).
  * Ratios: forward speed-up over predict (target ≥ 20), intent req/s over bare req/s (target ≥ 0.8), intent

@@ -11,7 +11,8 @@
  *       sessions, where caches are as cold as a server's;
  *   (c) `POST /v1/offers` (k = 10, a consented shopper with a live session) vs a bare route returning a
  *       constant of similar size, on the same Fastify app, loaded by the same autocannon child process;
- *       server-side time is fastify's `reply.elapsedTime` per route (onResponse hook);
+ *       server-side time is fastify's `reply.elapsedTime` per route (onResponse hook); and beside both a
+ *       bare route answered per turn, as the scoring routes answer (bench/intent.bench.ts);
  *   (d) memory: model tables per item, the catalog's local map per item (heap growth while the watch
  *       fills it), the online state per subject (heap and array-buffer growth while it fills; the state
  *       is typed arrays, so nearly all of it is array buffers, slack of the doubling arrays included).
