@@ -195,7 +195,7 @@ export const BARE = '/bench/bare';
  * turn's other requests (serving/turn-batch.ts): what deferring alone gives a route that does no work, so a
  * reader can tell the batching's gain from the scoring's cost.
  */
-export const BATCHED_BARE = '/bench/bare-batched';
+const BATCHED_BARE = '/bench/bare-batched';
 
 /**
  * The served app plus `POST /bench/bare` and `POST /bench/bare-batched` answering `bareAnswer`, with each
@@ -232,7 +232,7 @@ export async function appWithBareRoute(
  * best round by req/s. The host's speed varies by up to 2× over fractions of a second (a plain multiply
  * loop shows it), and only ever downwards: many short rounds give each side its undisturbed best.
  */
-export async function alternateRoutes(
+async function alternateRoutes(
   base: string,
   paths: readonly string[],
   body: string,
@@ -284,7 +284,7 @@ export type RouteComparison = Awaited<ReturnType<typeof alternateRoutes>>;
  * halted vCPU, which a caller on another machine would not cost it. Both sides of the comparison run under
  * it. Undefined, with the reason said, when the limit cannot be held (not root, not Linux).
  */
-export async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (line: string) => void): Promise<T | undefined> {
+async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (line: string) => void): Promise<T | undefined> {
   let hold: ReturnType<typeof holdCpuLatency>;
   try {
     hold = holdCpuLatency(0);
@@ -298,6 +298,25 @@ export async function withIdleCpusPolling<T>(measure: () => Promise<T>, say: (li
   } finally {
     hold.release();
   }
+}
+
+/**
+ * `route` beside both bare routes (BARE first: the ratios' reference), in alternating rounds as the host is,
+ * then with idle CPUs polling when the bench may hold the limit.
+ */
+export async function routeBesideBare(
+  base: string,
+  route: string,
+  body: string,
+  auth: Record<string, string>,
+  options: { seconds: number; connections: number; rounds: number },
+  serverMs: Record<string, number[]>,
+  say: (line: string) => void,
+): Promise<{ host: RouteComparison; polling: RouteComparison | undefined }> {
+  const paths = [BARE, route, BATCHED_BARE];
+  const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
+  const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
+  return { host, polling };
 }
 
 /**
@@ -370,9 +389,7 @@ async function routeVsBare(options: IntentBenchOptions, say: (line: string) => v
       const answer = (await check.json()) as { personalized?: boolean; reasons?: unknown[] };
       if (!answer.personalized) throw new Error(`the bench request is not personalized: ${JSON.stringify(answer)}`);
 
-      const paths = [BARE, '/v1/intent', BATCHED_BARE];
-      const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
-      const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
+      const { host, polling } = await routeBesideBare(base, '/v1/intent', body, auth, options, serverMs, say);
       return { intent: host.best['/v1/intent']!, bare: host.best[BARE]!, pairedRps: host.pairedMedian('/v1/intent'), failed: host.failed + (polling?.failed ?? 0), host, polling };
     } finally {
       await app.close();

@@ -31,7 +31,7 @@ import { registerStoreIntentModel } from '../test/models/store-intent-model.ts';
 import { offersCard } from '../test/offers/store-offers-model.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { BenchReport } from './ingest.bench.ts';
-import { alternateRoutes, appWithBareRoute, BARE, BATCHED_BARE, batchedBareFigures, pollingFigures, SERVED_SHAPE, withIdleCpusPolling } from './intent.bench.ts';
+import { appWithBareRoute, BARE, batchedBareFigures, pollingFigures, routeBesideBare, SERVED_SHAPE } from './intent.bench.ts';
 
 export interface OffersBenchOptions {
   items: number;
@@ -204,12 +204,10 @@ export async function benchOffers(options: OffersBenchOptions, say: (line: strin
       const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const body = JSON.stringify(request);
       const auth = { authorization: `Bearer ${key.key}` };
-      const paths = [BARE, '/v1/offers', BATCHED_BARE];
-      const host = await alternateRoutes(base, paths, body, auth, options, serverMs, say);
+      const { host, polling } = await routeBesideBare(base, '/v1/offers', body, auth, options, serverMs, say);
       const { best, failed, pairedMedian } = host;
       const offers = best['/v1/offers']!;
       const bare = best[BARE]!;
-      const polling = await withIdleCpusPolling(() => alternateRoutes(base, paths, body, auth, options, serverMs, say), say);
       const polled = pollingFigures('offers', '/v1/offers', 'POST /v1/offers (k = 10)', polling);
       const batched = batchedBareFigures('offers', '/v1/offers', host, polling);
       return {
